@@ -1,0 +1,143 @@
+/* file_io.c - bounded reads and atomic writes; see file_io.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "file_io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
+                           size_t *len, kyso_error *err) {
+  kyso_status ret;
+  int fd = -1;
+  struct stat st;
+  uint8_t *buf = NULL;
+  size_t got = 0;
+
+  *data = NULL;
+  *len = 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "%s is not a regular file", path);
+    goto done;
+  }
+  if ((uint64_t)st.st_size > limit) {
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s is larger than %zu bytes",
+                         path, limit);
+    goto done;
+  }
+  buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+  if (!buf) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read %s: %s", path,
+                           n < 0 ? strerror(errno) : "file shrank");
+      goto done;
+    }
+    got += (size_t)n;
+  }
+  *data = buf;
+  *len = got;
+  buf = NULL;
+  ret = KYSO_OK;
+done:
+  free(buf);
+  if (fd >= 0)
+    close(fd);
+  return ret;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
+                                   size_t count, kyso_error *err) {
+  kyso_status ret;
+  char *tmp = NULL;
+  int fd = -1;
+  size_t i, plen = strlen(path);
+
+  tmp = malloc(plen + sizeof(".kyso-XXXXXX"));
+  if (!tmp) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, ".kyso-XXXXXX", sizeof(".kyso-XXXXXX"));
+  fd = mkstemp(tmp);
+  if (fd < 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot create %s: %s", tmp,
+                         strerror(errno));
+    free(tmp);
+    tmp = NULL;
+    goto done;
+  }
+  for (i = 0; i < count; i++) {
+    if (write_all(fd, parts[i].data, parts[i].len) != 0) {
+      ret = kyso_error_set(err, KYSO_ERR_IO, "cannot write %s: %s", path,
+                           strerror(errno));
+      goto done;
+    }
+  }
+  /* mkstemp makes 0600; a signed document is as readable as any file. */
+  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot write %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  if (close(fd) != 0) {
+    fd = -1;
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot write %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  fd = -1;
+  if (rename(tmp, path) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot create %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  free(tmp);
+  tmp = NULL;
+  ret = KYSO_OK;
+done:
+  if (fd >= 0)
+    close(fd);
+  if (tmp) {
+    unlink(tmp);
+    free(tmp);
+  }
+  return ret;
+}
+
+int kyso_file_same(const char *a, const char *b) {
+  struct stat sa, sb;
+  if (stat(a, &sa) != 0 || stat(b, &sb) != 0)
+    return 0;
+  return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}

@@ -1,0 +1,30 @@
+/*
+ * file_io.h - the CLI's file handling: bounded reads and atomic writes.
+ *
+ * Outputs are written to a temporary file in the destination's directory,
+ * flushed to disk and renamed into place, so a failure never leaves a
+ * half-written or half-signed file, and the input is never opened for
+ * writing.
+ */
+#ifndef KYSO_CLI_FILE_IO_H
+#define KYSO_CLI_FILE_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kyso/sign.h"
+#include "kyso/status.h"
+
+/* Reads a whole regular file of at most limit bytes into malloc'd memory. */
+kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
+                           size_t *len, kyso_error *err);
+
+/* Writes the concatenation of parts to path atomically (temp + fsync +
+ * rename). On failure path is untouched and no temporary file remains. */
+kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
+                                   size_t count, kyso_error *err);
+
+/* 1 if both paths name the same existing file. */
+int kyso_file_same(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,210 @@
+/* pin_read.c - PIN from a file, the environment or the terminal; see
+ * pin_read.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "pin_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+static const char pin_prompt[] = "Mã PIN (PIN): ";
+
+void kyso_pin_wipe(char *pin, size_t cap) {
+  if (pin && cap > 0)
+    OPENSSL_cleanse(pin, cap);
+}
+
+/* read(2) of one byte, retried on EINTR: 1 byte, 0 end, -1 error. */
+static int read_byte(int fd, char *c) {
+  ssize_t n;
+
+  do {
+    n = read(fd, c, 1);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 ? 1 : n == 0 ? 0 : -1;
+}
+
+static void write_all(int fd, const char *s, size_t len) {
+  ssize_t n;
+
+  while (len > 0) {
+    n = write(fd, s, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return; /* the prompt is a courtesy; reading decides */
+    s += n;
+    len -= (size_t)n;
+  }
+}
+
+/* Reads one line from fd into pin byte by byte, so no stdio buffer keeps a
+ * copy of it. intr, when >= 0, is the terminal's interrupt character
+ * (ISIG is off while prompting, so Ctrl-C arrives as data).
+ * Returns 1 for a line (possibly empty), 0 at end of input before any
+ * byte, -1 on read error, -2 if longer than cap - 1, -3 if interrupted. */
+static int read_line(int fd, char *pin, size_t cap, int intr) {
+  size_t len = 0;
+  int too_long = 0, r;
+  char c;
+
+  for (;;) {
+    r = read_byte(fd, &c);
+    if (r < 0)
+      return -1;
+    if (r == 0) {
+      if (len == 0 && !too_long)
+        return 0;
+      break;
+    }
+    if (intr >= 0 && (unsigned char)c == (unsigned)intr)
+      return -3;
+    if (c == '\n')
+      break;
+    if (len + 1 < cap)
+      pin[len++] = c;
+    else
+      too_long = 1; /* keep reading to the end of the line */
+  }
+  OPENSSL_cleanse(&c, sizeof(c));
+  if (len > 0 && pin[len - 1] == '\r')
+    len--;
+  pin[len] = '\0';
+  return too_long ? -2 : 1;
+}
+
+static kyso_status pin_from_file(const char *path, char *pin, size_t cap,
+                                 kyso_error *err) {
+  kyso_status ret;
+  int fd, r;
+
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open PIN file %s: %s",
+                         path, strerror(errno));
+    goto done;
+  }
+  r = read_line(fd, pin, cap, -1);
+  if (r == -1) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read PIN file %s: %s",
+                         path, strerror(errno));
+    goto done;
+  }
+  if (r == -2) {
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
+                         "PIN in %s is longer than %zu characters", path,
+                         cap - 1);
+    goto done;
+  }
+  if (r == 0 || pin[0] == '\0') {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "PIN file %s has an empty first line", path);
+    goto done;
+  }
+  ret = KYSO_OK;
+
+done:
+  if (fd >= 0)
+    close(fd);
+  return ret;
+}
+
+static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
+  kyso_status ret;
+  struct termios saved, quiet;
+  int fd, saved_ok = 0, r;
+
+  fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                         "no terminal to ask for the PIN: use --pin-file or "
+                         "KYSO_PIN");
+    goto done;
+  }
+  if (tcgetattr(fd, &saved) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                         "cannot set up the terminal to ask for the PIN");
+    goto done;
+  }
+  /* Echo off; ISIG off so that Ctrl-C comes in as a byte and cancels here,
+   * instead of killing the process with the terminal left silent. */
+  quiet = saved;
+  quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ISIG);
+  quiet.c_lflag |= ICANON;
+  if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                         "cannot turn off echo to ask for the PIN");
+    goto done;
+  }
+  saved_ok = 1;
+  write_all(fd, pin_prompt, sizeof(pin_prompt) - 1);
+  r = read_line(fd, pin, cap, saved.c_cc[VINTR]);
+  write_all(fd, "\n", 1); /* the user's Enter was not echoed */
+  if (r == 0 || r == -3) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "PIN entry cancelled");
+    goto done;
+  }
+  if (r == -1) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                         "cannot read the PIN from the terminal");
+    goto done;
+  }
+  if (r == -2) {
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
+                         "PIN longer than %zu characters", cap - 1);
+    goto done;
+  }
+  if (pin[0] == '\0') {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "no PIN entered");
+    goto done;
+  }
+  ret = KYSO_OK;
+
+done:
+  if (saved_ok)
+    tcsetattr(fd, TCSAFLUSH, &saved);
+  if (fd >= 0)
+    close(fd);
+  return ret;
+}
+
+kyso_status kyso_pin_read(const char *pin_file, char *pin, size_t cap,
+                          kyso_error *err) {
+  kyso_status ret;
+  const char *env;
+  size_t len;
+
+  if (!pin || cap < 2) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "PIN buffer too small");
+    goto done;
+  }
+  pin[0] = '\0';
+  if (pin_file) {
+    ret = pin_from_file(pin_file, pin, cap, err);
+    goto done;
+  }
+  env = getenv("KYSO_PIN");
+  if (env && env[0] != '\0') {
+    len = strlen(env);
+    if (len >= cap) {
+      ret = kyso_error_set(err, KYSO_ERR_LIMIT,
+                           "KYSO_PIN is longer than %zu characters", cap - 1);
+      goto done;
+    }
+    memcpy(pin, env, len + 1);
+    ret = KYSO_OK;
+    goto done;
+  }
+  ret = pin_from_tty(pin, cap, err);
+
+done:
+  if (ret != KYSO_OK)
+    kyso_pin_wipe(pin, pin ? cap : 0);
+  return ret;
+}

@@ -1,0 +1,116 @@
+/*
+ * kyso/sign.h - PAdES signing in two phases (ETSI EN 319 142-1, baseline B-B).
+ *
+ * prepare: parse the PDF, build an incremental update holding the signature
+ * field, its widget and appearance, and a /V signature dictionary with a
+ * reserved /Contents hole and an exact /ByteRange; hash the signed ranges;
+ * build the CMS SignedAttributes (content-type, message-digest,
+ * signing-certificate-v2; no signing-time: the time goes in /M).
+ *
+ * The caller has the DER SignedAttributes signed by the key (a token, the
+ * native host, a P12 in development) and hands the signature value to
+ * finish, which checks it against the certificate, assembles the detached
+ * SignedData with the chain and writes it into the hole.
+ *
+ * This module does no I/O, reads no clock and never touches the input bytes:
+ * the result is an update to append to them. Writing input + update to disk
+ * atomically is the caller's job.
+ */
+#ifndef KYSO_SIGN_H
+#define KYSO_SIGN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kyso/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum kyso_digest {
+  KYSO_DIGEST_SHA256 = 0, /* the default */
+  KYSO_DIGEST_SHA384 = 1,
+  KYSO_DIGEST_SHA512 = 2
+} kyso_digest;
+
+typedef enum kyso_scheme {
+  KYSO_SCHEME_AUTO = 0,      /* RSA key: PKCS#1 v1.5; EC key: ECDSA */
+  KYSO_SCHEME_RSA_PKCS1 = 1, /* RSASSA-PKCS1-v1_5 */
+  KYSO_SCHEME_RSA_PSS = 2,   /* RSASSA-PSS, MGF1 with the same hash, salt =
+                                hash length */
+  KYSO_SCHEME_ECDSA = 3      /* ECDSA, DER Ecdsa-Sig-Value */
+} kyso_scheme;
+
+/* A borrowed byte range. */
+typedef struct kyso_blob {
+  const uint8_t *data;
+  size_t len;
+} kyso_blob;
+
+typedef struct kyso_sign_options {
+  kyso_blob certificate;  /* signer certificate, DER; required */
+  const kyso_blob *chain; /* issuer certificates, DER, signer excluded */
+  size_t chain_count;
+  kyso_digest digest;
+  kyso_scheme scheme;
+  int64_t signing_time;     /* seconds since 1970 UTC; required, never read
+                               from a clock here */
+  int utc_offset_minutes;   /* offset written in /M; Vietnam is +420 */
+  const char *name;         /* /Name, UTF-8; default: signer CN */
+  const char *reason;       /* /Reason, UTF-8, optional */
+  const char *location;     /* /Location, UTF-8, optional */
+  const char *contact_info; /* /ContactInfo, UTF-8, optional */
+  const char *field_name;   /* default: "Signature<N>", first unused N */
+  int page;                 /* 1-based page of the widget; default 1 */
+  int visible;              /* 0: invisible (zero rect), 1: use rect */
+  double rect[4];           /* x, y, width, height in the page's default
+                               user space (points, origin bottom left) */
+  kyso_blob image;          /* PNG drawn in rect; optional */
+  size_t contents_reserve;  /* bytes reserved for the CMS; 0 = computed
+                               from the chain with room for a timestamp */
+} kyso_sign_options;
+
+/* Sets the defaults: SHA-256, AUTO scheme, page 1, invisible, +07:00. */
+void kyso_sign_options_init(kyso_sign_options *options);
+
+typedef struct kyso_sig_session kyso_sig_session;
+
+/*
+ * Phase 1. pdf is borrowed: it must stay valid and unchanged until
+ * kyso_sig_session_free. options and everything it points to are copied.
+ */
+kyso_status kyso_sig_prepare(const uint8_t *pdf, size_t pdf_len,
+                             const kyso_sign_options *options,
+                             kyso_sig_session **out, kyso_error *err);
+
+/* The DER SignedAttributes (a SET OF, tag 0x31) the key must sign.
+ * Borrowed from the session. */
+const uint8_t *kyso_sig_session_get_signed_attrs(const kyso_sig_session *s,
+                                                 size_t *len);
+
+/* The digest and scheme the signer must use (AUTO resolved). */
+kyso_digest kyso_sig_session_get_digest(const kyso_sig_session *s);
+kyso_scheme kyso_sig_session_get_scheme(const kyso_sig_session *s);
+
+/*
+ * Phase 2. signature is the raw value over the SignedAttributes (RSA: the
+ * modulus-sized value; ECDSA: DER Ecdsa-Sig-Value). It is checked against
+ * the certificate first: a key that does not match gives
+ * KYSO_ERR_SIGN_VALUE and the session stays unfinished.
+ */
+kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
+                            size_t signature_len, kyso_error *err);
+
+/* After finish: the bytes to append to the input PDF. Borrowed. NULL
+ * before a successful finish. */
+const uint8_t *kyso_sig_session_get_update(const kyso_sig_session *s,
+                                           size_t *len);
+
+void kyso_sig_session_free(kyso_sig_session *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

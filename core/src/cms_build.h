@@ -1,0 +1,67 @@
+/*
+ * cms_build.h - DER encoding of the CMS pieces a PAdES signature needs
+ * (RFC 5652 SignedData, RFC 5035 signing-certificate-v2), private to the core.
+ *
+ * Built by hand with a small DER writer rather than OpenSSL's CMS_sign,
+ * because CMS_SignerInfo_sign always adds signing-time (forbidden by PAdES
+ * baseline, ETSI EN 319 142-1 5.4.2) and because the signature value comes
+ * from outside (a token, the native host) after the attributes are fixed.
+ */
+#ifndef KYSO_CMS_BUILD_H
+#define KYSO_CMS_BUILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "kyso/sign.h"
+#include "kyso/status.h"
+
+/* Digest output length in bytes (32, 48, 64); 0 if unknown. */
+size_t kyso_digest_size(kyso_digest digest);
+
+/* Computes the digest of the concatenation of n parts. out must hold
+ * kyso_digest_size(digest) bytes. */
+kyso_status kyso_digest_parts(kyso_digest digest, const kyso_blob *parts,
+                              size_t n, uint8_t *out, kyso_error *err);
+
+/* Resolves KYSO_SCHEME_AUTO from the certificate's key (RSA: PKCS#1 v1.5,
+ * EC: ECDSA) and checks that an explicit scheme fits the key type and that
+ * the key is one kyso supports (RSA >= 2048, EC P-256/P-384/P-521). */
+kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
+                                    kyso_scheme *resolved, kyso_error *err);
+
+/*
+ * SignedAttributes, DER SET OF (tag 0x31) sorted as DER requires:
+ * content-type = id-data, message-digest = message_digest,
+ * signing-certificate-v2 = { ESSCertIDv2 { hash of certificate with
+ * `digest` (algorithm omitted when SHA-256, its DEFAULT), issuerSerial } }.
+ */
+kyso_status kyso_cms_build_signed_attrs(kyso_blob certificate,
+                                        kyso_digest digest,
+                                        const uint8_t *message_digest,
+                                        size_t message_digest_len,
+                                        kyso_buf *out, kyso_error *err);
+
+/* Checks that signature verifies over signed_attrs with the certificate's
+ * public key under digest and scheme (resolved, not AUTO). A mismatch is
+ * KYSO_ERR_SIGN_VALUE. */
+kyso_status kyso_cms_check_signature(kyso_blob certificate, kyso_digest digest,
+                                     kyso_scheme scheme, kyso_blob signed_attrs,
+                                     kyso_blob signature, kyso_error *err);
+
+/*
+ * ContentInfo { id-signedData, SignedData { version 1, digestAlgorithms,
+ * encapContentInfo { id-data, no content }, certificates [0] (signer then
+ * chain), signerInfos { one SignerInfo: version 1, issuerAndSerialNumber,
+ * digestAlgorithm, signedAttrs [0] IMPLICIT (from signed_attrs, retagged),
+ * signatureAlgorithm (rsaEncryption / RSASSA-PSS with params /
+ * ecdsa-with-SHAxxx), signature } } }, DER.
+ */
+kyso_status
+kyso_cms_build_signed_data(kyso_blob certificate, const kyso_blob *chain,
+                           size_t chain_count, kyso_digest digest,
+                           kyso_scheme scheme, kyso_blob signed_attrs,
+                           kyso_blob signature, kyso_buf *out, kyso_error *err);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * pdf_file.h - the document's body: struct, xref, object loading (private).
+ */
+#ifndef KYSO_PDF_FILE_H
+#define KYSO_PDF_FILE_H
+
+#include "arena.h"
+#include "buf.h"
+#include "kyso/pdf.h"
+#include "pdf_object.h"
+
+typedef enum kyso_xref_kind {
+  KYSO_XREF_UNSET = 0, /* not in any section */
+  KYSO_XREF_FREE,
+  KYSO_XREF_OFFSET,    /* uncompressed, at offset */
+  KYSO_XREF_COMPRESSED /* in object stream `stream`, at `index` */
+} kyso_xref_kind;
+
+typedef struct kyso_xref_entry {
+  uint8_t kind;  /* kyso_xref_kind */
+  uint8_t state; /* 0 not loaded, 1 loading (loop guard), 2 loaded */
+  uint16_t gen;
+  uint32_t index;  /* index in the object stream */
+  uint64_t offset; /* byte offset, or object stream number */
+  kyso_obj *obj;   /* the loaded object */
+} kyso_xref_entry;
+
+typedef struct kyso_xref_section {
+  size_t offset;     /* where the section starts */
+  int is_stream;     /* xref stream (or classic table) */
+  kyso_obj *trailer; /* trailer dict (the stream dict for xref streams) */
+  size_t end;        /* end of the revision (after %%EOF) */
+} kyso_xref_section;
+
+typedef struct kyso_page {
+  uint32_t num;
+  uint16_t gen;
+  kyso_obj *dict;
+  double media_box[4]; /* llx lly urx ury, inherited (7.7.3.4) */
+  double crop_box[4];  /* defaults to media_box */
+  int rotate;          /* 0, 90, 180, 270 */
+} kyso_page;
+
+struct kyso_pdf {
+  const uint8_t *data;
+  size_t len;
+  kyso_arena arena;
+  kyso_xref_entry *xref; /* merged view, newest entry wins */
+  size_t xref_count;
+  kyso_xref_section *sections; /* newest first, as found via /Prev */
+  size_t section_count;
+  kyso_obj *trailer;       /* newest trailer */
+  size_t startxref;        /* offset named by the last startxref */
+  int startxref_is_stream; /* the newest section is an xref stream */
+  uint32_t max_object;     /* highest object number in any section */
+  kyso_page *pages;        /* after kyso_pdf_load_pages */
+  size_t page_count;
+  int pages_loaded;
+  kyso_pdf_signature *signatures;
+  size_t signature_count;
+  int signatures_loaded;
+};
+
+/* Parses the xref chain into pdf->xref / sections (pdf_xref.c). */
+kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err);
+
+/* The object numbered num (any generation in the xref), loaded once and
+ * cached. A free or missing object yields the null object (7.3.10), not an
+ * error; a broken one is an error. */
+kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
+                                kyso_error *err);
+
+/* Follows a reference chain; non-references are returned as they are. */
+kyso_status kyso_pdf_resolve(kyso_pdf *pdf, kyso_obj *obj, kyso_obj **out,
+                             kyso_error *err);
+
+/* dict[key] with references followed; NULL (and KYSO_OK) when absent. */
+kyso_status kyso_pdf_dict_get(kyso_pdf *pdf, const kyso_obj *dict,
+                              const char *key, kyso_obj **out, kyso_error *err);
+
+/* Decodes a stream's data through its /Filter chain (Flate with
+ * predictors; other filters are KYSO_ERR_PDF_FILTER). At most limit bytes. */
+kyso_status kyso_pdf_stream_decode(kyso_pdf *pdf, const kyso_obj *stream,
+                                   size_t limit, kyso_buf *out,
+                                   kyso_error *err);
+
+/* Parses an indirect object ("num gen obj ... endobj") at offset; used by
+ * the xref reader for xref streams before the table exists. */
+kyso_status kyso_pdf_parse_indirect(kyso_pdf *pdf, size_t offset, uint32_t *num,
+                                    uint16_t *gen, kyso_obj **out,
+                                    kyso_error *err);
+
+/* Reads the page tree (pdf_page.c). */
+kyso_status kyso_pdf_load_pages(kyso_pdf *pdf, kyso_error *err);
+
+#endif

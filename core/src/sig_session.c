@@ -1,0 +1,671 @@
+/*
+ * sig_session.c - PAdES signing in two phases; see kyso/sign.h.
+ *
+ * prepare builds the incremental update (ISO 32000-1 12.8.1; ETSI EN 319
+ * 142-1 5.3 and 5.4 for PAdES baseline): signature dictionary with
+ * /SubFilter /ETSI.CAdES.detached, a /Contents hole and a /ByteRange that
+ * covers everything else; field and widget on the chosen page; /AcroForm
+ * /SigFlags 3. finish puts the CMS into the hole.
+ */
+#include <math.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cms_build.h"
+#include "kyso/limits.h"
+#include "kyso/pdf.h"
+#include "kyso/sign.h"
+#include "pdf_file.h"
+#include "pdf_form.h"
+#include "pdf_text.h"
+#include "pdf_update.h"
+#include "sig_appearance.h"
+
+enum {
+  RESERVE_MIN = 8192,
+  RESERVE_MAX = 1024 * 1024,
+  /* Room beyond certificates and signature: attributes, structure, and a
+   * signature timestamp token added later (B-T). */
+  RESERVE_EXTRA = 12288,
+  FIELD_NAME_MAX = 256,
+  TEXT_OPTION_MAX = 1024
+};
+
+struct kyso_sig_session {
+  const uint8_t *pdf; /* borrowed input */
+  size_t pdf_len;
+  kyso_digest digest;
+  kyso_scheme scheme;
+  kyso_buf certificate;
+  kyso_buf chain_data; /* chain certificates back to back */
+  kyso_blob *chain;    /* point into chain_data */
+  size_t chain_count;
+  kyso_buf update;       /* bytes to append to the input */
+  size_t hole_start;     /* '<' of /Contents, in update */
+  size_t hole_end;       /* one past '>' */
+  kyso_buf signed_attrs; /* DER SET OF Attribute */
+  int finished;
+};
+
+void kyso_sign_options_init(kyso_sign_options *o) {
+  memset(o, 0, sizeof(*o));
+  o->digest = KYSO_DIGEST_SHA256;
+  o->scheme = KYSO_SCHEME_AUTO;
+  o->page = 1;
+  o->utc_offset_minutes = 7 * 60;
+}
+
+/* Days from 1970-01-01 to a civil date, and back (proleptic Gregorian);
+ * H. Hinnant's algorithm, so no gmtime and no time zone database. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  int64_t era, yoe, doy, mp;
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  yoe = z - era * 146097;
+  yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+  doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* PDF date with offset (7.9.4): D:YYYYMMDDHHmmSS+HH'mm' */
+static void format_pdf_date(int64_t t, int offset_min, char out[32]) {
+  int64_t local = t + (int64_t)offset_min * 60, days, secs, y;
+  unsigned mo, d;
+  int off = offset_min < 0 ? -offset_min : offset_min;
+  days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+  secs = local - days * 86400;
+  civil_from_days(days, &y, &mo, &d);
+  snprintf(out, 32, "D:%04lld%02u%02u%02d%02d%02d%c%02d'%02d'", (long long)y,
+           mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
+           offset_min < 0 ? '-' : '+', off / 60, off % 60);
+}
+
+static kyso_status check_text(const char *s, const char *what,
+                              kyso_error *err) {
+  if (s && strlen(s) > TEXT_OPTION_MAX)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "%s is longer than %d bytes",
+                          what, TEXT_OPTION_MAX);
+  return KYSO_OK;
+}
+
+static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  size_t i;
+  if (!o->certificate.data || o->certificate.len == 0)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "no signer certificate");
+  if (o->chain_count > KYSO_LIMIT_CHAIN || (o->chain_count && !o->chain))
+    return kyso_error_set(err, KYSO_ERR_LIMIT,
+                          "more than %d chain certificates", KYSO_LIMIT_CHAIN);
+  for (i = 0; i < o->chain_count; i++)
+    if (!o->chain[i].data || o->chain[i].len == 0)
+      return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                            "chain certificate %zu is empty", i + 1);
+  if (o->digest != KYSO_DIGEST_SHA256 && o->digest != KYSO_DIGEST_SHA384 &&
+      o->digest != KYSO_DIGEST_SHA512)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "unknown digest");
+  if (o->signing_time < 0 || o->signing_time > 253402300799LL)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "signing time out of range");
+  if (o->utc_offset_minutes < -720 || o->utc_offset_minutes > 840)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "UTC offset out of range");
+  if (o->page < 1)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "page numbers start at 1");
+  if (o->visible) {
+    for (i = 0; i < 4; i++)
+      if (!isfinite(o->rect[i]) || fabs(o->rect[i]) > 14400)
+        return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                              "signature rectangle out of range");
+    if (o->rect[2] <= 0 || o->rect[3] <= 0)
+      return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                            "signature rectangle needs a width and height");
+  }
+  if (o->contents_reserve &&
+      (o->contents_reserve < 1024 || o->contents_reserve > RESERVE_MAX))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "contents reserve must be 1 KiB to 1 MiB");
+  if (o->field_name &&
+      (strlen(o->field_name) == 0 || strlen(o->field_name) > FIELD_NAME_MAX ||
+       strchr(o->field_name, '.')))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "field name must be 1-%d bytes without '.'",
+                          FIELD_NAME_MAX);
+  if (ret == KYSO_OK)
+    ret = check_text(o->name, "name", err);
+  if (ret == KYSO_OK)
+    ret = check_text(o->reason, "reason", err);
+  if (ret == KYSO_OK)
+    ret = check_text(o->location, "location", err);
+  if (ret == KYSO_OK)
+    ret = check_text(o->contact_info, "contact info", err);
+  return ret;
+}
+
+/* The certificate's subject CN in UTF-8, in arena; "" if none. */
+static const char *subject_cn(kyso_arena *a, kyso_blob cert) {
+  const unsigned char *p = cert.data;
+  X509 *x = NULL;
+  unsigned char *utf8 = NULL;
+  const char *ret = "";
+  int idx, n;
+
+  if (cert.len > INT32_MAX)
+    goto done;
+  x = d2i_X509(NULL, &p, (long)cert.len);
+  if (!x)
+    goto done;
+  idx =
+      X509_NAME_get_index_by_NID(X509_get_subject_name(x), NID_commonName, -1);
+  if (idx < 0)
+    goto done;
+  n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(
+                                     X509_get_subject_name(x), idx)));
+  if (n > 0 && n <= TEXT_OPTION_MAX) {
+    char *s = kyso_arena_strndup(a, (const char *)utf8, (size_t)n);
+    if (s)
+      ret = s;
+  }
+done:
+  OPENSSL_free(utf8);
+  X509_free(x);
+  return ret;
+}
+
+typedef struct name_search {
+  const char *wanted; /* a name to look for, or NULL */
+  int found;
+  const char **names; /* every field name seen */
+  size_t count, cap;
+} name_search;
+
+static kyso_status collect_name(void *ctx, const kyso_form_field *f,
+                                kyso_error *err) {
+  name_search *s = ctx;
+  if (s->count == s->cap) {
+    size_t ncap = s->cap ? s->cap * 2 : 16;
+    const char **p = realloc(s->names, ncap * sizeof(*p));
+    if (!p)
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    s->names = p;
+    s->cap = ncap;
+  }
+  s->names[s->count++] = f->name;
+  return KYSO_OK;
+}
+
+static int name_taken(const name_search *s, const char *name) {
+  size_t i;
+  for (i = 0; i < s->count; i++)
+    if (strcmp(s->names[i], name) == 0)
+      return 1;
+  return 0;
+}
+
+/* The field name: the caller's if free, else Signature<N>. */
+static kyso_status choose_field_name(kyso_pdf *pdf, const char *wanted,
+                                     char out[FIELD_NAME_MAX + 1],
+                                     kyso_error *err) {
+  kyso_status ret;
+  name_search s;
+  unsigned n;
+
+  memset(&s, 0, sizeof(s));
+  ret = kyso_form_walk(pdf, collect_name, &s, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (wanted) {
+    if (name_taken(&s, wanted)) {
+      ret =
+          kyso_error_set(err, KYSO_ERR_PDF_FORM,
+                         "the document already has a field named '%s'", wanted);
+      goto done;
+    }
+    snprintf(out, FIELD_NAME_MAX + 1, "%s", wanted);
+    goto done;
+  }
+  for (n = 1; n <= KYSO_LIMIT_FORM_FIELDS + 1; n++) {
+    snprintf(out, FIELD_NAME_MAX + 1, "Signature%u", n);
+    if (!name_taken(&s, out))
+      break;
+  }
+done:
+  free(s.names);
+  return ret;
+}
+
+/* Appends item to the array held (directly or by reference) under key in
+ * dict, which belongs to the update. An indirect array is replaced in the
+ * update; a direct one is copied into dict. */
+static kyso_status append_to_array(kyso_update *u, kyso_obj *dict,
+                                   const char *key, kyso_obj *item,
+                                   kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  kyso_arena *a = &u->arena;
+  kyso_obj *raw = kyso_dict_get(dict, key), *arr = NULL, *copy;
+
+  if (kyso_obj_is(raw, KYSO_OBJ_REF)) {
+    ret = kyso_update_get(u, raw->u.ref.num, &arr, err);
+    if (ret != KYSO_OK)
+      return ret;
+    if (!kyso_obj_is(arr, KYSO_OBJ_ARRAY))
+      return kyso_error_set(err, KYSO_ERR_PDF_FORM,
+                            "/%s (object %u) is not an array", key,
+                            raw->u.ref.num);
+    copy = kyso_obj_clone_shallow(a, arr);
+    if (!copy || kyso_array_push(a, copy, item))
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    return kyso_update_replace(u, raw->u.ref.num, raw->u.ref.gen, copy, err);
+  }
+  if (raw && !kyso_obj_is(raw, KYSO_OBJ_ARRAY) &&
+      !kyso_obj_is(raw, KYSO_OBJ_NULL))
+    return kyso_error_set(err, KYSO_ERR_PDF_FORM, "/%s is not an array", key);
+  copy = kyso_obj_is(raw, KYSO_OBJ_ARRAY) ? kyso_obj_clone_shallow(a, raw)
+                                          : kyso_obj_new_array(a);
+  if (!copy || kyso_array_push(a, copy, item) ||
+      kyso_dict_set(a, dict, key, copy))
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  return KYSO_OK;
+}
+
+/* Adds the widget to the page's /Annots. */
+static kyso_status add_to_page(kyso_update *u, const kyso_page *page,
+                               kyso_obj *widget_ref, kyso_error *err) {
+  kyso_status ret;
+  kyso_obj *current = NULL, *copy;
+
+  ret = kyso_update_get(u, page->num, &current, err);
+  if (ret != KYSO_OK)
+    return ret;
+  copy = kyso_obj_clone_shallow(&u->arena, current);
+  if (!copy)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  if (kyso_obj_is(kyso_dict_get(copy, "Annots"), KYSO_OBJ_REF))
+    /* Only the array object changes; the page stays as it is. */
+    return append_to_array(u, copy, "Annots", widget_ref, err);
+  ret = append_to_array(u, copy, "Annots", widget_ref, err);
+  if (ret == KYSO_OK)
+    ret = kyso_update_replace(u, page->num, page->gen, copy, err);
+  return ret;
+}
+
+/* Adds the field to /AcroForm /Fields and sets /SigFlags 3 (12.7.2):
+ * SignaturesExist | AppendOnly. */
+static kyso_status add_to_form(kyso_update *u, kyso_obj *field_ref,
+                               kyso_error *err) {
+  kyso_status ret;
+  kyso_arena *a = &u->arena;
+  kyso_pdf *pdf = u->pdf;
+  kyso_obj *root_ref = kyso_dict_get(pdf->trailer, "Root");
+  kyso_obj *root = NULL, *root_copy = NULL, *form_raw, *form = NULL, *copy;
+  kyso_obj *flags;
+  int64_t sigflags = 3;
+
+  ret = kyso_update_get(u, root_ref->u.ref.num, &root, err);
+  if (ret != KYSO_OK)
+    return ret;
+  form_raw = kyso_dict_get(root, "AcroForm");
+  if (kyso_obj_is(form_raw, KYSO_OBJ_REF)) {
+    ret = kyso_update_get(u, form_raw->u.ref.num, &form, err);
+    if (ret != KYSO_OK)
+      return ret;
+  } else if (kyso_obj_is(form_raw, KYSO_OBJ_DICT)) {
+    form = form_raw;
+  }
+  if (form && !kyso_obj_is(form, KYSO_OBJ_DICT))
+    return kyso_error_set(err, KYSO_ERR_PDF_FORM,
+                          "/AcroForm is not a dictionary");
+  copy = form ? kyso_obj_clone_shallow(a, form) : kyso_obj_new_dict(a);
+  if (!copy)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  flags = kyso_dict_get(copy, "SigFlags");
+  if (kyso_obj_is(flags, KYSO_OBJ_INT))
+    sigflags |= flags->u.integer;
+  if (kyso_dict_set(a, copy, "SigFlags", kyso_obj_new_int(a, sigflags)))
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  ret = append_to_array(u, copy, "Fields", field_ref, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if (kyso_obj_is(form_raw, KYSO_OBJ_REF))
+    return kyso_update_replace(u, form_raw->u.ref.num, form_raw->u.ref.gen,
+                               copy, err);
+  /* A direct or missing AcroForm: the catalog itself changes. */
+  root_copy = kyso_obj_clone_shallow(a, root);
+  if (!root_copy)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  if (form) {
+    if (kyso_dict_set(a, root_copy, "AcroForm", copy))
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  } else {
+    kyso_obj *ref = kyso_update_add(u, copy);
+    if (!ref || kyso_dict_set(a, root_copy, "AcroForm", ref))
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  }
+  return kyso_update_replace(u, root_ref->u.ref.num, root_ref->u.ref.gen,
+                             root_copy, err);
+}
+
+static int set_text(kyso_arena *a, kyso_obj *dict, const char *key,
+                    const char *utf8) {
+  if (!utf8 || !*utf8)
+    return 0;
+  return kyso_dict_set(a, dict, key, kyso_text_from_utf8(a, utf8));
+}
+
+/* The /V signature dictionary with its two placeholders (12.8.1). */
+static kyso_obj *build_sig_dict(kyso_update *u, const kyso_sign_options *o,
+                                const char *name, size_t reserve) {
+  kyso_arena *a = &u->arena;
+  kyso_obj *d = kyso_obj_new_dict(a), *br = kyso_obj_new_array(a);
+  kyso_obj *contents = kyso_obj_new(a, KYSO_OBJ_STRING);
+  kyso_obj *build = kyso_obj_new_dict(a), *app = kyso_obj_new_dict(a);
+  char date[32];
+
+  if (!d || !br || !contents || !build || !app)
+    return NULL;
+  br->mark = KYSO_MARK_BYTERANGE;
+  contents->mark = KYSO_MARK_CONTENTS;
+  contents->hex = 1;
+  contents->u.string.len = reserve;
+  contents->u.string.data = kyso_arena_alloc(a, reserve);
+  format_pdf_date(o->signing_time, o->utc_offset_minutes, date);
+  if (!contents->u.string.data ||
+      kyso_dict_set(a, d, "Type", kyso_obj_new_name(a, "Sig")) ||
+      kyso_dict_set(a, d, "Filter", kyso_obj_new_name(a, "Adobe.PPKLite")) ||
+      kyso_dict_set(a, d, "SubFilter",
+                    kyso_obj_new_name(a, "ETSI.CAdES.detached")) ||
+      kyso_dict_set(a, d, "ByteRange", br) ||
+      kyso_dict_set(a, d, "Contents", contents) ||
+      kyso_dict_set(a, d, "M", kyso_obj_new_string(a, date, strlen(date))) ||
+      set_text(a, d, "Name", name) || set_text(a, d, "Reason", o->reason) ||
+      set_text(a, d, "Location", o->location) ||
+      set_text(a, d, "ContactInfo", o->contact_info) ||
+      kyso_dict_set(a, app, "Name", kyso_obj_new_name(a, "kyso")) ||
+      kyso_dict_set(a, build, "App", app) ||
+      kyso_dict_set(a, d, "Prop_Build", build))
+    return NULL;
+  return d;
+}
+
+/* Field and widget in one dictionary (12.7.4.5, 12.5.6.19). */
+static kyso_obj *build_field(kyso_update *u, const kyso_sign_options *o,
+                             const kyso_page *page, const char *field_name,
+                             kyso_obj *sig_ref, kyso_obj *ap_ref) {
+  kyso_arena *a = &u->arena;
+  kyso_obj *f = kyso_obj_new_dict(a), *rect = kyso_obj_new_array(a);
+  kyso_obj *ap = kyso_obj_new_dict(a);
+  double r[4] = {0, 0, 0, 0};
+  int i;
+
+  if (!f || !rect || !ap)
+    return NULL;
+  if (o->visible) {
+    r[0] = o->rect[0];
+    r[1] = o->rect[1];
+    r[2] = o->rect[0] + o->rect[2];
+    r[3] = o->rect[1] + o->rect[3];
+  }
+  for (i = 0; i < 4; i++)
+    if (kyso_array_push(a, rect, kyso_obj_new_real(a, r[i])))
+      return NULL;
+  if (kyso_dict_set(a, f, "FT", kyso_obj_new_name(a, "Sig")) ||
+      kyso_dict_set(a, f, "T", kyso_text_from_utf8(a, field_name)) ||
+      kyso_dict_set(a, f, "V", sig_ref) ||
+      kyso_dict_set(a, f, "Type", kyso_obj_new_name(a, "Annot")) ||
+      kyso_dict_set(a, f, "Subtype", kyso_obj_new_name(a, "Widget")) ||
+      kyso_dict_set(a, f, "Rect", rect) ||
+      /* Print (4) | Locked (128): printed, not movable (12.5.3). */
+      kyso_dict_set(a, f, "F", kyso_obj_new_int(a, 132)) ||
+      kyso_dict_set(a, f, "P", kyso_obj_new_ref(a, page->num, page->gen)))
+    return NULL;
+  if (ap_ref &&
+      (kyso_dict_set(a, ap, "N", ap_ref) || kyso_dict_set(a, f, "AP", ap)))
+    return NULL;
+  return f;
+}
+
+static size_t compute_reserve(const kyso_sign_options *o) {
+  size_t n = o->certificate.len + RESERVE_EXTRA, i;
+  for (i = 0; i < o->chain_count; i++)
+    n += o->chain[i].len;
+  n = (n + 1023) / 1024 * 1024;
+  return n < RESERVE_MIN ? RESERVE_MIN : n;
+}
+
+static kyso_status copy_options(kyso_sig_session *s, const kyso_sign_options *o,
+                                kyso_error *err) {
+  size_t i, off = 0;
+  kyso_buf_append(&s->certificate, o->certificate.data, o->certificate.len);
+  for (i = 0; i < o->chain_count; i++)
+    kyso_buf_append(&s->chain_data, o->chain[i].data, o->chain[i].len);
+  s->chain = calloc(o->chain_count ? o->chain_count : 1, sizeof(*s->chain));
+  if (!s->chain || !kyso_buf_ok(&s->certificate) ||
+      !kyso_buf_ok(&s->chain_data))
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  for (i = 0; i < o->chain_count; i++) {
+    s->chain[i].data = s->chain_data.data + off;
+    s->chain[i].len = o->chain[i].len;
+    off += o->chain[i].len;
+  }
+  s->chain_count = o->chain_count;
+  s->digest = o->digest;
+  return KYSO_OK;
+}
+
+/* Builds every object of the update. */
+static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
+                                kyso_update *u, const kyso_sign_options *o,
+                                kyso_write_marks *marks, kyso_error *err) {
+  kyso_status ret;
+  kyso_obj *sig, *sig_ref, *field, *field_ref, *ap_ref = NULL;
+  const kyso_page *page;
+  const char *name = o->name;
+  char field_name[FIELD_NAME_MAX + 1];
+  size_t count = 0;
+  int mdp = 0;
+
+  ret = kyso_form_docmdp(pdf, &mdp, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if (mdp == 1)
+    return kyso_error_set(err, KYSO_ERR_PDF_FORM,
+                          "the document is certified with no changes "
+                          "allowed (DocMDP P=1)");
+  ret = kyso_pdf_get_page_count(pdf, &count, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if ((size_t)o->page > count)
+    return kyso_error_set(err, KYSO_ERR_PDF_PAGE,
+                          "page %d does not exist (the document has %zu)",
+                          o->page, count);
+  page = &pdf->pages[o->page - 1];
+  ret = choose_field_name(pdf, o->field_name, field_name, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if (!name || !*name)
+    name = subject_cn(&u->arena, o->certificate);
+  if (o->visible) {
+    ret = kyso_appearance_build(u, o->image, o->rect[2], o->rect[3], &ap_ref,
+                                err);
+    if (ret != KYSO_OK)
+      return ret;
+  } else if (o->image.len) {
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "an image needs a visible rectangle");
+  }
+  sig = build_sig_dict(u, o, name,
+                       o->contents_reserve ? o->contents_reserve
+                                           : compute_reserve(o));
+  sig_ref = sig ? kyso_update_add(u, sig) : NULL;
+  field = sig_ref ? build_field(u, o, page, field_name, sig_ref, ap_ref) : NULL;
+  field_ref = field ? kyso_update_add(u, field) : NULL;
+  if (!field_ref)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  ret = add_to_page(u, page, field_ref, err);
+  if (ret == KYSO_OK)
+    ret = add_to_form(u, field_ref, err);
+  if (ret == KYSO_OK)
+    ret = kyso_update_write(u, &s->update, marks, err);
+  return ret;
+}
+
+/* Fills /ByteRange, hashes the covered bytes, builds SignedAttributes. */
+static kyso_status seal_layout(kyso_sig_session *s,
+                               const kyso_write_marks *marks, kyso_error *err) {
+  kyso_status ret;
+  size_t range[4], total = s->pdf_len + s->update.len;
+  uint8_t md[64];
+  kyso_blob parts[3];
+
+  if (!marks->seen[KYSO_MARK_CONTENTS] || !marks->seen[KYSO_MARK_BYTERANGE])
+    return kyso_error_set(err, KYSO_ERR_STATE, "signature placeholders lost");
+  s->hole_start = marks->start[KYSO_MARK_CONTENTS];
+  s->hole_end = marks->end[KYSO_MARK_CONTENTS];
+  range[0] = 0;
+  range[1] = s->pdf_len + s->hole_start;
+  range[2] = s->pdf_len + s->hole_end;
+  range[3] = total - range[2];
+  if (kyso_serialize_patch_byterange(s->update.data +
+                                         marks->start[KYSO_MARK_BYTERANGE],
+                                     KYSO_BYTERANGE_WIDTH, range) != 0)
+    return kyso_error_set(err, KYSO_ERR_LIMIT,
+                          "document too large for the /ByteRange field");
+  parts[0].data = s->pdf;
+  parts[0].len = s->pdf_len;
+  parts[1].data = s->update.data;
+  parts[1].len = s->hole_start;
+  parts[2].data = s->update.data + s->hole_end;
+  parts[2].len = s->update.len - s->hole_end;
+  ret = kyso_digest_parts(s->digest, parts, 3, md, err);
+  if (ret == KYSO_OK)
+    ret = kyso_cms_build_signed_attrs(
+        (kyso_blob){s->certificate.data, s->certificate.len}, s->digest, md,
+        kyso_digest_size(s->digest), &s->signed_attrs, err);
+  return ret;
+}
+
+kyso_status kyso_sig_prepare(const uint8_t *pdf_data, size_t pdf_len,
+                             const kyso_sign_options *options,
+                             kyso_sig_session **out, kyso_error *err) {
+  kyso_status ret;
+  kyso_sig_session *s = NULL;
+  kyso_pdf *pdf = NULL;
+  kyso_update u;
+  kyso_write_marks marks;
+  int update_ready = 0;
+
+  *out = NULL;
+  ret = check_options(options, err);
+  if (ret != KYSO_OK)
+    goto done;
+  s = calloc(1, sizeof(*s));
+  if (!s) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  s->pdf = pdf_data;
+  s->pdf_len = pdf_len;
+  ret = copy_options(s, options, err);
+  if (ret == KYSO_OK)
+    ret = kyso_cms_resolve_scheme(options->certificate, options->scheme,
+                                  &s->scheme, err);
+  if (ret == KYSO_OK)
+    ret = kyso_pdf_open(pdf_data, pdf_len, &pdf, err);
+  if (ret == KYSO_OK)
+    ret = kyso_pdf_check(pdf, err);
+  if (ret != KYSO_OK)
+    goto done;
+  kyso_update_init(&u, pdf);
+  update_ready = 1;
+  ret = build_update(s, pdf, &u, options, &marks, err);
+  if (ret == KYSO_OK)
+    ret = seal_layout(s, &marks, err);
+  if (ret != KYSO_OK)
+    goto done;
+  *out = s;
+  s = NULL;
+done:
+  if (update_ready)
+    kyso_update_free(&u);
+  kyso_pdf_close(pdf);
+  kyso_sig_session_free(s);
+  return ret;
+}
+
+const uint8_t *kyso_sig_session_get_signed_attrs(const kyso_sig_session *s,
+                                                 size_t *len) {
+  *len = s->signed_attrs.len;
+  return s->signed_attrs.data;
+}
+
+kyso_digest kyso_sig_session_get_digest(const kyso_sig_session *s) {
+  return s->digest;
+}
+
+kyso_scheme kyso_sig_session_get_scheme(const kyso_sig_session *s) {
+  return s->scheme;
+}
+
+kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
+                            size_t signature_len, kyso_error *err) {
+  static const char hex[] = "0123456789abcdef";
+  kyso_status ret;
+  kyso_buf cms;
+  kyso_blob cert = {s->certificate.data, s->certificate.len};
+  kyso_blob attrs = {s->signed_attrs.data, s->signed_attrs.len};
+  kyso_blob sig = {signature, signature_len};
+  size_t room, i;
+  uint8_t *at;
+
+  kyso_buf_init(&cms);
+  if (s->finished) {
+    ret = kyso_error_set(err, KYSO_ERR_STATE, "signature already finished");
+    goto done;
+  }
+  ret = kyso_cms_check_signature(cert, s->digest, s->scheme, attrs, sig, err);
+  if (ret == KYSO_OK)
+    ret = kyso_cms_build_signed_data(cert, s->chain, s->chain_count, s->digest,
+                                     s->scheme, attrs, sig, &cms, err);
+  if (ret != KYSO_OK)
+    goto done;
+  room = (s->hole_end - s->hole_start - 2) / 2;
+  if (cms.len > room) {
+    ret = kyso_error_set(err, KYSO_ERR_SIGN_SPACE,
+                         "the signature (%zu bytes) does not fit the %zu "
+                         "bytes reserved",
+                         cms.len, room);
+    goto done;
+  }
+  /* The rest of the hole stays zero: DER ignores trailing padding. */
+  at = s->update.data + s->hole_start + 1;
+  for (i = 0; i < cms.len; i++) {
+    at[2 * i] = (uint8_t)hex[cms.data[i] >> 4];
+    at[2 * i + 1] = (uint8_t)hex[cms.data[i] & 15];
+  }
+  s->finished = 1;
+done:
+  kyso_buf_free(&cms);
+  return ret;
+}
+
+const uint8_t *kyso_sig_session_get_update(const kyso_sig_session *s,
+                                           size_t *len) {
+  if (!s->finished) {
+    *len = 0;
+    return NULL;
+  }
+  *len = s->update.len;
+  return s->update.data;
+}
+
+void kyso_sig_session_free(kyso_sig_session *s) {
+  if (!s)
+    return;
+  kyso_buf_free(&s->certificate);
+  kyso_buf_free(&s->chain_data);
+  free(s->chain);
+  kyso_buf_free(&s->update);
+  kyso_buf_free(&s->signed_attrs);
+  free(s);
+}

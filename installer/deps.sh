@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs every Debian package kyso needs to build, test and benchmark.
+# Run as root (or through sudo) on Debian 12. Safe to run again.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo -E "$0" "$@"
+fi
+
+packages=(
+  # build
+  build-essential cmake pkg-config clang-format
+  libssl-dev zlib1g-dev libp11-dev
+  # the token and its tools
+  softhsm2 opensc p11-kit
+  # independent checkers and PDF producers used by the tests
+  qpdf poppler-utils libnss3-tools openssl chromium
+  # sanitizers, fuzzing, leak checks
+  clang libclang-rt-14-dev valgrind
+  # fonts (Decree 30 appearance text)
+  fonts-liberation2
+  # benchmarks
+  hyperfine time
+)
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${packages[@]}"
