@@ -40,6 +40,7 @@ kyso_status kyso_pdf_open(const uint8_t *data, size_t len, kyso_pdf **out,
   }
   pdf->data = data;
   pdf->len = len;
+  pdf->null_obj.type = KYSO_OBJ_NULL;
   kyso_arena_init(&pdf->arena);
   ret = kyso_xref_load(pdf, err);
   if (ret != KYSO_OK)
@@ -317,8 +318,7 @@ kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
   *out = NULL;
   if (num >= pdf->xref_count || pdf->xref[num].kind == KYSO_XREF_UNSET ||
       pdf->xref[num].kind == KYSO_XREF_FREE) {
-    static kyso_obj null_obj = {.type = KYSO_OBJ_NULL};
-    *out = &null_obj;
+    *out = &pdf->null_obj;
     goto done;
   }
   e = &pdf->xref[num];

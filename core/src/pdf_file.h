@@ -56,6 +56,7 @@ struct kyso_pdf {
   kyso_page *pages;        /* after kyso_pdf_load_pages */
   size_t page_count;
   int pages_loaded;
+  kyso_obj null_obj; /* what free and missing objects read as (7.3.10) */
   kyso_pdf_signature *signatures;
   size_t signature_count;
   int signatures_loaded;

@@ -204,7 +204,7 @@ _fx_append_update() {
   size=$(_fx_trailer_value "$in" Size)
   root=$(_fx_trailer_value "$in" Root)
   prev=$(_fx_startxref "$in")
-  [ -n "$size" ] && [ -n "$root" ] && [ -n "$prev" ] || die "cannot read trailer of $in"
+  if [ -z "$size" ] || [ -z "$root" ] || [ -z "$prev" ]; then die "cannot read trailer of $in"; fi
   cp -- "$in" "$out"
   _PDFW_FILE=$out
   _PDFW_OFF=()

@@ -7,6 +7,7 @@
 #                             it carries its chain, as it must for a receiver.
 #   nssdb_add_signer DIR P12 NICK   import a P12 (key + chain) under NICK, so
 #                             pdfsig -add-signature -nick NICK can sign
+#                             (creates DIR as an empty db if needed)
 #   pdfsig_out FILE           pdfsig's report on FILE (status in PDFSIG_STATUS)
 #   pdfsig_check FILE N       assert: N signatures, each "Signature is Valid."
 #                             and "Certificate is Trusted.", the last one
@@ -24,6 +25,7 @@
 #     - Signed Ranges: [0 - 822629], [830661 - 831121]
 #     - Total document signed            (or: Not total document signed)
 #     - Signature Validation: Signature is Valid.
+#                              (or: Signature is Invalid. / Digest Mismatch.)
 #     - Certificate Validation: Certificate is Trusted.
 #                              (or: Certificate issuer is unknown.)
 # and "File 'X' does not contain any signatures" (status 2) without any.
@@ -39,12 +41,17 @@ nssdb_make() {
 }
 
 nssdb_add_signer() {
-  local dir=$1 p12=$2 nick=$3 pem=$TEST_TMP/nss-import.$$.p12
-  # pk12util names the key after the P12's friendlyName; re-export under NICK.
-  openssl pkcs12 -in "$p12" -passin "pass:$PKI_P12_PASS" -nodes |
-    openssl pkcs12 -export -passout "pass:$PKI_P12_PASS" -name "$nick" -out "$pem"
-  pk12util -d "sql:$dir" -i "$pem" -W "$PKI_P12_PASS" >/dev/null
-  rm -f -- "$pem"
+  local dir=$1 p12=$2 nick=$3 pem=$TEST_TMP/nss-import.$$.pem
+  if [ ! -d "$dir" ]; then
+    mkdir -p "$dir"
+    certutil -N -d "sql:$dir" --empty-password
+  fi
+  # pk12util names the key after the P12's friendlyName; re-export under
+  # NICK (through a file: openssl reads -in twice, a pipe only once).
+  openssl pkcs12 -in "$p12" -passin "pass:$PKI_P12_PASS" -nodes -out "$pem"
+  openssl pkcs12 -export -passout "pass:$PKI_P12_PASS" -name "$nick" -in "$pem" -out "$pem.p12"
+  pk12util -d "sql:$dir" -i "$pem.p12" -W "$PKI_P12_PASS" >/dev/null
+  rm -f -- "$pem" "$pem.p12"
 }
 
 # pdfsig_out FILE: stderr is dropped because NSS prints shutdown noise

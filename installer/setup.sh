@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One command to set kyso up on Debian 12: installs the Debian packages it
+# needs (installer/deps.sh, through sudo when not root), then configures and
+# builds everything with CMake.
+#
+#   ./installer/setup.sh                  release build in build/
+#   BUILD_DIR=build-asan KYSO_SANITIZE=ON ./installer/setup.sh --no-deps
+#                                         ASan+UBSan build for developers
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+build_dir=${BUILD_DIR:-$top/build}
+sanitize=${KYSO_SANITIZE:-OFF}
+build_type=${CMAKE_BUILD_TYPE:-RelWithDebInfo}
+
+if [ "${1:-}" != "--no-deps" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    "$here/deps.sh"
+  else
+    sudo "$here/deps.sh"
+  fi
+fi
+
+cmake -S "$top" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" \
+  -DKYSO_SANITIZE="$sanitize"
+cmake --build "$build_dir" --parallel "$(nproc)"
+echo "kyso: built in $build_dir (run the tests with: ctest --test-dir $build_dir)"
