@@ -44,15 +44,13 @@ static void write_all(int fd, const char *s, size_t len) {
   }
 }
 
-/* Reads one line from fd into pin byte by byte, so no stdio buffer keeps a
- * copy of it. intr, when >= 0, is the terminal's interrupt character
- * (ISIG is off while prompting, so Ctrl-C arrives as data).
- * Returns 1 for a line (possibly empty), 0 at end of input before any
- * byte, -1 on read error, -2 if longer than cap - 1, -3 if interrupted. */
-static int read_line(int fd, char *pin, size_t cap, int intr) {
+/* Reads the first line of fd into pin byte by byte, so no stdio buffer
+ * keeps a copy. Returns 1 for a line (possibly empty), 0 at end of input
+ * before any byte, -1 on read error, -2 if longer than cap - 1. */
+static int read_line(int fd, char *pin, size_t cap) {
   size_t len = 0;
   int too_long = 0, r;
-  char c;
+  char c = 0;
 
   for (;;) {
     r = read_byte(fd, &c);
@@ -63,8 +61,6 @@ static int read_line(int fd, char *pin, size_t cap, int intr) {
         return 0;
       break;
     }
-    if (intr >= 0 && (unsigned char)c == (unsigned)intr)
-      return -3;
     if (c == '\n')
       break;
     if (len + 1 < cap)
@@ -79,6 +75,49 @@ static int read_line(int fd, char *pin, size_t cap, int intr) {
   return too_long ? -2 : 1;
 }
 
+/* The terminal in non-canonical mode, echo and signals off: this loop is
+ * the line editor. Erase and kill work as usual; the interrupt character
+ * (Ctrl-C) and end of file (Ctrl-D) on an empty line cancel, so the
+ * process is never killed with the terminal left silent. Returns as
+ * read_line, plus -3 for cancelled. */
+static int read_tty_line(int fd, const struct termios *t, char *pin,
+                         size_t cap) {
+  size_t len = 0;
+  int too_long = 0, r, ret;
+  unsigned char c = 0;
+
+  for (;;) {
+    r = read_byte(fd, (char *)&c);
+    if (r <= 0) {
+      ret = r < 0 ? -1 : 0;
+      break;
+    }
+    if (c == '\n' || c == '\r') {
+      ret = too_long ? -2 : 1;
+      break;
+    }
+    if (c == t->c_cc[VINTR] || (c == t->c_cc[VEOF] && len == 0)) {
+      ret = -3;
+      break;
+    }
+    if (c == t->c_cc[VERASE] || c == 0x7f || c == 0x08) {
+      if (len > 0 && !too_long) /* past the limit the count is lost */
+        pin[--len] = '\0';
+    } else if (c == t->c_cc[VKILL]) {
+      kyso_pin_wipe(pin, cap);
+      len = 0;
+      too_long = 0;
+    } else if (len + 1 < cap) {
+      pin[len++] = (char)c;
+    } else {
+      too_long = 1;
+    }
+  }
+  OPENSSL_cleanse(&c, sizeof(c));
+  pin[len] = '\0';
+  return ret;
+}
+
 static kyso_status pin_from_file(const char *path, char *pin, size_t cap,
                                  kyso_error *err) {
   kyso_status ret;
@@ -86,14 +125,14 @@ static kyso_status pin_from_file(const char *path, char *pin, size_t cap,
 
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open PIN file %s: %s",
-                         path, strerror(errno));
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open PIN file %s: %s", path,
+                         strerror(errno));
     goto done;
   }
-  r = read_line(fd, pin, cap, -1);
+  r = read_line(fd, pin, cap);
   if (r == -1) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read PIN file %s: %s",
-                         path, strerror(errno));
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read PIN file %s: %s", path,
+                         strerror(errno));
     goto done;
   }
   if (r == -2) {
@@ -132,11 +171,11 @@ static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
                          "cannot set up the terminal to ask for the PIN");
     goto done;
   }
-  /* Echo off; ISIG off so that Ctrl-C comes in as a byte and cancels here,
-   * instead of killing the process with the terminal left silent. */
+  /* See read_tty_line: echo, line editing and signals are ours now. */
   quiet = saved;
-  quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ISIG);
-  quiet.c_lflag |= ICANON;
+  quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL | ICANON | ISIG);
+  quiet.c_cc[VMIN] = 1;
+  quiet.c_cc[VTIME] = 0;
   if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
     ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
                          "cannot turn off echo to ask for the PIN");
@@ -144,7 +183,7 @@ static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
   }
   saved_ok = 1;
   write_all(fd, pin_prompt, sizeof(pin_prompt) - 1);
-  r = read_line(fd, pin, cap, saved.c_cc[VINTR]);
+  r = read_tty_line(fd, &saved, pin, cap);
   write_all(fd, "\n", 1); /* the user's Enter was not echoed */
   if (r == 0 || r == -3) {
     ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "PIN entry cancelled");
@@ -156,8 +195,8 @@ static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
     goto done;
   }
   if (r == -2) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
-                         "PIN longer than %zu characters", cap - 1);
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "PIN longer than %zu characters",
+                         cap - 1);
     goto done;
   }
   if (pin[0] == '\0') {

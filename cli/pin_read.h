@@ -20,8 +20,9 @@
  *    Unreadable: KYSO_ERR_IO; empty first line: KYSO_ERR_ARGUMENT.
  *  - else KYSO_PIN, when set and not empty.
  *  - else the prompt "Mã PIN (PIN): " on /dev/tty, echo off (restored on
- *    every path). No terminal, end of input or Ctrl-C: KYSO_ERR_TOKEN_CANCELLED.
- * A PIN of cap bytes or more is KYSO_ERR_LIMIT. On any failure pin is wiped.
+ *    every path). No terminal, end of input or Ctrl-C:
+ * KYSO_ERR_TOKEN_CANCELLED. A PIN of cap bytes or more is KYSO_ERR_LIMIT. On
+ * any failure pin is wiped.
  */
 kyso_status kyso_pin_read(const char *pin_file, char *pin, size_t cap,
                           kyso_error *err);

@@ -109,14 +109,12 @@ kyso_status kyso_signer_evp_sign(EVP_PKEY *key, kyso_digest digest,
   ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
   if (!ctx || EVP_PKEY_sign_init(ctx) <= 0 ||
       !set_scheme_params(ctx, scheme, md)) {
-    ret = kyso_error_set(err, KYSO_ERR_SIGN_ALGORITHM,
-                         "sign: cannot set up %s with %s: %s",
-                         scheme_name(scheme), EVP_MD_get0_name(md),
-                         take_openssl_reason());
+    ret = kyso_error_set(
+        err, KYSO_ERR_SIGN_ALGORITHM, "sign: cannot set up %s with %s: %s",
+        scheme_name(scheme), EVP_MD_get0_name(md), take_openssl_reason());
     goto done;
   }
-  if (EVP_PKEY_sign(ctx, NULL, &sig_len, hash, hash_len) <= 0 ||
-      sig_len == 0) {
+  if (EVP_PKEY_sign(ctx, NULL, &sig_len, hash, hash_len) <= 0 || sig_len == 0) {
     ret = kyso_error_set(err, fail_status, "sign: no signature size: %s",
                          take_openssl_reason());
     goto done;

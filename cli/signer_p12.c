@@ -24,9 +24,9 @@ typedef struct p12_signer {
 } p12_signer;
 
 static kyso_status p12_sign(kyso_signer *signer, kyso_digest digest,
-                            kyso_scheme scheme, const uint8_t *data,
-                            size_t len, uint8_t **signature,
-                            size_t *signature_len, kyso_error *err) {
+                            kyso_scheme scheme, const uint8_t *data, size_t len,
+                            uint8_t **signature, size_t *signature_len,
+                            kyso_error *err) {
   p12_signer *s = (p12_signer *)signer;
 
   return kyso_signer_evp_sign(s->key, digest, scheme, data, len,

@@ -70,9 +70,9 @@ static kyso_status p11_load(pkcs11_signer *s, const char *module,
   if (strchr(module, '/')) {
     probe = fopen(module, "rb");
     if (!probe) {
-      ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
-                           "PKCS#11 module %s not found or not readable",
-                           module);
+      ret =
+          kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                         "PKCS#11 module %s not found or not readable", module);
       goto done;
     }
     fclose(probe);
@@ -141,9 +141,9 @@ static kyso_status p11_pick_slot(pkcs11_signer *s, const char *label,
     goto done;
   }
   if (!found) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_NOT_FOUND,
-                         "no token labelled \"%s\" (present: %s)", label,
-                         labels);
+    ret =
+        kyso_error_set(err, KYSO_ERR_TOKEN_NOT_FOUND,
+                       "no token labelled \"%s\" (present: %s)", label, labels);
     goto done;
   }
   if (!label && tokens > 1) {
@@ -255,8 +255,8 @@ static kyso_status p11_login(pkcs11_signer *s, PKCS11_SLOT *slot,
                          "the token was removed during login");
     break;
   default:
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
-                         "login failed (CKR 0x%lX)", ckr);
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE, "login failed (CKR 0x%lX)",
+                         ckr);
     break;
   }
 
@@ -408,8 +408,7 @@ kyso_status kyso_signer_open_pkcs11(const kyso_pkcs11_options *options,
   if (out)
     *out = NULL;
   if (!options || !options->module || !out) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "pkcs11: missing module path");
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "pkcs11: missing module path");
     goto done;
   }
   s = calloc(1, sizeof(*s));

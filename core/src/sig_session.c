@@ -111,6 +111,11 @@ static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "signing time out of range");
   if (o->utc_offset_minutes < -720 || o->utc_offset_minutes > 840)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "UTC offset out of range");
+  /* /M has a four-digit year in local time (7.9.4): 9999-12-31 23:59:59
+   * UTC plus an eastern offset would be year 10000. */
+  if (o->signing_time + (int64_t)o->utc_offset_minutes * 60 > 253402300799LL)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "signing time plus UTC offset is past year 9999");
   if (o->page < 1)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "page numbers start at 1");
   if (o->visible) {

@@ -3,7 +3,7 @@
 # checker is shown to pass on a good file AND to fail on a bad one; a checker
 # that cannot fail would let every kyso test pass.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/setup.sh"
-integration_setup nokyso
+integration_setup_nokyso
 
 # expect_check_fails MSG CMD...: CMD (an assert_* helper) must record at
 # least one failure. Runs in a subshell so its counts stay out of ours.
@@ -63,10 +63,12 @@ case $SOFTHSM2_CONF in
   *) fail "SOFTHSM2_CONF=$SOFTHSM2_CONF outside the test dir" ;;
 esac
 printf 'kyso token self-test' >"$TEST_TMP/data"
+# shellcheck disable=SC2317 # run through assert_true
 sign_on_token() { # LABEL OUT
   pkcs11-tool --module "$TOKEN_MODULE" --token-label "$1" --login --pin "$TOKEN_PIN" \
     --sign --mechanism SHA256-RSA-PKCS --id 01 -i "$TEST_TMP/data" -o "$2" 2>/dev/null
 }
+# shellcheck disable=SC2317 # run through assert_true
 verify_with_cert() { # CERT SIG
   openssl x509 -in "$1" -noout -pubkey >"$TEST_TMP/pub.pem" &&
     openssl dgst -sha256 -verify "$TEST_TMP/pub.pem" -signature "$2" "$TEST_TMP/data" >/dev/null 2>&1

@@ -50,7 +50,7 @@ assert_kyso_error 'IO' "$in" "$outdir" "P12 file missing"
 
 outdir=$(fresh_dir out.not-p12)
 kyso_sign_p12 "$FX/minimal.pdf" "$in" "$outdir/signed.pdf"
-assert_kyso_error 'ARGUMENT|CERT_NOT_FOUND|KEY_NOT_FOUND|PIN_INCORRECT' "$in" "$outdir" "--p12 is not a PKCS#12 file"
+assert_kyso_error 'SIGN_CERTIFICATE|ARGUMENT|CERT_NOT_FOUND|KEY_NOT_FOUND' "$in" "$outdir" "--p12 is not a PKCS#12 file"
 
 outdir=$(fresh_dir out.both)
 kyso_sign_p12 "$PKI_DIR/person-rsa2048.p12" "$in" "$outdir/signed.pdf" --pkcs11-module "$TOKEN_MODULE"

@@ -7,8 +7,9 @@ integration_setup
 token_make_person "$PKI_DIR"
 PERSON=$PKI_DIR/person-rsa2048.pem
 
-# A box on the lower half of an A4 page, in PDF points.
-RECT_X=330 RECT_Y=300 RECT_W=180 RECT_H=72
+# A box in PDF points on an A4 page: on the tờ trình's last page it falls
+# between "PHÓ CHỦ TỊCH" and the signer's name (Decree 30 box 7c).
+RECT_X=330 RECT_Y=465 RECT_W=180 RECT_H=70
 RECT="$RECT_X,$RECT_Y,$RECT_W,$RECT_H"
 RECT_EDGES="$RECT_X,$RECT_Y,$((RECT_X + RECT_W)),$((RECT_Y + RECT_H))"
 

@@ -226,6 +226,11 @@ assert_failure() { # MESSAGE: last run_cmd exited non-zero (and not by a signal)
   fi
 }
 
+# file_label FILE: "dir/name", enough to tell outputs apart in messages.
+file_label() {
+  printf '%s/%s' "$(basename "$(dirname "$1")")" "$(basename "$1")"
+}
+
 _kyso_clip() { # keep failure messages readable
   local s=$1
   if [ "${#s}" -gt 1500 ]; then s="${s:0:1500}..."; fi

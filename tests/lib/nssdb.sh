@@ -8,7 +8,8 @@
 #   nssdb_add_signer DIR P12 NICK   import a P12 (key + chain) under NICK, so
 #                             pdfsig -add-signature -nick NICK can sign
 #                             (creates DIR as an empty db if needed)
-#   pdfsig_out FILE           pdfsig's report on FILE (status in PDFSIG_STATUS)
+#   pdfsig_out FILE           pdfsig's report on FILE on stdout
+#   pdfsig_run FILE           the same into $TEST_TMP/pdfsig.out, PDFSIG_STATUS set
 #   pdfsig_check FILE N       assert: N signatures, each "Signature is Valid."
 #                             and "Certificate is Trusted.", the last one
 #                             "Total document signed", the others not
@@ -64,6 +65,12 @@ pdfsig_out() {
   pdfsig -nssdir "sql:$KYSO_NSSDB" "$1" 2>/dev/null || PDFSIG_STATUS=$?
 }
 
+# pdfsig_run FILE: the same into "$TEST_TMP/pdfsig.out", with PDFSIG_STATUS
+# set in this shell (not in a $(...) subshell).
+pdfsig_run() {
+  pdfsig_out "$1" >"$TEST_TMP/pdfsig.out"
+}
+
 pdfsig_field() { # FILE I NAME
   pdfsig_out "$1" | awk -v i="$2" -v name="$3" '
     /^Signature #[0-9]+:$/ { n = substr($2, 2) + 0 }
@@ -73,17 +80,19 @@ pdfsig_field() { # FILE I NAME
 }
 
 pdfsig_check() { # FILE N
-  local file=$1 want=$2 out i block
-  out=$(pdfsig_out "$file")
-  assert_eq 0 "$PDFSIG_STATUS" "pdfsig exit status on $(basename "$file")"
+  local file=$1 want=$2 out i block label
+  label=$(file_label "$file")
+  pdfsig_run "$file"
+  out=$(cat "$TEST_TMP/pdfsig.out")
+  assert_eq 0 "$PDFSIG_STATUS" "pdfsig exit status on $label"
   assert_eq "$want" "$(grep -c '^Signature #[0-9]*:$' <<<"$out" || true)" \
-    "pdfsig signature count in $(basename "$file")"
+    "pdfsig signature count in $label"
   for ((i = 1; i <= want; i++)); do
     block=$(awk -v i="$i" '/^Signature #[0-9]+:$/ { n = substr($2, 2) + 0 } n == i' <<<"$out")
     assert_contains "$block" "  - Signature Validation: Signature is Valid." \
-      "pdfsig: signature #$i valid in $(basename "$file")"
+      "pdfsig: signature #$i valid in $label"
     assert_contains "$block" "  - Certificate Validation: Certificate is Trusted." \
-      "pdfsig: signature #$i certificate trusted in $(basename "$file")"
+      "pdfsig: signature #$i certificate trusted in $label"
     if [ "$i" -eq "$want" ]; then
       assert_contains "$block" "  - Total document signed" \
         "pdfsig: last signature #$i covers the whole file"

@@ -5,6 +5,8 @@
 //
 //   node png.mjs signature OUT.png [WIDTH HEIGHT]   blue strokes, clear background
 //   node png.mjs seal OUT.png [SIZE]                 red ring with soft edges
+//   node png.mjs noise OUT.png W H SEED              opaque random pixels, which
+//                                                    no compressor shrinks (bench)
 import { writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 
@@ -77,12 +79,21 @@ function seal(size) {
   });
 }
 
+function noise(w, h, seed) {
+  // xorshift32: reproducible per seed, no dependency
+  let x = seed | 0 || 1;
+  const next = () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x & 0xff; };
+  return png(w, h, () => [next(), next(), next(), 255]);
+}
+
 const [kind, out, ...dims] = process.argv.slice(2);
 if (kind === "signature") {
   writeFileSync(out, signature(Number(dims[0] ?? 300), Number(dims[1] ?? 120)));
 } else if (kind === "seal") {
   writeFileSync(out, seal(Number(dims[0] ?? 200)));
+} else if (kind === "noise") {
+  writeFileSync(out, noise(Number(dims[0]), Number(dims[1]), Number(dims[2] ?? 1)));
 } else {
-  console.error("usage: node png.mjs signature|seal OUT.png [dims]");
+  console.error("usage: node png.mjs signature|seal|noise OUT.png [dims]");
   process.exit(2);
 }

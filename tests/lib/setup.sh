@@ -4,6 +4,7 @@
 #
 #   . "$(dirname "${BASH_SOURCE[0]}")/../lib/setup.sh"
 #   integration_setup          # PKI_DIR, FX, KYSO_NSSDB, SOFTHSM2_CONF set
+#                              # (integration_setup_nokyso: no KYSO needed)
 #
 # Environment: KYSO (the binary, required), KYSO_SOURCE_DIR (unused by the
 # helpers, kept for tests that need repository files), KYSO_TEST_TMP.
@@ -21,10 +22,15 @@ _kyso_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=kyso.sh
 . "$_kyso_lib/kyso.sh"
 
-# integration_setup [nokyso]: everything but the tokens, which each test
-# makes for itself (tests lock PINs and must not share token state).
+# integration_setup: everything but the tokens, which each test makes for
+# itself (tests lock PINs and must not share token state).
 integration_setup() {
-  if [ "${1:-}" != nokyso ]; then kyso_require; fi
+  kyso_require
+  integration_setup_nokyso
+}
+
+# integration_setup_nokyso: the same for scripts that test the helpers only.
+integration_setup_nokyso() {
   require_cmd openssl qpdf pdfsig pdftoppm pdfinfo certutil pk12util \
     pkcs11-tool softhsm2-util node flock
   PKI_DIR=$(pki_dir)
