@@ -12,6 +12,7 @@
  */
 #include "signer.h"
 
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,13 +61,33 @@ static int p11_call_ok(int rc) {
   return rc == 0;
 }
 
+/* Checks that module is a loadable library exporting C_GetFunctionList
+ * before libp11 sees it: libp11 prints dlerror() on stderr, and the CLI
+ * promises one error line. The library is loaded again by libp11. */
+static kyso_status p11_probe(const char *module, kyso_error *err) {
+  void *lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
+  kyso_status ret = KYSO_OK;
+  if (!lib) {
+    const char *why = dlerror();
+    return kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                          "cannot load PKCS#11 module %s: %s", module,
+                          why ? why : "not a library");
+  }
+  if (!dlsym(lib, "C_GetFunctionList"))
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                         "%s is not a PKCS#11 module (no C_GetFunctionList)",
+                         module);
+  dlclose(lib);
+  return ret;
+}
+
 static kyso_status p11_load(pkcs11_signer *s, const char *module,
                             kyso_error *err) {
   kyso_status ret;
   FILE *probe = NULL;
 
-  /* A path that is not there gets a clear message (and spares libp11
-   * printing dlerror() on stderr); bare names go to the dlopen search. */
+  /* A path that is not there gets a clear message; bare names go to the
+   * dlopen search. */
   if (strchr(module, '/')) {
     probe = fopen(module, "rb");
     if (!probe) {
@@ -77,6 +98,9 @@ static kyso_status p11_load(pkcs11_signer *s, const char *module,
     }
     fclose(probe);
   }
+  ret = p11_probe(module, err);
+  if (ret != KYSO_OK)
+    goto done;
   s->ctx = PKCS11_CTX_new();
   if (!s->ctx) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "pkcs11: out of memory");

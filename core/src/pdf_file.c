@@ -75,7 +75,7 @@ done:
 void kyso_pdf_close(kyso_pdf *pdf) {
   if (!pdf)
     return;
-  free(pdf->xref);
+  free(pdf->xref_pages);
   free(pdf->sections);
   free(pdf->pages);
   free(pdf->signatures);
@@ -94,6 +94,7 @@ int kyso_pdf_get_revision(const kyso_pdf *pdf, size_t index,
     return -1;
   s = &pdf->sections[pdf->section_count - 1 - index];
   out->xref_offset = s->offset;
+  out->eof_end = s->eof_end;
   out->end = s->end;
   out->xref_is_stream = s->is_stream;
   return 0;
@@ -120,7 +121,7 @@ static kyso_status read_stream(kyso_pdf *pdf, kyso_parser *p, kyso_obj *dict,
   pos++;
   length = kyso_dict_get(dict, "Length");
   if (kyso_obj_is(length, KYSO_OBJ_REF)) {
-    if (!pdf->xref) {
+    if (!pdf->xref_pages) {
       ret =
           kyso_error_set(err, KYSO_ERR_PDF_STREAM,
                          "object %u: indirect /Length in an xref stream", num);
@@ -283,10 +284,8 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
   for (i = 0; i < n; i++) {
     kyso_xref_entry *e;
     kyso_obj *obj = NULL;
-    if (nums[i] >= pdf->xref_count)
-      continue;
-    e = &pdf->xref[nums[i]];
-    if (e->kind != KYSO_XREF_COMPRESSED || e->offset != stmnum ||
+    e = kyso_xref_get(pdf, nums[i]);
+    if (!e || e->kind != KYSO_XREF_COMPRESSED || e->offset != stmnum ||
         e->index != i || e->state == 2)
       continue;
     p.lex.pos = offs[i];
@@ -316,12 +315,11 @@ kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
   kyso_obj *obj = NULL;
 
   *out = NULL;
-  if (num >= pdf->xref_count || pdf->xref[num].kind == KYSO_XREF_UNSET ||
-      pdf->xref[num].kind == KYSO_XREF_FREE) {
+  e = kyso_xref_get(pdf, num);
+  if (!e || e->kind == KYSO_XREF_UNSET || e->kind == KYSO_XREF_FREE) {
     *out = &pdf->null_obj;
     goto done;
   }
-  e = &pdf->xref[num];
   if (e->state == 2) {
     *out = e->obj;
     goto done;
@@ -521,13 +519,18 @@ done:
 
 kyso_status kyso_pdf_check(kyso_pdf *pdf, kyso_error *err) {
   kyso_status ret = KYSO_OK;
-  size_t i;
+  size_t page, i;
 
-  for (i = 0; i < pdf->xref_count && ret == KYSO_OK; i++) {
-    kyso_obj *obj;
-    uint8_t kind = pdf->xref[i].kind;
-    if (kind == KYSO_XREF_OFFSET || kind == KYSO_XREF_COMPRESSED)
-      ret = kyso_pdf_get_object(pdf, (uint32_t)i, &obj, err);
+  for (page = 0; page < pdf->xref_page_count && ret == KYSO_OK; page++) {
+    if (!pdf->xref_pages[page])
+      continue;
+    for (i = 0; i < KYSO_XREF_PAGE && ret == KYSO_OK; i++) {
+      kyso_obj *obj;
+      uint8_t kind = pdf->xref_pages[page][i].kind;
+      if (kind == KYSO_XREF_OFFSET || kind == KYSO_XREF_COMPRESSED)
+        ret = kyso_pdf_get_object(pdf, (uint32_t)(page * KYSO_XREF_PAGE + i),
+                                  &obj, err);
+    }
   }
   if (ret == KYSO_OK)
     ret = kyso_pdf_load_pages(pdf, err);

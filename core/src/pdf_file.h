@@ -4,6 +4,8 @@
 #ifndef KYSO_PDF_FILE_H
 #define KYSO_PDF_FILE_H
 
+#include <stdlib.h>
+
 #include "arena.h"
 #include "buf.h"
 #include "kyso/pdf.h"
@@ -25,11 +27,14 @@ typedef struct kyso_xref_entry {
   kyso_obj *obj;   /* the loaded object */
 } kyso_xref_entry;
 
+enum { KYSO_XREF_PAGE = 1024 };
+
 typedef struct kyso_xref_section {
   size_t offset;     /* where the section starts */
   int is_stream;     /* xref stream (or classic table) */
   kyso_obj *trailer; /* trailer dict (the stream dict for xref streams) */
-  size_t end;        /* end of the revision (after %%EOF) */
+  size_t eof_end;    /* one past %%EOF */
+  size_t end;        /* one past the end of line after %%EOF */
 } kyso_xref_section;
 
 typedef struct kyso_page {
@@ -45,8 +50,12 @@ struct kyso_pdf {
   const uint8_t *data;
   size_t len;
   kyso_arena arena;
-  kyso_xref_entry *xref; /* merged view, newest entry wins */
-  size_t xref_count;
+  /* Merged view, newest entry wins, in pages of KYSO_XREF_PAGE entries
+   * allocated on first use: a sparse file with one object numbered
+   * 8,000,000 costs one page, not 8 million entries. */
+  kyso_xref_entry **xref_pages;
+  size_t xref_page_count;
+  size_t xref_count;           /* one past the highest object number listed */
   kyso_xref_section *sections; /* newest first, as found via /Prev */
   size_t section_count;
   kyso_obj *trailer;       /* newest trailer */
@@ -62,8 +71,11 @@ struct kyso_pdf {
   int signatures_loaded;
 };
 
-/* Parses the xref chain into pdf->xref / sections (pdf_xref.c). */
+/* Parses the xref chain into the xref pages and sections (pdf_xref.c). */
 kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err);
+
+/* The entry of object num, or NULL when no section lists it. */
+kyso_xref_entry *kyso_xref_get(const kyso_pdf *pdf, uint64_t num);
 
 /* The object numbered num (any generation in the xref), loaded once and
  * cached. A free or missing object yields the null object (7.3.10), not an
@@ -90,6 +102,18 @@ kyso_status kyso_pdf_stream_decode(kyso_pdf *pdf, const kyso_obj *stream,
 kyso_status kyso_pdf_parse_indirect(kyso_pdf *pdf, size_t offset, uint32_t *num,
                                     uint16_t *gen, kyso_obj **out,
                                     kyso_error *err);
+
+/* Visited sets for walks over objects: one bit per object number.
+ * kyso_bits_new gives a zeroed set for every number below pdf->xref_count
+ * (free with free()); test_and_set returns the bit before setting it. */
+static inline uint8_t *kyso_bits_new(const kyso_pdf *pdf) {
+  return (uint8_t *)calloc(pdf->xref_count / 8 + 1, 1);
+}
+static inline int kyso_bits_test_and_set(uint8_t *bits, uint32_t n) {
+  int was = bits[n / 8] >> (n % 8) & 1;
+  bits[n / 8] |= (uint8_t)(1u << (n % 8));
+  return was;
+}
 
 /* Reads the page tree (pdf_page.c). */
 kyso_status kyso_pdf_load_pages(kyso_pdf *pdf, kyso_error *err);

@@ -37,10 +37,9 @@ static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
   if (kyso_obj_is(node_ref, KYSO_OBJ_REF)) {
     num = node_ref->u.ref.num;
     if (num < w->visited_cap) {
-      if (w->visited[num])
+      if (kyso_bits_test_and_set(w->visited, num))
         return kyso_error_set(err, KYSO_ERR_PDF_LOOP,
                               "form field %u appears twice", num);
-      w->visited[num] = 1;
     }
   }
   ret = kyso_pdf_resolve(pdf, node_ref, &node, err);
@@ -124,7 +123,7 @@ kyso_status kyso_form_walk(kyso_pdf *pdf, kyso_form_visit visit, void *ctx,
   if (ret != KYSO_OK || !kyso_obj_is(fields, KYSO_OBJ_ARRAY))
     goto done;
   w.visited_cap = pdf->xref_count;
-  w.visited = calloc(w.visited_cap ? w.visited_cap : 1, 1);
+  w.visited = kyso_bits_new(pdf);
   if (!w.visited) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;

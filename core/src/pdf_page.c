@@ -18,7 +18,7 @@ typedef struct inherited {
 
 typedef struct walk {
   kyso_pdf *pdf;
-  uint8_t *visited; /* one byte per object number */
+  uint8_t *visited; /* kyso_bits_new */
   size_t cap;
 } walk;
 
@@ -123,11 +123,11 @@ static kyso_status walk_node(walk *w, const kyso_obj *ref, inherited in,
     return kyso_error_set(err, KYSO_ERR_PDF_PAGE,
                           "page tree deeper than %d levels",
                           KYSO_LIMIT_PAGE_TREE_DEPTH);
-  if (ref->u.ref.num >= w->cap || w->visited[ref->u.ref.num])
+  if (ref->u.ref.num >= w->cap ||
+      kyso_bits_test_and_set(w->visited, ref->u.ref.num))
     return kyso_error_set(
         err, ref->u.ref.num >= w->cap ? KYSO_ERR_PDF_PAGE : KYSO_ERR_PDF_LOOP,
         "page tree node %u is missing or appears twice", ref->u.ref.num);
-  w->visited[ref->u.ref.num] = 1;
   ret = kyso_pdf_resolve(pdf, (kyso_obj *)ref, &node, err);
   if (ret != KYSO_OK)
     return ret;
@@ -177,7 +177,7 @@ kyso_status kyso_pdf_load_pages(kyso_pdf *pdf, kyso_error *err) {
     return KYSO_OK;
   w.pdf = pdf;
   w.cap = pdf->xref_count;
-  w.visited = calloc(w.cap ? w.cap : 1, 1);
+  w.visited = kyso_bits_new(pdf);
   if (!w.visited) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;

@@ -248,7 +248,7 @@ static kyso_status parse_value(kyso_parser *p, kyso_token *tok, int depth,
   const uint8_t *raw = p->lex.data + tok->start;
   size_t rlen = tok->end - tok->start;
 
-  if (depth > KYSO_LIMIT_OBJECT_DEPTH)
+  if (depth >= KYSO_LIMIT_OBJECT_DEPTH)
     return kyso_error_set(err, KYSO_ERR_PDF_DEPTH,
                           "objects nested more than %d deep at byte %zu",
                           KYSO_LIMIT_OBJECT_DEPTH, p->base + tok->start);

@@ -28,7 +28,9 @@ static size_t revision_ending_at(const kyso_pdf *pdf, uint64_t end) {
   size_t i, n = kyso_pdf_get_revision_count(pdf);
   for (i = 0; i < n; i++) {
     kyso_revision_info r;
-    if (kyso_pdf_get_revision(pdf, i, &r) == 0 && r.end == end)
+    /* A writer may have added the end of line after %%EOF itself. */
+    if (kyso_pdf_get_revision(pdf, i, &r) == 0 &&
+        (r.end == end || r.eof_end == end))
       return i;
   }
   return (size_t)-1;

@@ -16,36 +16,48 @@
 
 enum { STARTXREF_WINDOW = 1024 };
 
-static kyso_status ensure_entries(kyso_pdf *pdf, uint64_t count,
-                                  kyso_error *err) {
-  kyso_xref_entry *p;
-  size_t n;
-  if (count <= pdf->xref_count)
-    return KYSO_OK;
-  if (count > (uint64_t)KYSO_LIMIT_OBJECT_NUMBER + 1)
-    return kyso_error_set(
-        err, KYSO_ERR_PDF_XREF, "object number %llu is over the limit of %d",
-        (unsigned long long)count - 1, KYSO_LIMIT_OBJECT_NUMBER);
-  n = (size_t)count;
-  p = realloc(pdf->xref, n * sizeof(*p));
-  if (!p)
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  memset(p + pdf->xref_count, 0, (n - pdf->xref_count) * sizeof(*p));
-  pdf->xref = p;
-  pdf->xref_count = n;
+kyso_xref_entry *kyso_xref_get(const kyso_pdf *pdf, uint64_t num) {
+  uint64_t page = num / KYSO_XREF_PAGE;
+  if (page >= pdf->xref_page_count || !pdf->xref_pages[page])
+    return NULL;
+  return &pdf->xref_pages[page][num % KYSO_XREF_PAGE];
+}
+
+/* The slot for num, its page allocated on first use. */
+static kyso_status slot(kyso_pdf *pdf, uint64_t num, kyso_xref_entry **out,
+                        kyso_error *err) {
+  uint64_t page = num / KYSO_XREF_PAGE;
+  if (num > KYSO_LIMIT_OBJECT_NUMBER)
+    return kyso_error_set(err, KYSO_ERR_PDF_XREF,
+                          "object number %llu is over the limit of %d",
+                          (unsigned long long)num, KYSO_LIMIT_OBJECT_NUMBER);
+  if (!pdf->xref_pages) {
+    pdf->xref_page_count = KYSO_LIMIT_OBJECT_NUMBER / KYSO_XREF_PAGE + 1;
+    pdf->xref_pages = calloc(pdf->xref_page_count, sizeof(*pdf->xref_pages));
+    if (!pdf->xref_pages)
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  }
+  if (!pdf->xref_pages[page]) {
+    pdf->xref_pages[page] =
+        kyso_arena_calloc(&pdf->arena, KYSO_XREF_PAGE, sizeof(kyso_xref_entry));
+    if (!pdf->xref_pages[page])
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  }
+  if (num >= pdf->xref_count)
+    pdf->xref_count = (size_t)num + 1;
+  *out = &pdf->xref_pages[page][num % KYSO_XREF_PAGE];
   return KYSO_OK;
 }
 
 static kyso_status set_entry(kyso_pdf *pdf, uint64_t num, kyso_xref_kind kind,
                              uint64_t offset, uint32_t gen_or_index,
                              kyso_error *err) {
-  kyso_status ret = ensure_entries(pdf, num + 1, err);
-  kyso_xref_entry *e;
+  kyso_xref_entry *e = NULL;
+  kyso_status ret = slot(pdf, num, &e, err);
   if (ret != KYSO_OK)
     return ret;
   if (num > pdf->max_object)
     pdf->max_object = (uint32_t)num;
-  e = &pdf->xref[num];
   if (e->kind != KYSO_XREF_UNSET)
     return KYSO_OK;
   if (kind == KYSO_XREF_OFFSET && offset >= pdf->len)
@@ -92,12 +104,14 @@ static kyso_status find_startxref(kyso_pdf *pdf, size_t *offset,
 }
 
 /* One past the %%EOF line that closes the section parsed up to `from`. */
-static kyso_status find_revision_end(kyso_pdf *pdf, size_t from, size_t *end,
+static kyso_status find_revision_end(kyso_pdf *pdf, size_t from,
+                                     size_t *eof_end, size_t *end,
                                      kyso_error *err) {
   size_t i;
   for (i = from; i + 5 <= pdf->len; i++) {
     if (memcmp(pdf->data + i, "%%EOF", 5) == 0) {
       i += 5;
+      *eof_end = i;
       if (i < pdf->len && pdf->data[i] == '\r')
         i++;
       if (i < pdf->len && pdf->data[i] == '\n')
@@ -383,7 +397,7 @@ kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
     if (ret != KYSO_OK)
       goto done;
     s->trailer = trailer;
-    ret = find_revision_end(pdf, after, &s->end, err);
+    ret = find_revision_end(pdf, after, &s->eof_end, &s->end, err);
     if (ret != KYSO_OK)
       goto done;
     if (pdf->section_count == 1) {

@@ -19,6 +19,7 @@
 #   token_lock_pin LABEL            mark the user PIN locked (see below)
 #   token_fault_module              echo path of the fault-injecting module
 #   token_list LABEL                pkcs11-tool -O of the token (logged in)
+#   token_flags LABEL               the "token flags" line pkcs11-tool -T shows
 #
 # Needs common.sh. PINs are fixed test values, passed to kyso with
 # --pin-file or KYSO_PIN.

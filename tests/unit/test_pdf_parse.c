@@ -401,8 +401,8 @@ static void inspect_classic(kyso_pdf *pdf, const pb *b) {
   CHECK_EQ_INT(r.end, pdf->len);
   CHECK_EQ_INT(r.xref_offset, pdf->startxref);
   CHECK_EQ_INT(kyso_pdf_get_revision(pdf, 1, &r), -1);
-  CHECK_EQ_INT(pdf->xref[4].kind, KYSO_XREF_OFFSET);
-  CHECK_EQ_INT(pdf->xref[0].kind, KYSO_XREF_FREE);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 4)->kind, KYSO_XREF_OFFSET);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 0)->kind, KYSO_XREF_FREE);
 }
 
 static void build_xstream(pb *b) {
@@ -436,10 +436,10 @@ static void build_objstm(pb *b) {
 
 static void inspect_objstm(kyso_pdf *pdf, const pb *b) {
   kyso_obj *cat = object(pdf, 1), *six = object(pdf, 6);
-  CHECK_EQ_INT(pdf->xref[1].kind, KYSO_XREF_COMPRESSED);
-  CHECK_EQ_INT(pdf->xref[1].offset, 4);
-  CHECK_EQ_INT(pdf->xref[2].index, 1);
-  CHECK_EQ_INT(pdf->xref[6].index, 2);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->kind, KYSO_XREF_COMPRESSED);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->offset, 4);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 2)->index, 1);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 6)->index, 2);
   CHECK(string_is(kyso_dict_get(cat, "Extra"), "in stream", 9));
   CHECK(kyso_obj_is(six, KYSO_OBJ_ARRAY) && six->u.array.count == 3 &&
         string_is(six->u.array.items[0], "six", 3) &&
@@ -461,9 +461,9 @@ static void build_hybrid(pb *b) {
 
 static void inspect_hybrid(kyso_pdf *pdf, const pb *b) {
   kyso_revision_info r;
-  CHECK_EQ_INT(pdf->xref[1].kind, KYSO_XREF_COMPRESSED);
-  CHECK_EQ_INT(pdf->xref[2].kind, KYSO_XREF_COMPRESSED);
-  CHECK_EQ_INT(pdf->xref[6].kind, KYSO_XREF_OFFSET);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->kind, KYSO_XREF_COMPRESSED);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 2)->kind, KYSO_XREF_COMPRESSED);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 6)->kind, KYSO_XREF_OFFSET);
   CHECK(string_is(object(pdf, 6), "plain six", 9));
   CHECK(kyso_obj_is_name(kyso_dict_get(object(pdf, 1), "Type"), "Catalog"));
   /* one revision, a table (the /XRefStm stream is part of it) */
@@ -495,8 +495,8 @@ static void inspect_revisions3(kyso_pdf *pdf, const pb *b) {
   CHECK(kyso_obj_is(object(pdf, 5), KYSO_OBJ_NULL));
   CHECK(string_is(object(pdf, 6), "six3", 4));
   CHECK(is_page_3(pdf));
-  CHECK_EQ_INT(pdf->xref[5].kind, KYSO_XREF_FREE);
-  CHECK_EQ_INT(pdf->xref[5].gen, 1);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 5)->kind, KYSO_XREF_FREE);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 5)->gen, 1);
   for (i = 0; i < 3; i++) {
     CHECK_EQ_INT(kyso_pdf_get_revision(pdf, (size_t)i, &r), 0);
     CHECK_EQ_INT(r.xref_offset, b->sec_offset[i]);
@@ -892,6 +892,31 @@ static void build_xstream_index_over(pb *b) {
   pb_xref_stream(b, 4, "/Root 1 0 R /Index [8388600 100]");
 }
 
+/* A valid file with one object numbered near the limit: the reader must
+ * not spend memory on the 8 million numbers in between. */
+static void build_sparse(pb *b) {
+  kyso_buf *o = &b->out;
+  size_t at[4], x;
+  at[0] = o->len;
+  kyso_buf_append_str(o,
+                      "1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n");
+  at[1] = o->len;
+  kyso_buf_append_str(o, "2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+                         "\nendobj\n");
+  at[2] = o->len;
+  kyso_buf_append_str(o, "3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox "
+                         "[0 0 10 10] >>\nendobj\n");
+  at[3] = o->len;
+  kyso_buf_append_str(o, "8388000 0 obj\n(far away)\nendobj\n");
+  x = o->len;
+  kyso_buf_printf(o,
+                  "xref\n0 4\n0000000000 65535 f\r\n%010zu 00000 n\r\n"
+                  "%010zu 00000 n\r\n%010zu 00000 n\r\n8388000 1\n"
+                  "%010zu 00000 n\r\ntrailer\n<< /Size 8388001 /Root 1 0 R "
+                  ">>\nstartxref\n%zu\n%%%%EOF\n",
+                  at[0], at[1], at[2], at[3], x);
+}
+
 static void build_table_huge_count(pb *b) {
   size_t at;
   base_objects(b);
@@ -975,6 +1000,7 @@ static const parse_case cases[] = {
     VALID("form and signature", build_form, 1, 1, inspect_form),
     VALID("64 nested arrays", build_deep_ok, 1, 1, NULL),
     VALID("comments, no spaces", build_compact, 1, 1, NULL),
+    VALID("sparse object number 8388000", build_sparse, 1, 1, NULL),
 
     BAD_OPEN("empty file", build_empty, PDF_HEADER),
     BAD_OPEN("not a PDF", build_not_pdf, PDF_HEADER),
@@ -1182,7 +1208,8 @@ static void test_no_huge_allocation(void) {
                                      "xref stream /Index count 2^23",
                                      "table subsection of 2^23 entries",
                                      "xref stream /Index past the object "
-                                     "limit"};
+                                     "limit",
+                                     "sparse object number 8388000"};
   long before = max_rss_kb();
   size_t i, j;
   for (i = 0; i < sizeof(huge) / sizeof(huge[0]); i++)

@@ -274,7 +274,7 @@ static void test_update(int xstream) {
     o = object(pdf2, first_new + 2);
     CHECK(kyso_obj_is(o, KYSO_OBJ_STREAM) &&
           kyso_obj_is_name(kyso_dict_get(o->u.stream.dict, "Type"), "XRef"));
-    CHECK_EQ_INT(pdf2->xref[first_new + 2].offset, pdf2->startxref);
+    CHECK_EQ_INT(kyso_xref_get(pdf2, first_new + 2)->offset, pdf2->startxref);
   } else {
     CHECK(kyso_dict_get(tr, "Type") == NULL);
   }

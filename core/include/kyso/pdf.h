@@ -38,7 +38,8 @@ kyso_status kyso_pdf_get_page_count(kyso_pdf *pdf, size_t *count,
 /* One revision: what a writer appended in one save (7.5.6). */
 typedef struct kyso_revision_info {
   size_t xref_offset; /* where its xref section starts */
-  size_t end;         /* one past its %%EOF line */
+  size_t eof_end;     /* one past its %%EOF marker */
+  size_t end;         /* one past the end of line after %%EOF, if any */
   int xref_is_stream; /* 1: xref stream, 0: classic table */
 } kyso_revision_info;
 
