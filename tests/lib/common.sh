@@ -83,12 +83,6 @@ die() {
   exit 1
 }
 
-# skip_test REASON: whole script skipped (ctest SKIP_RETURN_CODE 77).
-skip_test() {
-  echo "SKIP: $*"
-  _KYSO_SUMMARY_DONE=1
-  exit 77
-}
 
 # test_summary: last command of every test script.
 test_summary() {

@@ -1,0 +1,76 @@
+/*
+ * kyso/verify.h - validating every signature of a PDF (PAdES; ETSI EN 319
+ * 102-1 indications) into a report.
+ *
+ * For each signature, in order: structure of the signature dictionary and
+ * its /ByteRange; which revision it signs; the CMS (integrity, signing
+ * certificate reference, signature value, algorithm strength); the
+ * certificate path to a trust anchor and its validity at the signing time;
+ * key usage; revocation at the signing time from data embedded in the file;
+ * the signature timestamp; what changed in later revisions. Each check is
+ * recorded with a stable reason code; the overall indication follows ETSI
+ * EN 319 102-1 (TOTAL_PASSED / INDETERMINATE / TOTAL_FAILED + sub-indication).
+ *
+ * Validation time and trust anchors are parameters: nothing here reads the
+ * clock, the network or the file system. A tampered or untrusted document is
+ * a report, not an error: the call fails only when the input cannot be read
+ * as a PDF at all (or on memory exhaustion).
+ */
+#ifndef KYSO_VERIFY_H
+#define KYSO_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kyso/sign.h"
+#include "kyso/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kyso_verify_options {
+  const kyso_blob *anchors; /* trusted certificates, DER (roots, or CAs
+                               trusted directly) */
+  size_t anchor_count;
+  const kyso_blob *intermediates; /* extra untrusted CA certificates */
+  size_t intermediate_count;
+  int64_t validation_time; /* seconds since 1970 UTC: "now" for the
+                              verifier; required */
+} kyso_verify_options;
+
+void kyso_verify_options_init(kyso_verify_options *options);
+
+typedef enum kyso_indication {
+  KYSO_INDICATION_TOTAL_PASSED = 0,
+  KYSO_INDICATION_INDETERMINATE = 1,
+  KYSO_INDICATION_TOTAL_FAILED = 2
+} kyso_indication;
+
+typedef struct kyso_report kyso_report;
+
+/* Verifies every signature of pdf. On KYSO_OK *out holds the report (free
+ * with kyso_report_free), also when no signature is valid. */
+kyso_status kyso_verify(const uint8_t *pdf, size_t len,
+                        const kyso_verify_options *options,
+                        kyso_report **out, kyso_error *err);
+
+void kyso_report_free(kyso_report *report);
+
+/* Number of signatures (including document timestamps). */
+size_t kyso_report_get_signature_count(const kyso_report *report);
+/* Indication of signature i, and the worst over all signatures. */
+kyso_indication kyso_report_get_indication(const kyso_report *report,
+                                           size_t index);
+kyso_indication kyso_report_get_overall(const kyso_report *report);
+
+/* The report as JSON (UTF-8, deterministic: same input, options and
+ * version give the same bytes on every platform). Borrowed from the
+ * report. Schema: docs/report-schema.md. */
+const char *kyso_report_get_json(const kyso_report *report, size_t *len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
