@@ -18,9 +18,9 @@
 #include "kyso/limits.h"
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
+#include "kyso/time.h"
 #include "pin_read.h"
 #include "signer.h"
-#include "time_arg.h"
 
 enum {
   PIN_MAX = 256,
@@ -171,8 +171,8 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     return kyso_cli_usage_error("--image needs --rect X,Y,W,H");
   if (a->rect && parse_rect(a->rect, a->opt.rect) != 0)
     return kyso_cli_usage_error("--rect takes X,Y,W,H in points");
-  if (a->time && kyso_time_parse(a->time, &a->opt.signing_time,
-                                 &a->opt.utc_offset_minutes) != 0)
+  if (a->time && kyso_time_parse_iso8601(a->time, &a->opt.signing_time,
+                                         &a->opt.utc_offset_minutes) != 0)
     return kyso_cli_usage_error("--time takes YYYY-MM-DDTHH:MM:SS+HH:MM");
   return 0;
 }

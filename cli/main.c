@@ -11,6 +11,7 @@ static const char usage[] =
     "usage:\n"
     "  kyso sign --in FILE --out FILE (--pkcs11-module SO [--token LABEL]\n"
     "            | --p12 FILE) [options]     sign with a token (or a P12)\n"
+    "  kyso verify FILE [--json] [--lang en] check every signature\n"
     "  kyso inspect FILE                     list revisions and signatures\n"
     "  kyso help COMMAND                     options of a command\n";
 
@@ -35,12 +36,16 @@ int main(int argc, char **argv) {
     return kyso_cmd_sign(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
     return kyso_cmd_inspect(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+    return kyso_cmd_verify(argc - 1, argv + 1);
   if (argc >= 3 && strcmp(argv[1], "help") == 0) {
     char *help_argv[] = {argv[2], "--help", NULL};
     if (strcmp(argv[2], "sign") == 0)
       return kyso_cmd_sign(2, help_argv);
     if (strcmp(argv[2], "inspect") == 0)
       return kyso_cmd_inspect(2, help_argv);
+    if (strcmp(argv[2], "verify") == 0)
+      return kyso_cmd_verify(2, help_argv);
   }
   if (argc >= 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

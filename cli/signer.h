@@ -54,14 +54,12 @@ kyso_status kyso_signer_open_pkcs11(const kyso_pkcs11_options *options,
 kyso_status kyso_signer_open_p12(const char *path, const char *password,
                                  kyso_signer **out, kyso_error *err);
 
-static inline kyso_status kyso_signer_sign(kyso_signer *s, kyso_digest digest,
-                                           kyso_scheme scheme,
-                                           const uint8_t *data, size_t len,
-                                           uint8_t **signature,
-                                           size_t *signature_len,
-                                           kyso_error *err) {
-  return s->vtable->sign(s, digest, scheme, data, len, signature,
-                         signature_len, err);
+static inline kyso_status
+kyso_signer_sign(kyso_signer *s, kyso_digest digest, kyso_scheme scheme,
+                 const uint8_t *data, size_t len, uint8_t **signature,
+                 size_t *signature_len, kyso_error *err) {
+  return s->vtable->sign(s, digest, scheme, data, len, signature, signature_len,
+                         err);
 }
 
 static inline void kyso_signer_free(kyso_signer *s) {

@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <openssl/x509.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "pdf_text.h"
 #include "pdf_update.h"
 #include "sig_appearance.h"
+#include "time_civil.h"
 
 enum {
   RESERVE_MIN = 8192,
@@ -56,32 +58,15 @@ void kyso_sign_options_init(kyso_sign_options *o) {
   o->utc_offset_minutes = 7 * 60;
 }
 
-/* Days from 1970-01-01 to a civil date, and back (proleptic Gregorian);
- * H. Hinnant's algorithm, so no gmtime and no time zone database. */
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  int64_t era, yoe, doy, mp;
-  z += 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  yoe = z - era * 146097;
-  yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
-  doy = (z - era * 146097) - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 /* PDF date with offset (7.9.4): D:YYYYMMDDHHmmSS+HH'mm' */
 static void format_pdf_date(int64_t t, int offset_min, char out[32]) {
-  int64_t local = t + (int64_t)offset_min * 60, days, secs, y;
-  unsigned mo, d;
+  int64_t y;
+  unsigned mo, d, h, mi, sec;
   int off = offset_min < 0 ? -offset_min : offset_min;
-  days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
-  secs = local - days * 86400;
-  civil_from_days(days, &y, &mo, &d);
-  snprintf(out, 32, "D:%04lld%02u%02u%02d%02d%02d%c%02d'%02d'", (long long)y,
-           mo, d, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60),
-           offset_min < 0 ? '-' : '+', off / 60, off % 60);
+  kyso_civil_from_seconds(t + (int64_t)offset_min * 60, &y, &mo, &d, &h, &mi,
+                          &sec);
+  snprintf(out, 32, "D:%04lld%02u%02u%02u%02u%02u%c%02d'%02d'", (long long)y,
+           mo, d, h, mi, sec, offset_min < 0 ? '-' : '+', off / 60, off % 60);
 }
 
 static kyso_status check_text(const char *s, const char *what,

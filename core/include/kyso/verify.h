@@ -52,8 +52,8 @@ typedef struct kyso_report kyso_report;
 /* Verifies every signature of pdf. On KYSO_OK *out holds the report (free
  * with kyso_report_free), also when no signature is valid. */
 kyso_status kyso_verify(const uint8_t *pdf, size_t len,
-                        const kyso_verify_options *options,
-                        kyso_report **out, kyso_error *err);
+                        const kyso_verify_options *options, kyso_report **out,
+                        kyso_error *err);
 
 void kyso_report_free(kyso_report *report);
 
@@ -68,6 +68,12 @@ kyso_indication kyso_report_get_overall(const kyso_report *report);
  * version give the same bytes on every platform). Borrowed from the
  * report. Schema: docs/report-schema.md. */
 const char *kyso_report_get_json(const kyso_report *report, size_t *len);
+
+/* The report for people, in "vi" (default) or "en": per signature the
+ * signer, times (shown at +07:00), algorithms, what it covers, every check
+ * in words, the changes after it and the verdict. Borrowed from the report
+ * (valid until the next call or kyso_report_free); NULL on memory failure. */
+const char *kyso_report_get_text(kyso_report *report, const char *lang);
 
 #ifdef __cplusplus
 }

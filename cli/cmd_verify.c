@@ -1,0 +1,178 @@
+/*
+ * cmd_verify.c - `kyso verify`: every signature of a document checked on
+ * the core verifier against the bundled Vietnamese roots (and --trust),
+ * printed in Vietnamese or English, or as the JSON report.
+ *
+ * Exit status: 0 every signature valid, 1 any invalid or undecided,
+ * 2 no signatures, 3 the file could not be read as a PDF (or bad usage).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "file_io.h"
+#include "kyso/limits.h"
+#include "kyso/time.h"
+#include "kyso/verify.h"
+#include "trust_load.h"
+
+enum {
+  VERIFY_EXIT_VALID = 0,
+  VERIFY_EXIT_NOT_VALID = 1,
+  VERIFY_EXIT_NO_SIGNATURES = 2,
+  VERIFY_EXIT_UNREADABLE = 3,
+  VERIFY_TRUST_PATHS_MAX = 32
+};
+
+static const char verify_usage[] =
+    "usage: kyso verify FILE [options]\n"
+    "\n"
+    "Checks every signature: integrity, signature value, certificate chain\n"
+    "to the Vietnamese government roots, validity and revocation at the\n"
+    "signing time, timestamps, and what changed after each signature.\n"
+    "\n"
+    "options:\n"
+    "  --trust PATH         also trust the certificates in PATH (PEM/DER\n"
+    "                       file or directory); repeatable\n"
+    "  --no-default-trust   do not load the bundled Vietnamese roots\n"
+    "  --at ISO8601         validate as of this time (default: now)\n"
+    "  --json               print the JSON report (docs/report-schema.md)\n"
+    "  --lang vi|en         language of the text report (default vi)\n"
+    "\n"
+    "exit status: 0 all valid, 1 any invalid or undecided, 2 no signatures,\n"
+    "3 the file cannot be read\n";
+
+typedef struct verify_args {
+  const char *file, *at, *lang;
+  const char *trust[VERIFY_TRUST_PATHS_MAX];
+  size_t trust_count;
+  int json, no_default_trust;
+} verify_args;
+
+static int parse_args(int argc, char **argv, verify_args *a) {
+  enum { O_TRUST = 256, O_NO_DEFAULT, O_AT, O_JSON, O_LANG, O_HELP };
+  static const struct option opts[] = {
+      {"trust", required_argument, 0, O_TRUST},
+      {"no-default-trust", no_argument, 0, O_NO_DEFAULT},
+      {"at", required_argument, 0, O_AT},
+      {"json", no_argument, 0, O_JSON},
+      {"lang", required_argument, 0, O_LANG},
+      {"help", no_argument, 0, O_HELP},
+      {0, 0, 0, 0}};
+  int c;
+
+  opterr = 0;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (c) {
+    case O_TRUST:
+      if (a->trust_count == VERIFY_TRUST_PATHS_MAX)
+        return kyso_cli_usage_error("at most %d --trust paths",
+                                    VERIFY_TRUST_PATHS_MAX);
+      a->trust[a->trust_count++] = optarg;
+      break;
+    case O_NO_DEFAULT: a->no_default_trust = 1; break;
+    case O_AT: a->at = optarg; break;
+    case O_JSON: a->json = 1; break;
+    case O_LANG:
+      if (strcmp(optarg, "vi") != 0 && strcmp(optarg, "en") != 0)
+        return kyso_cli_usage_error("--lang takes vi or en");
+      a->lang = optarg;
+      break;
+    case O_HELP: fputs(verify_usage, stdout); return -1;
+    default:
+      return kyso_cli_usage_error("unknown or incomplete option '%s' (see "
+                                  "kyso help verify)",
+                                  argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return kyso_cli_usage_error("usage: kyso verify FILE [options]");
+  a->file = argv[optind];
+  return 0;
+}
+
+static kyso_status run_verify(const verify_args *a, int *exit_code,
+                              kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  kyso_trust_set trust;
+  kyso_verify_options opt;
+  kyso_report *report = NULL;
+  uint8_t *data = NULL;
+  size_t len = 0, i;
+  const char *dir;
+  int offset = 0;
+
+  memset(&trust, 0, sizeof(trust));
+  kyso_verify_options_init(&opt);
+  opt.validation_time = (int64_t)time(NULL);
+  if (a->at &&
+      kyso_time_parse_iso8601(a->at, &opt.validation_time, &offset) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "--at takes YYYY-MM-DDTHH:MM:SS+HH:MM");
+    goto done;
+  }
+  if (!a->no_default_trust) {
+    dir = kyso_trust_default_dir();
+    if (dir)
+      ret = kyso_trust_load(&trust, dir, err);
+  }
+  for (i = 0; i < a->trust_count && ret == KYSO_OK; i++)
+    ret = kyso_trust_load(&trust, a->trust[i], err);
+  if (ret == KYSO_OK)
+    ret = kyso_file_read(a->file, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
+  if (ret != KYSO_OK)
+    goto done;
+  opt.anchors = trust.anchors;
+  opt.anchor_count = trust.anchor_count;
+  opt.intermediates = trust.intermediates;
+  opt.intermediate_count = trust.intermediate_count;
+  ret = kyso_verify(data, len, &opt, &report, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (a->json) {
+    size_t n;
+    const char *json = kyso_report_get_json(report, &n);
+    fwrite(json, 1, n, stdout);
+  } else {
+    const char *text = kyso_report_get_text(report, a->lang ? a->lang : "vi");
+    if (!text) {
+      ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+      goto done;
+    }
+    printf("%s: ", a->file);
+    fputs(text, stdout);
+  }
+  if (kyso_report_get_signature_count(report) == 0)
+    *exit_code = VERIFY_EXIT_NO_SIGNATURES;
+  else if (kyso_report_get_overall(report) == KYSO_INDICATION_TOTAL_PASSED)
+    *exit_code = VERIFY_EXIT_VALID;
+  else
+    *exit_code = VERIFY_EXIT_NOT_VALID;
+done:
+  kyso_report_free(report);
+  kyso_trust_free(&trust);
+  free(data);
+  return ret;
+}
+
+int kyso_cmd_verify(int argc, char **argv) {
+  verify_args a;
+  kyso_error err;
+  int rc, exit_code = VERIFY_EXIT_UNREADABLE;
+
+  memset(&a, 0, sizeof(a));
+  kyso_error_clear(&err);
+  rc = parse_args(argc, argv, &a);
+  if (rc != 0)
+    return rc < 0 ? KYSO_EXIT_OK : VERIFY_EXIT_UNREADABLE;
+  if (run_verify(&a, &exit_code, &err) != KYSO_OK) {
+    kyso_cli_fail(&err);
+    return VERIFY_EXIT_UNREADABLE;
+  }
+  return exit_code;
+}

@@ -1,0 +1,18 @@
+/*
+ * time_civil.h - calendar arithmetic shared by the signer and the verifier
+ * (private). H. Hinnant's days_from_civil / civil_from_days algorithms.
+ */
+#ifndef KYSO_TIME_CIVIL_H
+#define KYSO_TIME_CIVIL_H
+
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a civil date, and back. */
+int64_t kyso_days_from_civil(int64_t y, unsigned m, unsigned d);
+void kyso_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
+
+/* Splits seconds into a civil date and time of day. */
+void kyso_civil_from_seconds(int64_t t, int64_t *y, unsigned *mo, unsigned *d,
+                             unsigned *h, unsigned *mi, unsigned *s);
+
+#endif
