@@ -19,6 +19,8 @@ packages=(
   clang libclang-rt-14-dev valgrind
   # fonts (Decree 30 appearance text)
   fonts-liberation2
+  # test helpers and browser tests (Node.js; npm below)
+  nodejs
   # benchmarks
   hyperfine time
 )
@@ -26,3 +28,8 @@ packages=(
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${packages[@]}"
+# Debian's npm package conflicts with Node.js builds that bundle npm: install
+# it only when no npm is there yet.
+if ! command -v npm >/dev/null 2>&1; then
+  apt-get install -y -q --no-install-recommends npm
+fi

@@ -22,7 +22,9 @@ if [ "${1:-}" != "--no-deps" ]; then
   fi
 fi
 
+# KYSO_CMAKE_ARGS: extra CMake options, e.g. "-DKYSO_FUZZ=ON" (with CC=clang).
+# shellcheck disable=SC2086
 cmake -S "$top" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" \
-  -DKYSO_SANITIZE="$sanitize"
+  -DKYSO_SANITIZE="$sanitize" ${KYSO_CMAKE_ARGS:-}
 cmake --build "$build_dir" --parallel "$(nproc)"
 echo "kyso: built in $build_dir (run the tests with: ctest --test-dir $build_dir)"

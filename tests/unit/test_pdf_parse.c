@@ -1207,8 +1207,8 @@ static void test_no_huge_allocation(void) {
   static const char *const huge[] = {"xref stream /Size 2e9",
                                      "xref stream /Index count 2^23",
                                      "table subsection of 2^23 entries",
-                                     "xref stream /Index past the object "
-                                     "limit",
+                                     ("xref stream /Index past the object "
+                                      "limit"),
                                      "sparse object number 8388000"};
   long before = max_rss_kb();
   size_t i, j;

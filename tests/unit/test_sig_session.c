@@ -637,8 +637,8 @@ static void test_indirect_arrays(test_key *k) {
   static const char *const objs[] = {
       "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R >>",
       PAGES1,
-      "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 5 0 R "
-      ">>",
+      ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 5 0 R "
+       ">>"),
       "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] >>",
       "[4 0 R]",
       "<< /Fields 7 0 R /SigFlags 0 /DA (/Helv 0 Tf 0 g) >>",
@@ -784,13 +784,13 @@ static void test_errors(test_key *rsa, test_key *ec) {
   static const char *const certified_p1[] = {
       "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>", PAGES1,
       PAGE,
-      "<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
-      "/TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>] >>"};
+      ("<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
+       "/TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>] >>")};
   static const char *const certified_p2[] = {
       "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>", PAGES1,
       PAGE,
-      "<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
-      "/TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>"};
+      ("<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
+       "/TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>")};
 
   orig = plain_pdf(&orig_len);
   png = make_png(&png_len);
