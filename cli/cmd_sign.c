@@ -4,14 +4,23 @@
  * key never leaves the token and the input file is only read.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "file_io.h"
@@ -25,7 +34,10 @@
 enum {
   PIN_MAX = 256,
   IMAGE_FILE_MAX = 16 * 1024 * 1024,
-  CHAIN_FILE_MAX = 1024 * 1024
+  CHAIN_FILE_MAX = 1024 * 1024,
+  TSA_RESPONSE_MAX = 256 * 1024, /* a TimeStampResp with its chain */
+  TSA_TIMEOUT_MS = 60 * 1000,    /* the whole --tsa-command run */
+  TSA_NONCE_BYTES = 8
 };
 
 static const char sign_usage[] =
@@ -53,11 +65,21 @@ static const char sign_usage[] =
     "  --contact TEXT       /ContactInfo\n"
     "  --field NAME         signature field name (default SignatureN)\n"
     "  --time ISO8601       signing time, e.g. 2024-12-11T09:30:15+07:00\n"
-    "                       (default: now, shown in +07:00)\n";
+    "                       (default: now, shown in +07:00)\n"
+    "  --tsa-command CMD    add a signature timestamp (PAdES B-T): CMD runs\n"
+    "                       through /bin/sh with a DER RFC 3161\n"
+    "                       TimeStampReq (SHA-256 of the signature value,\n"
+    "                       nonce, certReq) on stdin and must write the DER\n"
+    "                       TimeStampResp (or the bare token) to stdout and\n"
+    "                       exit 0 within 60 s, e.g.\n"
+    "                         curl -sf --data-binary @- -H 'Content-Type:\n"
+    "                         application/timestamp-query' URL\n"
+    "                         openssl ts -reply -config tsa.cnf -queryfile\n"
+    "                         /dev/stdin -out /dev/stdout\n";
 
 typedef struct sign_args {
   const char *in, *out, *module, *token, *key_label, *p12, *pin_file;
-  const char *chain, *image, *rect, *time;
+  const char *chain, *image, *rect, *time, *tsa_command;
   int page, pss;
   kyso_digest digest;
   kyso_sign_options opt;
@@ -91,6 +113,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     O_CONTACT,
     O_FIELD,
     O_TIME,
+    O_TSA,
     O_HELP
   };
   static const struct option opts[] = {
@@ -113,6 +136,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       {"contact", required_argument, 0, O_CONTACT},
       {"field", required_argument, 0, O_FIELD},
       {"time", required_argument, 0, O_TIME},
+      {"tsa-command", required_argument, 0, O_TSA},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
@@ -139,6 +163,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_CONTACT: a->opt.contact_info = optarg; break;
     case O_FIELD: a->opt.field_name = optarg; break;
     case O_TIME: a->time = optarg; break;
+    case O_TSA: a->tsa_command = optarg; break;
     case O_DIGEST:
       if (strcmp(optarg, "sha256") == 0)
         a->digest = KYSO_DIGEST_SHA256;
@@ -171,6 +196,8 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     return kyso_cli_usage_error("--image needs --rect X,Y,W,H");
   if (a->rect && parse_rect(a->rect, a->opt.rect) != 0)
     return kyso_cli_usage_error("--rect takes X,Y,W,H in points");
+  if (a->tsa_command && !*a->tsa_command)
+    return kyso_cli_usage_error("--tsa-command needs a command");
   if (a->time && kyso_time_parse_iso8601(a->time, &a->opt.signing_time,
                                          &a->opt.utc_offset_minutes) != 0)
     return kyso_cli_usage_error("--time takes YYYY-MM-DDTHH:MM:SS+HH:MM");
@@ -228,6 +255,334 @@ done:
   return ret;
 }
 
+/* ---- signature timestamp (--tsa-command) ------------------------------- */
+
+/* TimeStampReq (RFC 3161 2.4.1) for the signature value: SHA-256 imprint,
+ * a random nonce, certReq true. *der is OPENSSL_malloc'd. */
+static kyso_status tsa_request(const uint8_t *sig, size_t sig_len,
+                               ASN1_INTEGER **nonce, uint8_t **der,
+                               size_t *der_len, kyso_error *err) {
+  kyso_status ret = KYSO_ERR_CRYPTO;
+  TS_REQ *req = TS_REQ_new();
+  TS_MSG_IMPRINT *mi = TS_MSG_IMPRINT_new();
+  X509_ALGOR *alg = X509_ALGOR_new();
+  BIGNUM *bn = NULL;
+  unsigned char rnd[TSA_NONCE_BYTES], *out = NULL;
+  uint8_t imprint[64];
+  size_t imprint_len = 0;
+  int n;
+
+  *nonce = NULL;
+  ret = kyso_sig_timestamp_imprint(KYSO_DIGEST_SHA256, sig, sig_len, imprint,
+                                   &imprint_len, err);
+  if (ret != KYSO_OK)
+    goto done;
+  ret = KYSO_ERR_CRYPTO;
+  if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+      !(bn = BN_bin2bn(rnd, sizeof(rnd), NULL)) ||
+      !(*nonce = BN_to_ASN1_INTEGER(bn, NULL))) {
+    ret = kyso_error_set(err, KYSO_ERR_CRYPTO, "no random nonce");
+    goto done;
+  }
+  /* AlgorithmIdentifier with absent parameters (RFC 5754 2). */
+  if (!req || !mi || !alg ||
+      !X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256), V_ASN1_UNDEF, NULL) ||
+      !TS_MSG_IMPRINT_set_algo(mi, alg) ||
+      !TS_MSG_IMPRINT_set_msg(mi, imprint, (int)imprint_len) ||
+      !TS_REQ_set_version(req, 1) || !TS_REQ_set_msg_imprint(req, mi) ||
+      !TS_REQ_set_nonce(req, *nonce) || !TS_REQ_set_cert_req(req, 1)) {
+    ret = kyso_error_set(err, KYSO_ERR_CRYPTO,
+                         "cannot build the timestamp request");
+    goto done;
+  }
+  n = i2d_TS_REQ(req, &out);
+  if (n <= 0) {
+    ret = kyso_error_set(err, KYSO_ERR_CRYPTO,
+                         "cannot encode the timestamp request");
+    goto done;
+  }
+  *der = out;
+  *der_len = (size_t)n;
+  ret = KYSO_OK;
+done:
+  if (ret != KYSO_OK) {
+    ASN1_INTEGER_free(*nonce);
+    *nonce = NULL;
+  }
+  BN_free(bn);
+  X509_ALGOR_free(alg);
+  TS_MSG_IMPRINT_free(mi);
+  TS_REQ_free(req);
+  ERR_clear_error();
+  return ret;
+}
+
+static long ms_since(const struct timespec *start) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long)(now.tv_sec - start->tv_sec) * 1000 +
+         (long)(now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* Runs command through /bin/sh: input on its stdin, its stdout (at most
+ * TSA_RESPONSE_MAX bytes) into *out (malloc'd); its stderr stays ours.
+ * Fails unless it exits 0 within TSA_TIMEOUT_MS. */
+static kyso_status run_filter(const char *command, const uint8_t *input,
+                              size_t input_len, uint8_t **out, size_t *out_len,
+                              kyso_error *err) {
+  kyso_status ret = KYSO_ERR_IO;
+  int to_child[2] = {-1, -1}, from_child[2] = {-1, -1};
+  struct sigaction ign, old_pipe;
+  struct timespec start;
+  uint8_t *buf = NULL;
+  size_t len = 0, sent = 0;
+  pid_t pid = -1;
+  int status = 0, pipe_ignored = 0;
+
+  *out = NULL;
+  *out_len = 0;
+  buf = malloc(TSA_RESPONSE_MAX);
+  if (!buf) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  if (pipe(to_child) != 0 || pipe(from_child) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "pipe: %s", strerror(errno));
+    goto done;
+  }
+  /* A command that exits without reading its stdin must not kill us. */
+  memset(&ign, 0, sizeof(ign));
+  ign.sa_handler = SIG_IGN;
+  sigemptyset(&ign.sa_mask);
+  if (sigaction(SIGPIPE, &ign, &old_pipe) == 0)
+    pipe_ignored = 1;
+  fflush(NULL);
+  pid = fork();
+  if (pid < 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "fork: %s", strerror(errno));
+    goto done;
+  }
+  if (pid == 0) {
+    if (pipe_ignored)
+      sigaction(SIGPIPE, &old_pipe, NULL);
+    if (dup2(to_child[0], STDIN_FILENO) < 0 ||
+        dup2(from_child[1], STDOUT_FILENO) < 0)
+      _exit(127);
+    close(to_child[0]);
+    close(to_child[1]);
+    close(from_child[0]);
+    close(from_child[1]);
+    execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+    _exit(127);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  to_child[0] = from_child[1] = -1;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  for (;;) {
+    struct pollfd fds[2];
+    nfds_t nfds = 0;
+    long left = TSA_TIMEOUT_MS - ms_since(&start);
+    int r;
+
+    if (left <= 0) {
+      ret = kyso_error_set(err, KYSO_ERR_IO,
+                           "--tsa-command did not finish within %d s",
+                           TSA_TIMEOUT_MS / 1000);
+      goto done;
+    }
+    fds[nfds].fd = from_child[0];
+    fds[nfds].events = POLLIN;
+    nfds++;
+    if (to_child[1] >= 0) {
+      fds[nfds].fd = to_child[1];
+      fds[nfds].events = POLLOUT;
+      nfds++;
+    }
+    r = poll(fds, nfds, (int)left);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      ret = kyso_error_set(err, KYSO_ERR_IO, "poll: %s", strerror(errno));
+      goto done;
+    }
+    if (nfds == 2 && (fds[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = sent < input_len
+                      ? write(to_child[1], input + sent, input_len - sent)
+                      : 0;
+      if (w > 0)
+        sent += (size_t)w;
+      /* All sent, or the command stopped reading: close its stdin. */
+      if (sent == input_len || (w < 0 && errno != EINTR && errno != EAGAIN)) {
+        close(to_child[1]);
+        to_child[1] = -1;
+      }
+    }
+    if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+      ssize_t n = read(from_child[0], buf + len, TSA_RESPONSE_MAX - len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0) {
+        ret = kyso_error_set(err, KYSO_ERR_IO, "reading --tsa-command: %s",
+                             strerror(errno));
+        goto done;
+      }
+      if (n == 0)
+        break; /* end of its output */
+      len += (size_t)n;
+      if (len == TSA_RESPONSE_MAX) {
+        ret = kyso_error_set(err, KYSO_ERR_LIMIT,
+                             "--tsa-command printed more than %d bytes",
+                             TSA_RESPONSE_MAX);
+        goto done;
+      }
+    }
+  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  pid = -1;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "--tsa-command failed (%s %d)",
+                         WIFEXITED(status) ? "exit status" : "signal",
+                         WIFEXITED(status) ? WEXITSTATUS(status)
+                                           : WTERMSIG(status));
+    goto done;
+  }
+  if (sent != input_len) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "--tsa-command did not read the request");
+    goto done;
+  }
+  *out = buf;
+  *out_len = len;
+  buf = NULL;
+  ret = KYSO_OK;
+done:
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+      ;
+  }
+  if (to_child[0] >= 0)
+    close(to_child[0]);
+  if (to_child[1] >= 0)
+    close(to_child[1]);
+  if (from_child[0] >= 0)
+    close(from_child[0]);
+  if (from_child[1] >= 0)
+    close(from_child[1]);
+  if (pipe_ignored)
+    sigaction(SIGPIPE, &old_pipe, NULL);
+  free(buf);
+  return ret;
+}
+
+/* The PKIStatus texts of RFC 3161 2.4.2. */
+static const char *tsa_status_name(long status) {
+  switch (status) {
+  case 2: return "rejection";
+  case 3: return "waiting";
+  case 4: return "revocationWarning";
+  case 5: return "revocationNotification";
+  }
+  return "unknown status";
+}
+
+/*
+ * Reads what the TSA command printed: a TimeStampResp (RFC 3161 2.4.2)
+ * whose status is granted (0) or grantedWithMods (1), or the bare
+ * TimeStampToken (`openssl ts -reply -token_out`). The TSTInfo nonce must
+ * be ours. *token is the token's DER (OPENSSL_malloc'd). The imprint is
+ * checked by kyso_sig_finish_timestamped.
+ */
+static kyso_status tsa_token(const uint8_t *resp_der, size_t resp_len,
+                             const ASN1_INTEGER *nonce, uint8_t **token,
+                             size_t *token_len, kyso_error *err) {
+  kyso_status ret = KYSO_ERR_IO;
+  const unsigned char *p = resp_der;
+  TS_RESP *resp = NULL;
+  PKCS7 *bare = NULL;
+  PKCS7 *tok = NULL; /* borrowed from resp, or bare */
+  TS_TST_INFO *tst = NULL;
+  const ASN1_INTEGER *got;
+  unsigned char *out = NULL;
+  int n;
+
+  *token = NULL;
+  resp = d2i_TS_RESP(NULL, &p, (long)resp_len);
+  if (resp && p == resp_der + resp_len) {
+    TS_STATUS_INFO *si = TS_RESP_get_status_info(resp);
+    long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
+    if (status != 0 && status != 1) {
+      ret = kyso_error_set(err, KYSO_ERR_IO,
+                           "the TSA refused the request: %s (%ld)",
+                           tsa_status_name(status), status);
+      goto done;
+    }
+    tok = TS_RESP_get_token(resp);
+  } else {
+    p = resp_der;
+    bare = d2i_PKCS7(NULL, &p, (long)resp_len);
+    if (bare && p == resp_der + resp_len)
+      tok = bare;
+  }
+  if (!tok) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "--tsa-command printed no DER TimeStampResp or "
+                         "TimeStampToken");
+    goto done;
+  }
+  tst = PKCS7_to_TS_TST_INFO(tok);
+  if (!tst) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "the timestamp token holds no TSTInfo");
+    goto done;
+  }
+  /* RFC 3161 2.4.2: the nonce of the request must come back. */
+  got = TS_TST_INFO_get_nonce(tst);
+  if (!got || ASN1_INTEGER_cmp(got, nonce) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "the timestamp response does not carry the "
+                         "request's nonce");
+    goto done;
+  }
+  n = i2d_PKCS7(tok, &out);
+  if (n <= 0) {
+    ret = kyso_error_set(err, KYSO_ERR_CRYPTO,
+                         "cannot encode the timestamp token");
+    goto done;
+  }
+  *token = out;
+  *token_len = (size_t)n;
+  ret = KYSO_OK;
+done:
+  TS_TST_INFO_free(tst);
+  PKCS7_free(bare);
+  TS_RESP_free(resp);
+  ERR_clear_error();
+  return ret;
+}
+
+/* Asks the TSA command for a token over the signature value. */
+static kyso_status tsa_timestamp(const char *command, const uint8_t *sig,
+                                 size_t sig_len, uint8_t **token,
+                                 size_t *token_len, kyso_error *err) {
+  kyso_status ret;
+  ASN1_INTEGER *nonce = NULL;
+  uint8_t *req = NULL, *resp = NULL;
+  size_t req_len = 0, resp_len = 0;
+
+  ret = tsa_request(sig, sig_len, &nonce, &req, &req_len, err);
+  if (ret == KYSO_OK)
+    ret = run_filter(command, req, req_len, &resp, &resp_len, err);
+  if (ret == KYSO_OK)
+    ret = tsa_token(resp, resp_len, nonce, token, token_len, err);
+  free(resp);
+  OPENSSL_free(req);
+  ASN1_INTEGER_free(nonce);
+  return ret;
+}
+
 static kyso_status open_signer(const sign_args *a, kyso_signer **signer,
                                kyso_error *err) {
   kyso_status ret;
@@ -254,8 +609,9 @@ done:
 /* The work once the arguments are known; one cleanup path. */
 static kyso_status run_sign(sign_args *a, kyso_error *err) {
   kyso_status ret;
-  uint8_t *pdf = NULL, *image = NULL, *sig = NULL;
+  uint8_t *pdf = NULL, *image = NULL, *sig = NULL, *token = NULL;
   size_t pdf_len = 0, image_len = 0, sig_len = 0, extra = 0, i, upd_len = 0;
+  size_t token_len = 0;
   uint8_t *extra_der[KYSO_LIMIT_CHAIN] = {0};
   kyso_blob chain[2 * KYSO_LIMIT_CHAIN];
   kyso_pdf *doc = NULL;
@@ -317,8 +673,13 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   ret = kyso_signer_sign(signer, kyso_sig_session_get_digest(session),
                          kyso_sig_session_get_scheme(session), attrs, attrs_len,
                          &sig, &sig_len, err);
+  /* B-T: the TSA timestamps the signature value (RFC 3161 appendix A). */
+  if (ret == KYSO_OK && a->tsa_command)
+    ret = tsa_timestamp(a->tsa_command, sig, sig_len, &token, &token_len, err);
   if (ret == KYSO_OK)
-    ret = kyso_sig_finish(session, sig, sig_len, err);
+    ret = a->tsa_command ? kyso_sig_finish_timestamped(session, sig, sig_len,
+                                                       token, token_len, err)
+                         : kyso_sig_finish(session, sig, sig_len, err);
   if (ret != KYSO_OK)
     goto done;
   upd = kyso_sig_session_get_update(session, &upd_len);
@@ -333,6 +694,7 @@ done:
   kyso_pdf_close(doc);
   for (i = 0; i < KYSO_LIMIT_CHAIN; i++)
     OPENSSL_free(extra_der[i]);
+  OPENSSL_free(token);
   free(sig);
   free(image);
   free(pdf);

@@ -15,6 +15,7 @@ enum {
 
 int kyso_cmd_sign(int argc, char **argv);
 int kyso_cmd_inspect(int argc, char **argv);
+int kyso_cmd_dss(int argc, char **argv);
 int kyso_cmd_verify(int argc, char **argv);
 
 /* Prints "kyso: CODE: message" to stderr and returns KYSO_EXIT_FAILURE. */

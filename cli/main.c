@@ -12,6 +12,8 @@ static const char usage[] =
     "  kyso sign --in FILE --out FILE (--pkcs11-module SO [--token LABEL]\n"
     "            | --p12 FILE) [options]     sign with a token (or a P12)\n"
     "  kyso verify FILE [--json] [--lang en] check every signature\n"
+    "  kyso dss --in FILE --out FILE [--crl F] [--ocsp F] [--cert F]\n"
+    "                                        embed revocation data (LTV)\n"
     "  kyso inspect FILE                     list revisions and signatures\n"
     "  kyso help COMMAND                     options of a command\n";
 
@@ -38,6 +40,8 @@ int main(int argc, char **argv) {
     return kyso_cmd_inspect(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "verify") == 0)
     return kyso_cmd_verify(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "dss") == 0)
+    return kyso_cmd_dss(argc - 1, argv + 1);
   if (argc >= 3 && strcmp(argv[1], "help") == 0) {
     char *help_argv[] = {argv[2], "--help", NULL};
     if (strcmp(argv[2], "sign") == 0)
@@ -46,6 +50,8 @@ int main(int argc, char **argv) {
       return kyso_cmd_inspect(2, help_argv);
     if (strcmp(argv[2], "verify") == 0)
       return kyso_cmd_verify(2, help_argv);
+    if (strcmp(argv[2], "dss") == 0)
+      return kyso_cmd_dss(2, help_argv);
   }
   if (argc >= 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -11,6 +11,8 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   libssl-dev zlib1g-dev libp11-dev
+  # the native host (kyso-host): websocket server, JSON, consent/PIN dialogs
+  libwebsockets-dev libjansson-dev pinentry-curses
   # the token and its tools
   softhsm2 opensc p11-kit
   # independent checkers and PDF producers used by the tests

@@ -36,25 +36,9 @@ fi
 W=$TEST_TMP
 
 echo "== building the 100-page input (Chromium)"
-mkdir -p "$W/html"
-{
-  printf '<!doctype html><html lang="vi"><head><meta charset="utf-8"><style>\n'
-  printf '@page { size: A4; margin: 20mm 15mm 20mm 30mm; }\n'
-  printf 'body { font-family: "Liberation Serif", serif; font-size: 13pt; }\n'
-  printf 'section { page-break-after: always; } img { width: 160mm; }\n'
-  printf '</style></head><body>\n'
-  for i in $(seq 1 100); do
-    # Incompressible noise, a different image per page (no sharing), so the
-    # PDF is ~100 KB a page.
-    node "$KYSO_TESTLIB/png.mjs" noise "$W/html/p$i.png" 190 180 "$i"
-    printf '<section><h2>Phụ lục %d: Bảng số liệu ứng dụng chữ ký số</h2>\n' "$i"
-    printf '<p>Trang %d. Ủy ban nhân dân tỉnh Tiền Giang tổng hợp số liệu về việc cấp phát, ' "$i"
-    printf 'gia hạn và thu hồi chứng thư số chuyên dùng công vụ của các cơ quan, đơn vị.</p>\n'
-    printf '<img src="p%d.png" alt="số liệu %d"></section>\n' "$i" "$i"
-  done
-  printf '</body></html>\n'
-} >"$W/html/big.html"
-fixtures_print_html "$W/html/big.html" "$W/big.pdf"
+# shellcheck source=../lib/bigpdf.sh
+. "$repo/bench/lib/bigpdf.sh"
+bench_big_pdf "$W" "$W/big.pdf"
 pages=$(pdfinfo "$W/big.pdf" | awk '/^Pages:/ { print $2 }')
 size=$(stat -c %s "$W/big.pdf")
 echo "input: $pages pages, $size bytes"

@@ -2,10 +2,11 @@
  * cms_build.c - CMS SignedData and SignedAttributes for PAdES; see
  * cms_build.h.
  *
- * OpenSSL is used only to parse certificates, hash and verify. All DER is
- * written here with der_write.h, so every octet of the output is known:
- * SignedAttributes carry no signing-time (ETSI EN 319 142-1 5.4.2) and the
- * signature value comes from outside after the attributes are fixed.
+ * OpenSSL is used only to parse certificates and timestamp tokens, hash and
+ * verify. All DER is written here with der_write.h, so every octet of the
+ * output is known: SignedAttributes carry no signing-time (ETSI EN 319
+ * 142-1 5.4.2) and the signature value comes from outside after the attributes
+ * are fixed.
  *
  * Every function leaves the thread's OpenSSL error queue as it found it
  * (ERR_set_mark / ERR_pop_to_mark): failures are reported through
@@ -16,12 +17,14 @@
 #include <limits.h>
 #include <string.h>
 
+#include <openssl/cms.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/rsa.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 
 #include "der_write.h"
@@ -35,6 +38,7 @@ enum {
   CMS_CERT_MAX = 64 * 1024,         /* one DER certificate */
   CMS_SIGNATURE_MAX = 1024,         /* RSA-8192; ECDSA P-521 DER is ~139 */
   CMS_SIGNED_ATTRS_MAX = 64 * 1024, /* ours are ~200 octets plus a Name */
+  CMS_TOKEN_MAX = 64 * 1024,        /* a timestamp token with its chain */
   CMS_RSA_MIN_BITS = 2048
 };
 
@@ -54,6 +58,10 @@ static const uint8_t oid_message_digest[] = {/* 1.2.840.113549.1.9.4, 11.2 */
 static const uint8_t oid_signing_cert_v2[] = {
     /* 1.2.840.113549.1.9.16.2.47, RFC 5035 3 */
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f};
+static const uint8_t oid_signature_time_stamp[] = {
+    /* id-aa-signatureTimeStampToken 1.2.840.113549.1.9.16.2.14, RFC 3161
+       appendix A */
+    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e};
 static const uint8_t oid_rsa_encryption[] = {/* 1.2.840.113549.1.1.1 */
                                              0x2a, 0x86, 0x48, 0x86, 0xf7,
                                              0x0d, 0x01, 0x01, 0x01};
@@ -678,10 +686,41 @@ static int der_check_signed_attrs(kyso_blob attrs) {
   return 0;
 }
 
+/* A timestamp token to embed must be one DER TLV, a SEQUENCE (the
+ * ContentInfo), within CMS_TOKEN_MAX. Its content is checked by
+ * kyso_cms_check_timestamp_token. */
+static kyso_status token_check_der(kyso_blob token, kyso_error *err) {
+  uint8_t tag;
+  size_t hdr;
+  size_t len;
+
+  if (!token.data || token.len > CMS_TOKEN_MAX)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "timestamp token missing or over %d bytes",
+                          CMS_TOKEN_MAX);
+  if (der_read_header(token.data, token.len, &tag, &hdr, &len) != 0 ||
+      tag != KYSO_DER_SEQUENCE || hdr + len != token.len)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "timestamp token is not one DER SEQUENCE");
+  return KYSO_OK;
+}
+
 kyso_status kyso_cms_build_signed_data(
     kyso_blob certificate, const kyso_blob *chain, size_t chain_count,
     kyso_digest digest, kyso_scheme scheme, kyso_blob signed_attrs,
     kyso_blob signature, kyso_buf *out, kyso_error *err) {
+  kyso_blob no_token = {NULL, 0};
+  return kyso_cms_build_signed_data_ts(certificate, chain, chain_count, digest,
+                                       scheme, signed_attrs, signature,
+                                       no_token, out, err);
+}
+
+kyso_status
+kyso_cms_build_signed_data_ts(kyso_blob certificate, const kyso_blob *chain,
+                              size_t chain_count, kyso_digest digest,
+                              kyso_scheme scheme, kyso_blob signed_attrs,
+                              kyso_blob signature, kyso_blob timestamp_token,
+                              kyso_buf *out, kyso_error *err) {
   kyso_status ret = KYSO_ERR_ARGUMENT;
   const digest_info *di = digest_lookup(digest);
   X509 *x = NULL;
@@ -735,6 +774,11 @@ kyso_status kyso_cms_build_signed_data(
     ret = kyso_error_set(err, KYSO_ERR_LIMIT,
                          "signature value is over %d bytes", CMS_SIGNATURE_MAX);
     goto done;
+  }
+  if (timestamp_token.len > 0) {
+    ret = token_check_der(timestamp_token, err);
+    if (ret != KYSO_OK)
+      goto done;
   }
   ret = cert_parse(certificate, "signer certificate", &x, err);
   if (ret != KYSO_OK)
@@ -796,6 +840,21 @@ kyso_status kyso_cms_build_signed_data(
     b.data[m[5]] = KYSO_DER_CONTEXT_CONSTRUCTED | 0;
   put_signature_alg(&b, resolved, di);
   kyso_der_put(&b, KYSO_DER_OCTET_STRING, signature.data, signature.len);
+  if (timestamp_token.len > 0) {
+    /* unsignedAttrs [1] IMPLICIT SET OF Attribute, one: the signature
+     * timestamp { id-aa-signatureTimeStampToken, SET { ContentInfo } }
+     * (RFC 3161 appendix A; ETSI EN 319 142-1 5.3, B-T). One element, so
+     * the SET is in DER order as it stands. */
+    m[5] = kyso_der_begin(&b);
+    m[6] = kyso_der_begin(&b);
+    kyso_der_put_oid(&b, oid_signature_time_stamp,
+                     sizeof(oid_signature_time_stamp));
+    m[7] = kyso_der_begin(&b);
+    kyso_buf_append(&b, timestamp_token.data, timestamp_token.len);
+    kyso_der_end(&b, m[7], KYSO_DER_SET);
+    kyso_der_end(&b, m[6], KYSO_DER_SEQUENCE);
+    kyso_der_end(&b, m[5], KYSO_DER_CONTEXT_CONSTRUCTED | 1);
+  }
   kyso_der_end(&b, m[4], KYSO_DER_SEQUENCE);
   kyso_der_end(&b, m[3], KYSO_DER_SET);
   kyso_der_end(&b, m[2], KYSO_DER_SEQUENCE);
@@ -818,4 +877,92 @@ done:
   X509_free(x);
   ERR_pop_to_mark();
   return ret;
+}
+
+kyso_status kyso_cms_check_timestamp_token(kyso_blob token, kyso_blob signature,
+                                           kyso_error *err) {
+  kyso_status ret = KYSO_ERR_ARGUMENT;
+  const unsigned char *p = token.data;
+  CMS_ContentInfo *cms = NULL;
+  TS_TST_INFO *tst = NULL;
+  ASN1_OCTET_STRING **content;
+  TS_MSG_IMPRINT *mi;
+  const ASN1_OBJECT *obj = NULL;
+  const ASN1_OCTET_STRING *imprint;
+  const EVP_MD *md;
+  uint8_t h[EVP_MAX_MD_SIZE];
+  unsigned int hlen = 0;
+  int nid;
+
+  ERR_set_mark();
+  ret = token_check_der(token, err);
+  if (ret != KYSO_OK)
+    goto done;
+  ret = KYSO_ERR_ARGUMENT;
+  if (!signature.data || signature.len == 0 ||
+      signature.len > CMS_SIGNATURE_MAX) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "signature value empty or over %d bytes",
+                         CMS_SIGNATURE_MAX);
+    goto done;
+  }
+  /* TimeStampToken ::= ContentInfo, SignedData encapsulating a TSTInfo
+   * (RFC 3161 2.4.2). */
+  cms = d2i_CMS_ContentInfo(NULL, &p, (long)token.len);
+  content = cms ? CMS_get0_content(cms) : NULL;
+  if (!cms || p != token.data + token.len ||
+      OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
+      OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_id_smime_ct_TSTInfo ||
+      !content || !*content) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "timestamp token is not an RFC 3161 TimeStampToken");
+    goto done;
+  }
+  p = ASN1_STRING_get0_data(*content);
+  tst = d2i_TS_TST_INFO(NULL, &p, ASN1_STRING_length(*content));
+  mi = tst ? TS_TST_INFO_get_msg_imprint(tst) : NULL;
+  if (!mi) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "timestamp token TSTInfo cannot be read");
+    goto done;
+  }
+  X509_ALGOR_get0(&obj, NULL, NULL, TS_MSG_IMPRINT_get_algo(mi));
+  nid = OBJ_obj2nid(obj);
+  md = nid == NID_sha256   ? EVP_sha256()
+       : nid == NID_sha384 ? EVP_sha384()
+       : nid == NID_sha512 ? EVP_sha512()
+                           : NULL;
+  if (!md) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "timestamp token imprint is not SHA-256/384/512");
+    goto done;
+  }
+  imprint = TS_MSG_IMPRINT_get_msg(mi);
+  if (EVP_Digest(signature.data, signature.len, h, &hlen, md, NULL) != 1) {
+    ret = kyso_error_set(err, KYSO_ERR_CRYPTO, "imprint hash failed");
+    goto done;
+  }
+  /* The TSA hashed the signature value itself (RFC 3161 appendix A). */
+  if (!imprint || ASN1_STRING_length(imprint) != (int)hlen ||
+      memcmp(ASN1_STRING_get0_data(imprint), h, hlen) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "timestamp token does not cover this signature");
+    goto done;
+  }
+  ret = KYSO_OK;
+done:
+  TS_TST_INFO_free(tst);
+  CMS_ContentInfo_free(cms);
+  ERR_pop_to_mark();
+  return ret;
+}
+
+kyso_status kyso_cms_timestamp_imprint(kyso_digest digest, kyso_blob signature,
+                                       uint8_t *out, kyso_error *err) {
+  if (!signature.data || signature.len == 0 ||
+      signature.len > CMS_SIGNATURE_MAX)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "signature value empty or over %d bytes",
+                          CMS_SIGNATURE_MAX);
+  return kyso_digest_parts(digest, &signature, 1, out, err);
 }

@@ -64,4 +64,33 @@ kyso_cms_build_signed_data(kyso_blob certificate, const kyso_blob *chain,
                            kyso_scheme scheme, kyso_blob signed_attrs,
                            kyso_blob signature, kyso_buf *out, kyso_error *err);
 
+/*
+ * The same, with a signature timestamp (ETSI EN 319 142-1 B-T): when
+ * timestamp_token.len > 0, the SignerInfo gets unsignedAttrs [1] with one
+ * attribute id-aa-signatureTimeStampToken (RFC 3161 appendix A) whose
+ * value is timestamp_token, a DER ContentInfo (one SEQUENCE, at most
+ * 64 KiB; KYSO_ERR_ARGUMENT otherwise). Check it first with
+ * kyso_cms_check_timestamp_token.
+ */
+kyso_status
+kyso_cms_build_signed_data_ts(kyso_blob certificate, const kyso_blob *chain,
+                              size_t chain_count, kyso_digest digest,
+                              kyso_scheme scheme, kyso_blob signed_attrs,
+                              kyso_blob signature, kyso_blob timestamp_token,
+                              kyso_buf *out, kyso_error *err);
+
+/* Checks that token is an RFC 3161 TimeStampToken (SignedData with a
+ * TSTInfo) whose messageImprint (SHA-256/384/512) is the hash of
+ * signature, the signature value it is to timestamp. Anything else is
+ * KYSO_ERR_ARGUMENT ("timestamp token does not cover this signature" for
+ * a different imprint). The token's own signature is not checked here:
+ * the verifier does that against its trust anchors. */
+kyso_status kyso_cms_check_timestamp_token(kyso_blob token, kyso_blob signature,
+                                           kyso_error *err);
+
+/* The imprint a TSA must sign for a signature timestamp: digest of the
+ * signature value (out holds kyso_digest_size(digest) bytes). */
+kyso_status kyso_cms_timestamp_imprint(kyso_digest digest, kyso_blob signature,
+                                       uint8_t *out, kyso_error *err);
+
 #endif

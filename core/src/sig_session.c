@@ -597,14 +597,17 @@ kyso_scheme kyso_sig_session_get_scheme(const kyso_sig_session *s) {
   return s->scheme;
 }
 
-kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
-                            size_t signature_len, kyso_error *err) {
+/* finish and finish_timestamped: token NULL/0 for none. */
+static kyso_status finish(kyso_sig_session *s, const uint8_t *signature,
+                          size_t signature_len, const uint8_t *token,
+                          size_t token_len, kyso_error *err) {
   static const char hex[] = "0123456789abcdef";
   kyso_status ret;
   kyso_buf cms;
   kyso_blob cert = {s->certificate.data, s->certificate.len};
   kyso_blob attrs = {s->signed_attrs.data, s->signed_attrs.len};
   kyso_blob sig = {signature, signature_len};
+  kyso_blob tst = {token, token_len};
   size_t room, i;
   uint8_t *at;
 
@@ -614,9 +617,12 @@ kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
     goto done;
   }
   ret = kyso_cms_check_signature(cert, s->digest, s->scheme, attrs, sig, err);
+  if (ret == KYSO_OK && token_len > 0)
+    ret = kyso_cms_check_timestamp_token(tst, sig, err);
   if (ret == KYSO_OK)
-    ret = kyso_cms_build_signed_data(cert, s->chain, s->chain_count, s->digest,
-                                     s->scheme, attrs, sig, &cms, err);
+    ret =
+        kyso_cms_build_signed_data_ts(cert, s->chain, s->chain_count, s->digest,
+                                      s->scheme, attrs, sig, tst, &cms, err);
   if (ret != KYSO_OK)
     goto done;
   room = (s->hole_end - s->hole_start - 2) / 2;
@@ -636,6 +642,35 @@ kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
   s->finished = 1;
 done:
   kyso_buf_free(&cms);
+  return ret;
+}
+
+kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
+                            size_t signature_len, kyso_error *err) {
+  return finish(s, signature, signature_len, NULL, 0, err);
+}
+
+kyso_status kyso_sig_finish_timestamped(kyso_sig_session *s,
+                                        const uint8_t *signature,
+                                        size_t signature_len,
+                                        const uint8_t *token, size_t token_len,
+                                        kyso_error *err) {
+  if (!token || token_len == 0)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "no timestamp token");
+  return finish(s, signature, signature_len, token, token_len, err);
+}
+
+kyso_status kyso_sig_timestamp_imprint(kyso_digest digest,
+                                       const uint8_t *signature,
+                                       size_t signature_len, uint8_t *out,
+                                       size_t *out_len, kyso_error *err) {
+  kyso_blob sig = {signature, signature_len};
+  kyso_status ret;
+
+  if (!out || !out_len)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "no place for the imprint");
+  ret = kyso_cms_timestamp_imprint(digest, sig, out, err);
+  *out_len = ret == KYSO_OK ? kyso_digest_size(digest) : 0;
   return ret;
 }
 

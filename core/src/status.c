@@ -29,6 +29,7 @@ const char *kyso_status_name(kyso_status status) {
   case KYSO_ERR_SIGN_ALGORITHM: return "SIGN_ALGORITHM";
   case KYSO_ERR_SIGN_VALUE: return "SIGN_VALUE";
   case KYSO_ERR_SIGN_SPACE: return "SIGN_SPACE";
+  case KYSO_ERR_SIGN_ATTRS: return "SIGN_ATTRS";
   case KYSO_ERR_IMAGE_FORMAT: return "IMAGE_FORMAT";
   case KYSO_ERR_IMAGE_SIZE: return "IMAGE_SIZE";
   case KYSO_ERR_CRYPTO: return "CRYPTO";

@@ -23,8 +23,8 @@ typedef struct kyso_path_result {
                          0 is cert itself; -1 when unknown */
   char name[KYSO_PATH_NAME_MAX]; /* its CN (else its subject), "" if
                                     unknown */
-  int has_validity;   /* not_before/not_after are set */
-  int64_t not_before; /* its validity, seconds UTC */
+  int has_validity;              /* not_before/not_after are set */
+  int64_t not_before;            /* its validity, seconds UTC */
   int64_t not_after;
 } kyso_path_result;
 

@@ -1,5 +1,6 @@
 /*
- * kyso/sign.h - PAdES signing in two phases (ETSI EN 319 142-1, baseline B-B).
+ * kyso/sign.h - PAdES signing in two phases (ETSI EN 319 142-1, baseline B-B,
+ * and B-T with a signature timestamp).
  *
  * prepare: parse the PDF, build an incremental update holding the signature
  * field, its widget and appearance, and a /V signature dictionary with a
@@ -10,7 +11,9 @@
  * The caller has the DER SignedAttributes signed by the key (a token, the
  * native host, a P12 in development) and hands the signature value to
  * finish, which checks it against the certificate, assembles the detached
- * SignedData with the chain and writes it into the hole.
+ * SignedData with the chain and writes it into the hole. For B-T the
+ * caller first has a TSA timestamp the signature value and hands the token
+ * to kyso_sig_finish_timestamped instead.
  *
  * This module does no I/O, reads no clock and never touches the input bytes:
  * the result is an update to append to them. Writing input + update to disk
@@ -101,6 +104,34 @@ kyso_scheme kyso_sig_session_get_scheme(const kyso_sig_session *s);
  */
 kyso_status kyso_sig_finish(kyso_sig_session *s, const uint8_t *signature,
                             size_t signature_len, kyso_error *err);
+
+/*
+ * Phase 2 with a signature timestamp (ETSI EN 319 142-1 B-T): as
+ * kyso_sig_finish, and token, an RFC 3161 TimeStampToken (DER
+ * ContentInfo, e.g. the timeStampToken of a TimeStampResp), is embedded
+ * as the unsigned attribute id-aa-signatureTimeStampToken. The TSA must
+ * have imprinted the hash of the signature value itself, the exact bytes
+ * passed here (RFC 3161 appendix A; kyso_sig_timestamp_imprint computes
+ * it): a token over anything else is KYSO_ERR_ARGUMENT "timestamp token
+ * does not cover this signature". The token's own signature and TSA are
+ * not judged here (the verifier does, against its trust anchors). A CMS
+ * that no longer fits the reserved /Contents is KYSO_ERR_SIGN_SPACE. On
+ * any error the session stays unfinished.
+ */
+kyso_status kyso_sig_finish_timestamped(kyso_sig_session *s,
+                                        const uint8_t *signature,
+                                        size_t signature_len,
+                                        const uint8_t *token, size_t token_len,
+                                        kyso_error *err);
+
+/* The messageImprint to request from a TSA for a signature timestamp: the
+ * digest of the signature value (the bytes later given to
+ * kyso_sig_finish_timestamped). out holds 64 bytes; *out_len gets the
+ * digest size. */
+kyso_status kyso_sig_timestamp_imprint(kyso_digest digest,
+                                       const uint8_t *signature,
+                                       size_t signature_len, uint8_t *out,
+                                       size_t *out_len, kyso_error *err);
 
 /* After finish: the bytes to append to the input PDF. Borrowed. NULL
  * before a successful finish. */

@@ -47,6 +47,7 @@ typedef enum kyso_status {
   KYSO_ERR_SIGN_ALGORITHM = 301,   /* key type / digest not supported */
   KYSO_ERR_SIGN_VALUE = 302,       /* signature does not verify with the cert */
   KYSO_ERR_SIGN_SPACE = 303,       /* CMS larger than the reserved /Contents */
+  KYSO_ERR_SIGN_ATTRS = 304,       /* not well-formed CMS SignedAttributes */
 
   /* 400-499: images */
   KYSO_ERR_IMAGE_FORMAT = 400, /* not a supported, well-formed image */

@@ -1,0 +1,295 @@
+/* host_config.c - host.conf and remembered origins; see host_config.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "host_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Default module paths (Debian 12, amd64 multiarch and the plain dirs). */
+static const char *const DEFAULT_PROXY[] = {
+    "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so",
+    "/usr/lib/aarch64-linux-gnu/p11-kit-proxy.so"};
+static const char *const DEFAULT_MODULES[] = {
+    "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
+    "/usr/lib/softhsm/libsofthsm2.so"};
+
+static char *trim(char *s) {
+  char *end;
+  while (isspace((unsigned char)*s))
+    s++;
+  end = s + strlen(s);
+  while (end > s && isspace((unsigned char)end[-1]))
+    *--end = '\0';
+  return s;
+}
+
+static int push(char **list, int *count, int cap, const char *value) {
+  char *copy;
+  if (*count >= cap)
+    return 0;
+  copy = strdup(value);
+  if (!copy)
+    return 0;
+  list[(*count)++] = copy;
+  return 1;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out) {
+  char *end;
+  long v;
+  errno = 0;
+  v = strtol(s, &end, 10);
+  if (errno || *end || end == s || v < lo || v > hi)
+    return 0;
+  *out = (int)v;
+  return 1;
+}
+
+/* The config dir: $XDG_CONFIG_HOME/kyso or $HOME/.config/kyso. */
+static char *config_dir(void) {
+  const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+  char *dir = NULL;
+  size_t n;
+
+  if (xdg && xdg[0] == '/') {
+    n = strlen(xdg) + sizeof("/kyso");
+    dir = malloc(n);
+    if (dir)
+      snprintf(dir, n, "%s/kyso", xdg);
+  } else if (home && home[0]) {
+    n = strlen(home) + sizeof("/.config/kyso");
+    dir = malloc(n);
+    if (dir)
+      snprintf(dir, n, "%s/.config/kyso", home);
+  }
+  return dir;
+}
+
+static char *join(const char *dir, const char *name) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *p = malloc(n);
+  if (p)
+    snprintf(p, n, "%s/%s", dir, name);
+  return p;
+}
+
+static kyso_status read_conf(host_config *cfg, const char *path, int required,
+                             kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  FILE *f = fopen(path, "r");
+  char line[HOST_CONFIG_LINE_MAX];
+  int lineno = 0;
+  char *key, *value, *eq;
+  int ok;
+
+  if (!f) {
+    if (!required && errno == ENOENT)
+      return KYSO_OK;
+    return kyso_error_set(err, KYSO_ERR_IO, "cannot read %s", path);
+  }
+  while (fgets(line, sizeof(line), f)) {
+    lineno++;
+    if (!strchr(line, '\n') && !feof(f)) {
+      ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s:%d: line too long", path,
+                           lineno);
+      goto done;
+    }
+    key = trim(line);
+    if (key[0] == '#' || key[0] == '\0')
+      continue;
+    eq = strchr(key, '=');
+    if (!eq) {
+      ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                           "%s:%d: expected key = value", path, lineno);
+      goto done;
+    }
+    *eq = '\0';
+    value = trim(eq + 1);
+    key = trim(key);
+    if (strcmp(key, "port") == 0)
+      ok = parse_int(value, 1, 65535, &cfg->port);
+    else if (strcmp(key, "user_timeout") == 0)
+      ok = parse_int(value, 1, 3600, &cfg->user_timeout);
+    else if (strcmp(key, "idle_timeout") == 0)
+      ok = parse_int(value, 1, 86400, &cfg->idle_timeout);
+    else if (strcmp(key, "module") == 0)
+      ok = push(cfg->modules, &cfg->module_count, HOST_CONFIG_MAX_MODULES,
+                value);
+    else if (strcmp(key, "allow_origin") == 0)
+      ok = push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS,
+                value);
+    else if (strcmp(key, "deny_origin") == 0)
+      ok =
+          push(cfg->denied, &cfg->denied_count, HOST_CONFIG_MAX_ORIGINS, value);
+    else if (strcmp(key, "pinentry") == 0) {
+      free(cfg->pinentry);
+      cfg->pinentry = strdup(value);
+      ok = cfg->pinentry != NULL;
+    } else {
+      ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "%s:%d: unknown key \"%s\"",
+                           path, lineno, key);
+      goto done;
+    }
+    if (!ok) {
+      ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                           "%s:%d: bad value for \"%s\" (or too many)", path,
+                           lineno, key);
+      goto done;
+    }
+  }
+
+done:
+  fclose(f);
+  return ret;
+}
+
+static void read_origins(host_config *cfg) {
+  FILE *f = fopen(cfg->origins_path, "r");
+  char line[HOST_CONFIG_LINE_MAX];
+  char *o;
+
+  if (!f)
+    return;
+  while (fgets(line, sizeof(line), f)) {
+    o = trim(line);
+    if (o[0] && o[0] != '#')
+      push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS, o);
+  }
+  fclose(f);
+}
+
+static void default_modules(host_config *cfg) {
+  size_t i;
+  for (i = 0; i < sizeof(DEFAULT_PROXY) / sizeof(*DEFAULT_PROXY); i++)
+    if (access(DEFAULT_PROXY[i], R_OK) == 0) {
+      push(cfg->modules, &cfg->module_count, HOST_CONFIG_MAX_MODULES,
+           DEFAULT_PROXY[i]);
+      return;
+    }
+  for (i = 0; i < sizeof(DEFAULT_MODULES) / sizeof(*DEFAULT_MODULES); i++)
+    if (access(DEFAULT_MODULES[i], R_OK) == 0)
+      push(cfg->modules, &cfg->module_count, HOST_CONFIG_MAX_MODULES,
+           DEFAULT_MODULES[i]);
+}
+
+kyso_status host_config_load(host_config *cfg, const char *path,
+                             kyso_error *err) {
+  kyso_status ret;
+  char *conf = NULL;
+
+  memset(cfg, 0, sizeof(*cfg));
+  cfg->port = HOST_DEFAULT_PORT;
+  cfg->user_timeout = HOST_DEFAULT_USER_TIMEOUT;
+  cfg->idle_timeout = HOST_DEFAULT_IDLE_TIMEOUT;
+  cfg->dir = config_dir();
+  if (!cfg->dir) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "no config dir: set HOME or XDG_CONFIG_HOME");
+    goto done;
+  }
+  cfg->origins_path = join(cfg->dir, "origins");
+  conf = path ? strdup(path) : join(cfg->dir, "host.conf");
+  if (!cfg->origins_path || !conf) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "config: out of memory");
+    goto done;
+  }
+  ret = read_conf(cfg, conf, path != NULL, err);
+  if (ret != KYSO_OK)
+    goto done;
+  read_origins(cfg);
+  if (cfg->module_count == 0)
+    default_modules(cfg);
+  if (!cfg->pinentry)
+    cfg->pinentry = strdup("pinentry");
+  if (!cfg->pinentry) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "config: out of memory");
+    goto done;
+  }
+  ret = KYSO_OK;
+
+done:
+  free(conf);
+  return ret;
+}
+
+void host_config_free(host_config *cfg) {
+  int i;
+  for (i = 0; i < cfg->module_count; i++)
+    free(cfg->modules[i]);
+  for (i = 0; i < cfg->allowed_count; i++)
+    free(cfg->allowed[i]);
+  for (i = 0; i < cfg->denied_count; i++)
+    free(cfg->denied[i]);
+  free(cfg->pinentry);
+  free(cfg->dir);
+  free(cfg->origins_path);
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+/* scheme://host[:port] with an allowed scheme, printable ASCII, no path
+ * beyond a trailing "/" (extension origins as Chrome passes them). */
+static int origin_well_formed(const char *o) {
+  static const char *const schemes[] = {
+      "https://", "http://", "chrome-extension://", "moz-extension://"};
+  size_t i, n = strlen(o);
+  const char *rest = NULL, *slash;
+
+  if (n == 0 || n >= HOST_ORIGIN_MAX)
+    return 0;
+  for (i = 0; i < n; i++)
+    if (o[i] <= ' ' || o[i] > '~')
+      return 0;
+  for (i = 0; i < sizeof(schemes) / sizeof(*schemes) && !rest; i++)
+    if (strncmp(o, schemes[i], strlen(schemes[i])) == 0)
+      rest = o + strlen(schemes[i]);
+  if (!rest || !rest[0] || rest[0] == '/')
+    return 0;
+  slash = strchr(rest, '/');
+  return !slash || slash[1] == '\0';
+}
+
+static int in_list(char *const *list, int count, const char *origin) {
+  int i;
+  for (i = 0; i < count; i++)
+    if (strcmp(list[i], origin) == 0)
+      return 1;
+  return 0;
+}
+
+host_origin_state host_config_origin_state(const host_config *cfg,
+                                           const char *origin) {
+  if (!origin || !origin_well_formed(origin))
+    return HOST_ORIGIN_DENIED;
+  if (in_list(cfg->denied, cfg->denied_count, origin))
+    return HOST_ORIGIN_DENIED;
+  if (in_list(cfg->allowed, cfg->allowed_count, origin))
+    return HOST_ORIGIN_ALLOWED;
+  return HOST_ORIGIN_UNKNOWN;
+}
+
+kyso_status host_config_remember_origin(host_config *cfg, const char *origin,
+                                        kyso_error *err) {
+  FILE *f;
+
+  if (!origin_well_formed(origin))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "malformed origin");
+  if (!in_list(cfg->allowed, cfg->allowed_count, origin) &&
+      !push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS, origin))
+    return kyso_error_set(err, KYSO_ERR_LIMIT, "too many remembered origins");
+  mkdir(cfg->dir, 0700); /* parent (~/.config) normally exists */
+  f = fopen(cfg->origins_path, "a");
+  if (!f)
+    return kyso_error_set(err, KYSO_ERR_IO, "cannot write %s",
+                          cfg->origins_path);
+  fprintf(f, "%s\n", origin);
+  if (fclose(f) != 0)
+    return kyso_error_set(err, KYSO_ERR_IO, "cannot write %s",
+                          cfg->origins_path);
+  return KYSO_OK;
+}

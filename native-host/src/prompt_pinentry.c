@@ -1,0 +1,380 @@
+/*
+ * prompt_pinentry.c - dialogs through a pinentry program, Assuan protocol
+ * (the one GnuPG uses: pinentry-gnome3, -qt, -gtk2, -curses, -tty).
+ *
+ * One pinentry process per dialog session. Commands: SETTITLE, SETDESC,
+ * SETPROMPT, SETOK / SETNOTOK / SETCANCEL, SETERROR, SETTIMEOUT, CONFIRM,
+ * GETPIN (answer "D <pin>" then "OK"), BYE. Answers "ERR <code>" carry a
+ * gpg-error code: source 5 (pinentry) << 24 | GPG_ERR_CANCELED (99),
+ * GPG_ERR_NOT_CONFIRMED (114), GPG_ERR_TIMEOUT (62). Parameters are
+ * percent-escaped (Assuan: %, CR, LF).
+ *
+ * The host enforces the user timeout itself too (poll deadline), so a
+ * pinentry that ignores SETTIMEOUT or hangs is killed. The PIN read from
+ * the pipe is cleansed from the line buffer.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "host_prompt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+/* An Assuan line is at most 1000 bytes (Assuan spec, ASSUAN_LINELENGTH). */
+#define ASSUAN_LINE_MAX 1000
+/* Grace beyond SETTIMEOUT before the host kills the dialog itself. */
+#define PINENTRY_GRACE_S 5
+/* Startup and non-interactive commands answer quickly. */
+#define PINENTRY_COMMAND_TIMEOUT_S 10
+
+enum {
+  GPG_ERR_TIMEOUT = 62,
+  GPG_ERR_CANCELED = 99,
+  GPG_ERR_NOT_CONFIRMED = 114
+};
+
+typedef struct pinentry_prompt {
+  host_prompt base;
+  char *program;
+  int timeout_s;
+  pthread_mutex_t lock; /* pid and aborted, touched by abort() */
+  pid_t pid;
+  int aborted;
+  int to_child;   /* our end of its stdin */
+  int from_child; /* our end of its stdout */
+  char line[ASSUAN_LINE_MAX + 2];
+  size_t have; /* bytes buffered in rbuf */
+  char rbuf[ASSUAN_LINE_MAX + 2];
+} pinentry_prompt;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  ssize_t w;
+  while (n > 0) {
+    w = write(fd, p, n);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0)
+      return 0;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 1;
+}
+
+/* Reads one line into pp->line (without "\n") before deadline_ms. */
+static host_prompt_result read_line(pinentry_prompt *pp, int64_t deadline_ms) {
+  char *nl;
+  size_t len;
+  ssize_t r;
+  struct pollfd pfd;
+  int64_t left;
+
+  for (;;) {
+    nl = memchr(pp->rbuf, '\n', pp->have);
+    if (nl) {
+      len = (size_t)(nl - pp->rbuf);
+      memcpy(pp->line, pp->rbuf, len);
+      pp->line[len] = '\0';
+      memmove(pp->rbuf, nl + 1, pp->have - len - 1);
+      pp->have -= len + 1;
+      OPENSSL_cleanse(pp->rbuf + pp->have, len + 1);
+      return HOST_PROMPT_OK;
+    }
+    if (pp->have > ASSUAN_LINE_MAX)
+      return HOST_PROMPT_FAILED;
+    left = deadline_ms - now_ms();
+    if (left <= 0)
+      return HOST_PROMPT_TIMEOUT;
+    pfd.fd = pp->from_child;
+    pfd.events = POLLIN;
+    r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+    if (r < 0 && errno != EINTR)
+      return HOST_PROMPT_FAILED;
+    if (r <= 0)
+      continue;
+    r = read(pp->from_child, pp->rbuf + pp->have,
+             sizeof(pp->rbuf) - 1 - pp->have);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return HOST_PROMPT_FAILED; /* pinentry closed its end: died */
+    pp->have += (size_t)r;
+  }
+}
+
+static int aborted(pinentry_prompt *pp) {
+  int a;
+  pthread_mutex_lock(&pp->lock);
+  a = pp->aborted;
+  pthread_mutex_unlock(&pp->lock);
+  return a;
+}
+
+static host_prompt_result err_result(const char *line) {
+  unsigned long code = strtoul(line + 4, NULL, 10) & 0xFFFF;
+  if (code == GPG_ERR_NOT_CONFIRMED)
+    return HOST_PROMPT_NOT_CONFIRMED;
+  if (code == GPG_ERR_TIMEOUT)
+    return HOST_PROMPT_TIMEOUT;
+  return HOST_PROMPT_CANCELLED;
+}
+
+/* Waits for OK / ERR, skipping comments and status lines. Data lines go to
+ * pin (when not NULL). */
+static host_prompt_result await(pinentry_prompt *pp, int64_t deadline_ms,
+                                char *pin, size_t cap) {
+  host_prompt_result r;
+  size_t n;
+
+  for (;;) {
+    r = read_line(pp, deadline_ms);
+    if (r != HOST_PROMPT_OK) {
+      OPENSSL_cleanse(pp->line, sizeof(pp->line));
+      return aborted(pp) ? HOST_PROMPT_CANCELLED : r;
+    }
+    if (strncmp(pp->line, "OK", 2) == 0 &&
+        (pp->line[2] == '\0' || pp->line[2] == ' '))
+      return HOST_PROMPT_OK;
+    if (strncmp(pp->line, "ERR ", 4) == 0)
+      return aborted(pp) ? HOST_PROMPT_CANCELLED : err_result(pp->line);
+    if (strncmp(pp->line, "D ", 2) == 0 && pin) {
+      /* Percent-decoding of the PIN: digits and letters pass as they are;
+       * %XX is decoded. */
+      const char *s = pp->line + 2;
+      n = 0;
+      while (*s && n + 1 < cap) {
+        if (s[0] == '%' && s[1] && s[2]) {
+          char hex[3] = {s[1], s[2], 0};
+          pin[n++] = (char)strtol(hex, NULL, 16);
+          s += 3;
+        } else {
+          pin[n++] = *s++;
+        }
+      }
+      pin[n] = '\0';
+      OPENSSL_cleanse(pp->line, sizeof(pp->line));
+      if (*s) /* longer than the caller's buffer */
+        return HOST_PROMPT_FAILED;
+    }
+    /* "S ...", "# ...", "INQUIRE": status and comments are ignored. */
+  }
+}
+
+/* Sends "CMD escaped-arg" and waits for the answer. */
+static host_prompt_result command(pinentry_prompt *pp, const char *cmd,
+                                  const char *arg, int64_t deadline_ms) {
+  char out[ASSUAN_LINE_MAX + 1];
+  size_t n, i;
+
+  n = (size_t)snprintf(out, sizeof(out), "%s", cmd);
+  if (arg) {
+    out[n++] = ' ';
+    for (i = 0; arg[i] && n + 4 < ASSUAN_LINE_MAX; i++) {
+      unsigned char c = (unsigned char)arg[i];
+      if (c == '%' || c == '\n' || c == '\r') {
+        snprintf(out + n, 4, "%%%02X", c);
+        n += 3;
+      } else {
+        out[n++] = (char)c;
+      }
+    }
+  }
+  out[n++] = '\n';
+  if (!write_all(pp->to_child, out, n))
+    return HOST_PROMPT_FAILED;
+  return await(pp, deadline_ms, NULL, 0);
+}
+
+static host_prompt_result pe_begin(host_prompt *p) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+  int in[2] = {-1, -1}, out[2] = {-1, -1};
+  pid_t pid;
+  host_prompt_result r;
+  char timeout[16];
+
+  if (pipe(in) != 0 || pipe(out) != 0)
+    goto fail;
+  pid = fork();
+  if (pid < 0)
+    goto fail;
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+    close(out[1]);
+    execlp(pp->program, pp->program, (char *)NULL);
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  fcntl(in[1], F_SETFD, FD_CLOEXEC);
+  fcntl(out[0], F_SETFD, FD_CLOEXEC);
+  pthread_mutex_lock(&pp->lock);
+  pp->pid = pid;
+  pp->aborted = 0;
+  pthread_mutex_unlock(&pp->lock);
+  pp->to_child = in[1];
+  pp->from_child = out[0];
+  pp->have = 0;
+  /* The greeting "OK Pleased to meet you". */
+  r = await(pp, now_ms() + PINENTRY_COMMAND_TIMEOUT_S * 1000, NULL, 0);
+  if (r == HOST_PROMPT_OK) {
+    snprintf(timeout, sizeof(timeout), "%d", pp->timeout_s);
+    r = command(pp, "SETTIMEOUT", timeout,
+                now_ms() + PINENTRY_COMMAND_TIMEOUT_S * 1000);
+  }
+  return r == HOST_PROMPT_OK ? r : HOST_PROMPT_FAILED;
+
+fail:
+  if (in[0] >= 0) {
+    close(in[0]);
+    close(in[1]);
+  }
+  if (out[0] >= 0) {
+    close(out[0]);
+    close(out[1]);
+  }
+  return HOST_PROMPT_FAILED;
+}
+
+/* The SET* commands of a dialog. */
+static host_prompt_result setup(pinentry_prompt *pp, const host_dialog *d) {
+  int64_t deadline = now_ms() + PINENTRY_COMMAND_TIMEOUT_S * 1000;
+  host_prompt_result r = HOST_PROMPT_OK;
+
+  if (r == HOST_PROMPT_OK && d->title)
+    r = command(pp, "SETTITLE", d->title, deadline);
+  if (r == HOST_PROMPT_OK && d->description)
+    r = command(pp, "SETDESC", d->description, deadline);
+  if (r == HOST_PROMPT_OK && d->prompt)
+    r = command(pp, "SETPROMPT", d->prompt, deadline);
+  if (r == HOST_PROMPT_OK && d->ok)
+    r = command(pp, "SETOK", d->ok, deadline);
+  if (r == HOST_PROMPT_OK && d->not_ok)
+    r = command(pp, "SETNOTOK", d->not_ok, deadline);
+  if (r == HOST_PROMPT_OK && d->cancel)
+    r = command(pp, "SETCANCEL", d->cancel, deadline);
+  if (r == HOST_PROMPT_OK && d->error)
+    r = command(pp, "SETERROR", d->error, deadline);
+  return r == HOST_PROMPT_OK || aborted(pp) ? r : HOST_PROMPT_FAILED;
+}
+
+static int64_t user_deadline(const pinentry_prompt *pp) {
+  return now_ms() + (int64_t)(pp->timeout_s + PINENTRY_GRACE_S) * 1000;
+}
+
+static host_prompt_result pe_confirm(host_prompt *p, const host_dialog *d) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+  host_prompt_result r = setup(pp, d);
+
+  if (r != HOST_PROMPT_OK)
+    return r;
+  return command(pp, "CONFIRM", NULL, user_deadline(pp));
+}
+
+static host_prompt_result pe_get_pin(host_prompt *p, const host_dialog *d,
+                                     char *pin, size_t cap) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+  host_prompt_result r = setup(pp, d);
+
+  pin[0] = '\0';
+  if (r != HOST_PROMPT_OK)
+    return r;
+  if (!write_all(pp->to_child, "GETPIN\n", 7))
+    return HOST_PROMPT_FAILED;
+  r = await(pp, user_deadline(pp), pin, cap);
+  if (r != HOST_PROMPT_OK)
+    OPENSSL_cleanse(pin, cap);
+  return r;
+}
+
+static void pe_end(host_prompt *p) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+  pid_t pid;
+  int i, status;
+  const struct timespec tick = {0, 10 * 1000 * 1000};
+
+  if (pp->to_child >= 0) {
+    (void)write_all(pp->to_child, "BYE\n", 4);
+    close(pp->to_child);
+  }
+  if (pp->from_child >= 0)
+    close(pp->from_child);
+  pp->to_child = pp->from_child = -1;
+  pthread_mutex_lock(&pp->lock);
+  pid = pp->pid;
+  pp->pid = 0;
+  pthread_mutex_unlock(&pp->lock);
+  if (pid <= 0)
+    return;
+  /* A well-behaved pinentry exits on BYE / EOF; give it a moment. */
+  for (i = 0; i < 50; i++) {
+    if (waitpid(pid, &status, WNOHANG) != 0)
+      goto wiped;
+    nanosleep(&tick, NULL);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+wiped:
+  OPENSSL_cleanse(pp->rbuf, sizeof(pp->rbuf));
+  OPENSSL_cleanse(pp->line, sizeof(pp->line));
+  pp->have = 0;
+}
+
+static void pe_abort(host_prompt *p) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+
+  pthread_mutex_lock(&pp->lock);
+  pp->aborted = 1;
+  if (pp->pid > 0)
+    kill(pp->pid, SIGTERM); /* the waiting read sees EOF */
+  pthread_mutex_unlock(&pp->lock);
+}
+
+static void pe_free(host_prompt *p) {
+  pinentry_prompt *pp = (pinentry_prompt *)p;
+  if (!pp)
+    return;
+  pthread_mutex_destroy(&pp->lock);
+  free(pp->program);
+  free(pp);
+}
+
+static const host_prompt_vtable pinentry_vtable = {
+    pe_begin, pe_confirm, pe_get_pin, pe_end, pe_abort, pe_free};
+
+host_prompt *host_prompt_pinentry_new(const char *program, int timeout_s) {
+  pinentry_prompt *pp = calloc(1, sizeof(*pp));
+
+  if (!pp)
+    return NULL;
+  pp->program = strdup(program);
+  if (!pp->program) {
+    free(pp);
+    return NULL;
+  }
+  pthread_mutex_init(&pp->lock, NULL);
+  pp->base.vtable = &pinentry_vtable;
+  pp->timeout_s = timeout_s;
+  pp->to_child = pp->from_child = -1;
+  return &pp->base;
+}

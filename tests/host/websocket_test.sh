@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# kyso-host as a websocket server on loopback: handshake refusals (Origin,
+# Host), the first-use origin prompt, then the same protocol checks as over
+# stdio (see host_client.mjs).
+. "$(dirname "$0")/host_setup.sh"
+host_setup
+host_start_ws
+
+section "websocket"
+if node "$KYSO_HOST_TESTDIR/host_client.mjs" websocket; then
+  pass "host_client websocket"
+else
+  fail "host_client websocket"
+fi
+assert_not_contains "$(cat "$TEST_TMP/host.log")" "$TOKEN_PIN" "the log holds no PIN"
+host_stop_ws
+assert_eq 0 "$HOST_STATUS" "kyso-host exits cleanly on SIGTERM"
+test_summary
