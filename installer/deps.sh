@@ -16,7 +16,7 @@ packages=(
   # the token and its tools
   softhsm2 opensc p11-kit
   # independent checkers and PDF producers used by the tests
-  qpdf poppler-utils libnss3-tools openssl chromium
+  qpdf poppler-utils libnss3-tools openssl chromium iproute2
   # sanitizers, fuzzing, leak checks
   clang libclang-rt-14-dev valgrind
   # fonts (Decree 30 appearance text)

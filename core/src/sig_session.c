@@ -19,6 +19,7 @@
 #include "kyso/sign.h"
 #include "pdf_file.h"
 #include "pdf_form.h"
+#include "pdf_form_edit.h"
 #include "pdf_text.h"
 #include "pdf_update.h"
 #include "sig_appearance.h"
@@ -30,7 +31,6 @@ enum {
   /* Room beyond certificates and signature: attributes, structure, and a
    * signature timestamp token added later (B-T). */
   RESERVE_EXTRA = 12288,
-  FIELD_NAME_MAX = 256,
   TEXT_OPTION_MAX = 1024
 };
 
@@ -116,12 +116,12 @@ static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
       (o->contents_reserve < 1024 || o->contents_reserve > RESERVE_MAX))
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "contents reserve must be 1 KiB to 1 MiB");
-  if (o->field_name &&
-      (strlen(o->field_name) == 0 || strlen(o->field_name) > FIELD_NAME_MAX ||
-       strchr(o->field_name, '.')))
+  if (o->field_name && (strlen(o->field_name) == 0 ||
+                        strlen(o->field_name) > KYSO_FORM_NAME_MAX ||
+                        strchr(o->field_name, '.')))
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "field name must be 1-%d bytes without '.'",
-                          FIELD_NAME_MAX);
+                          KYSO_FORM_NAME_MAX);
   if (ret == KYSO_OK)
     ret = check_text(o->name, "name", err);
   if (ret == KYSO_OK)
@@ -161,179 +161,6 @@ done:
   OPENSSL_free(utf8);
   X509_free(x);
   return ret;
-}
-
-typedef struct name_search {
-  const char *wanted; /* a name to look for, or NULL */
-  int found;
-  const char **names; /* every field name seen */
-  size_t count, cap;
-} name_search;
-
-static kyso_status collect_name(void *ctx, const kyso_form_field *f,
-                                kyso_error *err) {
-  name_search *s = ctx;
-  if (s->count == s->cap) {
-    size_t ncap = s->cap ? s->cap * 2 : 16;
-    const char **p = realloc(s->names, ncap * sizeof(*p));
-    if (!p)
-      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-    s->names = p;
-    s->cap = ncap;
-  }
-  s->names[s->count++] = f->name;
-  return KYSO_OK;
-}
-
-static int name_taken(const name_search *s, const char *name) {
-  size_t i;
-  for (i = 0; i < s->count; i++)
-    if (strcmp(s->names[i], name) == 0)
-      return 1;
-  return 0;
-}
-
-/* The field name: the caller's if free, else Signature<N>. */
-static kyso_status choose_field_name(kyso_pdf *pdf, const char *wanted,
-                                     char out[FIELD_NAME_MAX + 1],
-                                     kyso_error *err) {
-  kyso_status ret;
-  name_search s;
-  unsigned n;
-
-  memset(&s, 0, sizeof(s));
-  ret = kyso_form_walk(pdf, collect_name, &s, err);
-  if (ret != KYSO_OK)
-    goto done;
-  if (wanted) {
-    if (name_taken(&s, wanted)) {
-      ret =
-          kyso_error_set(err, KYSO_ERR_PDF_FORM,
-                         "the document already has a field named '%s'", wanted);
-      goto done;
-    }
-    snprintf(out, FIELD_NAME_MAX + 1, "%s", wanted);
-    goto done;
-  }
-  for (n = 1; n <= KYSO_LIMIT_FORM_FIELDS + 1; n++) {
-    snprintf(out, FIELD_NAME_MAX + 1, "Signature%u", n);
-    if (!name_taken(&s, out))
-      break;
-  }
-done:
-  free(s.names);
-  return ret;
-}
-
-/* Appends item to the array held (directly or by reference) under key in
- * dict, which belongs to the update. An indirect array is replaced in the
- * update; a direct one is copied into dict. */
-static kyso_status append_to_array(kyso_update *u, kyso_obj *dict,
-                                   const char *key, kyso_obj *item,
-                                   kyso_error *err) {
-  kyso_status ret = KYSO_OK;
-  kyso_arena *a = &u->arena;
-  kyso_obj *raw = kyso_dict_get(dict, key), *arr = NULL, *copy;
-
-  if (kyso_obj_is(raw, KYSO_OBJ_REF)) {
-    ret = kyso_update_get(u, raw->u.ref.num, &arr, err);
-    if (ret != KYSO_OK)
-      return ret;
-    if (!kyso_obj_is(arr, KYSO_OBJ_ARRAY))
-      return kyso_error_set(err, KYSO_ERR_PDF_FORM,
-                            "/%s (object %u) is not an array", key,
-                            raw->u.ref.num);
-    copy = kyso_obj_clone_shallow(a, arr);
-    if (!copy || kyso_array_push(a, copy, item))
-      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-    return kyso_update_replace(u, raw->u.ref.num, raw->u.ref.gen, copy, err);
-  }
-  if (raw && !kyso_obj_is(raw, KYSO_OBJ_ARRAY) &&
-      !kyso_obj_is(raw, KYSO_OBJ_NULL))
-    return kyso_error_set(err, KYSO_ERR_PDF_FORM, "/%s is not an array", key);
-  copy = kyso_obj_is(raw, KYSO_OBJ_ARRAY) ? kyso_obj_clone_shallow(a, raw)
-                                          : kyso_obj_new_array(a);
-  if (!copy || kyso_array_push(a, copy, item) ||
-      kyso_dict_set(a, dict, key, copy))
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  return KYSO_OK;
-}
-
-/* Adds the widget to the page's /Annots. */
-static kyso_status add_to_page(kyso_update *u, const kyso_page *page,
-                               kyso_obj *widget_ref, kyso_error *err) {
-  kyso_status ret;
-  kyso_obj *current = NULL, *copy;
-
-  ret = kyso_update_get(u, page->num, &current, err);
-  if (ret != KYSO_OK)
-    return ret;
-  copy = kyso_obj_clone_shallow(&u->arena, current);
-  if (!copy)
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  if (kyso_obj_is(kyso_dict_get(copy, "Annots"), KYSO_OBJ_REF))
-    /* Only the array object changes; the page stays as it is. */
-    return append_to_array(u, copy, "Annots", widget_ref, err);
-  ret = append_to_array(u, copy, "Annots", widget_ref, err);
-  if (ret == KYSO_OK)
-    ret = kyso_update_replace(u, page->num, page->gen, copy, err);
-  return ret;
-}
-
-/* Adds the field to /AcroForm /Fields and sets /SigFlags 3 (12.7.2):
- * SignaturesExist | AppendOnly. */
-static kyso_status add_to_form(kyso_update *u, kyso_obj *field_ref,
-                               kyso_error *err) {
-  kyso_status ret;
-  kyso_arena *a = &u->arena;
-  kyso_pdf *pdf = u->pdf;
-  kyso_obj *root_ref = kyso_dict_get(pdf->trailer, "Root");
-  kyso_obj *root = NULL, *root_copy = NULL, *form_raw, *form = NULL, *copy;
-  kyso_obj *flags;
-  int64_t sigflags = 3;
-
-  ret = kyso_update_get(u, root_ref->u.ref.num, &root, err);
-  if (ret != KYSO_OK)
-    return ret;
-  form_raw = kyso_dict_get(root, "AcroForm");
-  if (kyso_obj_is(form_raw, KYSO_OBJ_REF)) {
-    ret = kyso_update_get(u, form_raw->u.ref.num, &form, err);
-    if (ret != KYSO_OK)
-      return ret;
-  } else if (kyso_obj_is(form_raw, KYSO_OBJ_DICT)) {
-    form = form_raw;
-  }
-  if (form && !kyso_obj_is(form, KYSO_OBJ_DICT))
-    return kyso_error_set(err, KYSO_ERR_PDF_FORM,
-                          "/AcroForm is not a dictionary");
-  copy = form ? kyso_obj_clone_shallow(a, form) : kyso_obj_new_dict(a);
-  if (!copy)
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  flags = kyso_dict_get(copy, "SigFlags");
-  if (kyso_obj_is(flags, KYSO_OBJ_INT))
-    sigflags |= flags->u.integer;
-  if (kyso_dict_set(a, copy, "SigFlags", kyso_obj_new_int(a, sigflags)))
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  ret = append_to_array(u, copy, "Fields", field_ref, err);
-  if (ret != KYSO_OK)
-    return ret;
-  if (kyso_obj_is(form_raw, KYSO_OBJ_REF))
-    return kyso_update_replace(u, form_raw->u.ref.num, form_raw->u.ref.gen,
-                               copy, err);
-  /* A direct or missing AcroForm: the catalog itself changes. */
-  root_copy = kyso_obj_clone_shallow(a, root);
-  if (!root_copy)
-    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  if (form) {
-    if (kyso_dict_set(a, root_copy, "AcroForm", copy))
-      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  } else {
-    kyso_obj *ref = kyso_update_add(u, copy);
-    if (!ref || kyso_dict_set(a, root_copy, "AcroForm", ref))
-      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  }
-  return kyso_update_replace(u, root_ref->u.ref.num, root_ref->u.ref.gen,
-                             root_copy, err);
 }
 
 static int set_text(kyso_arena *a, kyso_obj *dict, const char *key,
@@ -451,7 +278,7 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
   kyso_obj *sig, *sig_ref, *field, *field_ref, *ap_ref = NULL;
   const kyso_page *page;
   const char *name = o->name;
-  char field_name[FIELD_NAME_MAX + 1];
+  char field_name[KYSO_FORM_NAME_MAX + 1];
   size_t count = 0;
   int mdp = 0;
 
@@ -470,7 +297,8 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
                           "page %d does not exist (the document has %zu)",
                           o->page, count);
   page = &pdf->pages[o->page - 1];
-  ret = choose_field_name(pdf, o->field_name, field_name, err);
+  ret = kyso_form_choose_name(pdf, o->field_name, "Signature", field_name,
+                              sizeof(field_name), err);
   if (ret != KYSO_OK)
     return ret;
   if (!name || !*name)
@@ -492,9 +320,9 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
   field_ref = field ? kyso_update_add(u, field) : NULL;
   if (!field_ref)
     return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
-  ret = add_to_page(u, page, field_ref, err);
+  ret = kyso_form_add_annotation(u, page, field_ref, err);
   if (ret == KYSO_OK)
-    ret = add_to_form(u, field_ref, err);
+    ret = kyso_form_add_field(u, field_ref, 3, err);
   if (ret == KYSO_OK)
     ret = kyso_update_write(u, &s->update, marks, err);
   return ret;

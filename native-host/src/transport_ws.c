@@ -245,9 +245,13 @@ static struct lws_vhost *listen_on(struct lws_context *context,
   info.port = cfg->port;
   info.iface = iface;
   info.protocols = protocols;
+  /* Loopback only (DESIGN: security). Without DISABLE_IPV6, lws 4.1 opens
+   * an IPv6 socket and binds it to every address even for "127.0.0.1". */
   if (v6)
     info.options = LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY |
                    LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+  else
+    info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
   return lws_create_vhost(context, &info);
 }
 

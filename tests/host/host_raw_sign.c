@@ -47,7 +47,8 @@ int main(int argc, char **argv) {
     sig = NULL;
   }
   clock_gettime(CLOCK_MONOTONIC, &b);
-  printf("%.6f\n", (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
+  printf("%.6f\n",
+         (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
   ret = 0;
 
 done:

@@ -6,6 +6,15 @@
 host_setup
 host_start_ws
 
+section "loopback only"
+# Every listening socket on our port is 127.0.0.1 or [::1], never a
+# wildcard (lws binds IPv6 "any" unless told otherwise).
+listeners=$(ss -Hltn "sport = :$KYSO_HOST_PORT" | awk '{print $4}' | sort)
+assert_contains "$listeners" "127.0.0.1:$KYSO_HOST_PORT" "listens on 127.0.0.1"
+assert_contains "$listeners" "[::1]:$KYSO_HOST_PORT" "listens on [::1]"
+others=$(printf '%s\n' "$listeners" | grep -v -e "^127.0.0.1:" -e '^\[::1\]:' || true)
+assert_eq "" "$others" "no listener beyond loopback"
+
 section "websocket"
 if node "$KYSO_HOST_TESTDIR/host_client.mjs" websocket; then
   pass "host_client websocket"
