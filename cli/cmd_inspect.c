@@ -94,12 +94,12 @@ static void print_signature(const kyso_pdf_signature *s, size_t revisions) {
 
 static kyso_status run_inspect(const char *path, kyso_error *err) {
   kyso_status ret;
-  uint8_t *data = NULL;
+  const uint8_t *data = NULL;
   size_t len = 0, pages = 0, i, n, count = 0;
   kyso_pdf *pdf = NULL;
   const kyso_pdf_signature *sigs = NULL;
 
-  ret = kyso_file_read(path, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
+  ret = kyso_file_map(path, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
   if (ret == KYSO_OK)
     ret = kyso_pdf_open(data, len, &pdf, err);
   if (ret == KYSO_OK)
@@ -124,7 +124,7 @@ static kyso_status run_inspect(const char *path, kyso_error *err) {
     print_signature(&sigs[i], n);
 done:
   kyso_pdf_close(pdf);
-  free(data);
+  kyso_file_unmap(data, len);
   return ret;
 }
 

@@ -609,7 +609,8 @@ done:
 /* The work once the arguments are known; one cleanup path. */
 static kyso_status run_sign(sign_args *a, kyso_error *err) {
   kyso_status ret;
-  uint8_t *pdf = NULL, *image = NULL, *sig = NULL, *token = NULL;
+  const uint8_t *pdf = NULL;
+  uint8_t *image = NULL, *sig = NULL, *token = NULL;
   size_t pdf_len = 0, image_len = 0, sig_len = 0, extra = 0, i, upd_len = 0;
   size_t token_len = 0;
   uint8_t *extra_der[KYSO_LIMIT_CHAIN] = {0};
@@ -627,7 +628,7 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
                          "overwrites the input");
     goto done;
   }
-  ret = kyso_file_read(a->in, KYSO_LIMIT_PDF_SIZE, &pdf, &pdf_len, err);
+  ret = kyso_file_map(a->in, KYSO_LIMIT_PDF_SIZE, &pdf, &pdf_len, err);
   if (ret != KYSO_OK)
     goto done;
   /* Refuse a broken document before asking anyone for a PIN. */
@@ -697,7 +698,7 @@ done:
   OPENSSL_free(token);
   free(sig);
   free(image);
-  free(pdf);
+  kyso_file_unmap(pdf, pdf_len);
   return ret;
 }
 

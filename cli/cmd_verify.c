@@ -102,7 +102,7 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   kyso_trust_set trust;
   kyso_verify_options opt;
   kyso_report *report = NULL;
-  uint8_t *data = NULL;
+  const uint8_t *data = NULL;
   size_t len = 0, i;
   const char *dir;
   int offset = 0;
@@ -124,7 +124,7 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   for (i = 0; i < a->trust_count && ret == KYSO_OK; i++)
     ret = kyso_trust_load(&trust, a->trust[i], err);
   if (ret == KYSO_OK)
-    ret = kyso_file_read(a->file, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
+    ret = kyso_file_map(a->file, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
   if (ret != KYSO_OK)
     goto done;
   opt.anchors = trust.anchors;
@@ -156,7 +156,7 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
 done:
   kyso_report_free(report);
   kyso_trust_free(&trust);
-  free(data);
+  kyso_file_unmap(data, len);
   return ret;
 }
 

@@ -1,5 +1,5 @@
 /* file_io.c - bounded reads and atomic writes; see file_io.h. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* MAP_POPULATE */
 #include "file_io.h"
 
 #include <errno.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,6 +61,53 @@ done:
   if (fd >= 0)
     close(fd);
   return ret;
+}
+
+kyso_status kyso_file_map(const char *path, size_t limit, const uint8_t **data,
+                          size_t *len, kyso_error *err) {
+  kyso_status ret;
+  int fd = -1;
+  struct stat st;
+  void *p;
+
+  *data = NULL;
+  *len = 0;
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "%s is not a regular file", path);
+    goto done;
+  }
+  if ((uint64_t)st.st_size > limit) {
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s is larger than %zu bytes",
+                         path, limit);
+    goto done;
+  }
+  ret = KYSO_OK;
+  if (st.st_size == 0)
+    goto done;
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+           fd, 0);
+  if (p == MAP_FAILED) {
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read %s: %s", path,
+                         strerror(errno));
+    goto done;
+  }
+  *data = p;
+  *len = (size_t)st.st_size;
+done:
+  if (fd >= 0)
+    close(fd);
+  return ret;
+}
+
+void kyso_file_unmap(const uint8_t *data, size_t len) {
+  if (data && len)
+    munmap((void *)data, len);
 }
 
 static int write_all(int fd, const uint8_t *p, size_t n) {

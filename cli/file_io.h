@@ -19,6 +19,13 @@
 kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
                            size_t *len, kyso_error *err);
 
+/* Maps a whole regular file of at most limit bytes read-only (faster than
+ * kyso_file_read for large documents: no copy). Release with
+ * kyso_file_unmap. An empty file gives data NULL, len 0. */
+kyso_status kyso_file_map(const char *path, size_t limit, const uint8_t **data,
+                          size_t *len, kyso_error *err);
+void kyso_file_unmap(const uint8_t *data, size_t len);
+
 /* Writes the concatenation of parts to path atomically (temp + fsync +
  * rename). On failure path is untouched and no temporary file remains. */
 kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,

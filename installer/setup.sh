@@ -22,6 +22,16 @@ if [ "${1:-}" != "--no-deps" ]; then
   fi
 fi
 
+# npm packages the tests use, pinned by their package-lock.json files
+# (signpdf for cross-checking, ws for the host tests).
+for dir in "$top/tests" "$top/tests/host"; do
+  if [ -f "$dir/package-lock.json" ] &&
+    { [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+      [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
+    npm ci --prefix "$dir" --no-audit --no-fund
+  fi
+done
+
 # KYSO_CMAKE_ARGS: extra CMake options, e.g. "-DKYSO_FUZZ=ON" (with CC=clang).
 # shellcheck disable=SC2086
 cmake -S "$top" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" \

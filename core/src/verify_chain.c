@@ -295,11 +295,16 @@ static void check_validity(kyso_verify_ctx *ctx, kyso_sig_state *st,
   }
   kyso_time_format_utc(res->not_before, nb);
   kyso_time_format_utc(res->not_after, na);
-  kyso_check_set(ctx->report, c, KYSO_RESULT_INDETERMINATE, res->reason,
-                 "%s certificate '%s' is valid from %s to %s; signing time %s "
-                 "(%s)",
-                 res->depth == 0 ? "signer" : "CA", res->name, nb, na, at,
-                 proof);
+  /* A timestamp proves the time: then being outside the validity is a
+   * fact (FAILED), not a doubt (ETSI EN 319 102-1: EXPIRED, NOT_YET_VALID
+   * under TOTAL_FAILED). */
+  kyso_check_set(
+      ctx->report, c,
+      st->time_proven ? KYSO_RESULT_FAILED : KYSO_RESULT_INDETERMINATE,
+      res->reason,
+      "%s certificate '%s' is valid from %s to %s; signing time %s "
+      "(%s)",
+      res->depth == 0 ? "signer" : "CA", res->name, nb, na, at, proof);
 }
 
 /* The signer's own validity when no path could be built. */

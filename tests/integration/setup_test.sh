@@ -31,4 +31,12 @@ done <"$FX/bad.tsv"
 assert_file_exists "$FX/signature.png" "signature image"
 echo "fixtures ready in $((SECONDS - start)) s: $FX"
 
+section "verifier PKI (expired, revoked, OCSP, TSA) and npm packages"
+start=$SECONDS
+pki_bad_setup "$PKI_DIR"
+assert_file_exists "$PKI_BAD/tsa.cnf" "TSA configuration"
+npm_setup
+assert_true "@signpdf installed" test -d "$KYSO_SOURCE_DIR/tests/node_modules/@signpdf/signpdf"
+echo "verifier PKI and npm ready in $((SECONDS - start)) s"
+
 test_summary

@@ -16,6 +16,9 @@
 #   KYSO_VERBOSE=1  print every passing check too
 
 set -euo pipefail
+# Stop on errors inside $(...) too: a failed step in pki_dir or fixtures_dir
+# must not be cached as complete.
+shopt -s inherit_errexit
 set -E # ERR trap inside functions too
 
 # The shell tests parse bytes, not text: keep tools out of multibyte locales
