@@ -356,6 +356,20 @@ function attacks(signed, certified, signer) {
       },
     }).buf, "overlap", "BanSao", TF, FMT, "structure=byte_range_overlap|gap_not_contents", "-",
     "a new signature field whose dictionary copies NguoiKy's /ByteRange and /Contents: two signatures over one gap");
+    const [afNum2, afBody2] = acroFormWith(pdf, n);
+    const shared = appendUpdate(signed, {
+      objects: {
+        [n]: `<< /Type /Annot /Subtype /Widget /FT /Sig /T (BanSao) /V ${sig.sig} 0 R /Rect [0 0 0 0] /F 132 /P 3 0 R >>`,
+        [afNum2]: afBody2,
+        3: withAnnot(pdf, 3, n),
+      },
+    }).buf;
+    // One row per field: neither of the two may pass.
+    for (const f of ["BanSao", V]) {
+      add("overlap-shared-dict.pdf", shared, "overlap", f, TF, `${FMT}|${MOD}`,
+        "structure=byte_range_overlap;changes=modified_after_signing", "-",
+        `a new field BanSao whose /V is NguoiKy's own signature dictionary (${sig.sig}): one signature shown twice (row for ${f})`);
+    }
   }
 
   // -- against the certified document (DocMDP P=2)

@@ -213,17 +213,19 @@ pki_bad_make() {
 
   # RFC 3161 time-stamping unit for `openssl ts -reply`.
   echo 01 >"$d/tsa-serial"
-  cat >"$d/tsa.cnf" <<EOF
+  # Paths relative to the dir (tsa-reply.sh runs openssl there): the
+  # cache is built in a temp dir and moved.
+  cat >"$d/tsa.cnf" <<'EOF'
 [ tsa ]
 default_tsa = tsa_config1
 
 [ tsa_config1 ]
-dir = $d
-serial = \$dir/tsa-serial
+dir = .
+serial = $dir/tsa-serial
 crypto_device = builtin
-signer_cert = \$dir/tsa.pem
-certs = \$dir/chain.pem
-signer_key = \$dir/tsa.key
+signer_cert = $dir/tsa.pem
+certs = $dir/chain.pem
+signer_key = $dir/tsa.key
 signer_digest = sha256
 default_policy = 1.2.3.4.1
 other_policies = 1.2.3.4.5
@@ -235,16 +237,18 @@ tsa_name = yes
 ess_cert_id_chain = no
 ess_cert_id_alg = sha256
 EOF
-  cat >"$d/tsa-reply.sh" <<EOF
+  cat >"$d/tsa-reply.sh" <<'EOF'
 #!/usr/bin/env bash
 # DER TimeStampReq on stdin -> DER TimeStampResp on stdout (openssl ts).
 set -euo pipefail
-tmp=\$(mktemp -d)
-trap 'rm -rf -- "\$tmp"' EXIT
-cat >"\$tmp/req.tsq"
-flock "$d/tsa-serial" openssl ts -reply -config "$d/tsa.cnf" -queryfile "\$tmp/req.tsq" \\
-  -out "\$tmp/resp.tsr" 2>"\$tmp/log" || { cat "\$tmp/log" >&2; exit 1; }
-cat "\$tmp/resp.tsr"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf -- "$tmp"' EXIT
+cat >"$tmp/req.tsq"
+cd "$here"
+flock tsa-serial openssl ts -reply -config tsa.cnf -queryfile "$tmp/req.tsq" \
+  -out "$tmp/resp.tsr" 2>"$tmp/log" || { cat "$tmp/log" >&2; exit 1; }
+cat "$tmp/resp.tsr"
 EOF
   chmod +x "$d/tsa-reply.sh"
 }
