@@ -17,10 +17,14 @@
  *  - /DSS and what only it reaches (ETSI EN 319 142-1 5.4.2); /Info and
  *    /Metadata, which viewers do not render (pyHanko DocInfoRule and
  *    MetadataUpdateRule: iText-based signers rewrite both on every save);
- *  - filling an existing form field (/V, /AP, /AS...) or signing an
- *    existing empty signature field, unless P=1 or this signature locked
- *    the field (FieldMDP, 12.8.2.4): the clerk stamping the document number
- *    after the leader signed;
+ *  - filling an existing form field (a new /V with its /AP, /AS...) or
+ *    signing an existing empty signature field, unless P=1 or this
+ *    signature locked the field (FieldMDP, 12.8.2.4). Without DocMDP a fill
+ *    must be covered by a later signature: the clerk stamping the document
+ *    number and sealing after the leader signed (issue 7), not a field
+ *    quietly rewritten (shadow attack "replace"). A new appearance for an
+ *    unchanged value is refused too, and so is an appearance stream
+ *    redrawn in place that something else also draws;
  *  - comment annotations (Text, Highlight...) at P=3 only. Types that paint
  *    over content (FreeText, Stamp, Redact, shapes...) never ("evil
  *    annotation", same paper).
@@ -33,8 +37,11 @@
  * time) brings content in without changing anything signed: such an object
  * is never explained away. Bytes after the last revision and object
  * definitions no cross-reference section points at (Incremental Saving
- * Attack variants) are reported too. A later revision that cannot be read
- * is a modification, never a failed call.
+ * Attack variants) are reported too. Objects the current document no
+ * longer reaches at all are listed as allowed (a conforming reader never
+ * draws them); xref and object streams are file structure, not changes.
+ * A later revision that cannot be read is a modification, never a failed
+ * call.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,12 +57,15 @@ enum {
   CHANGES_MAX = 100000,        /* changed objects tracked per signature */
   CHANGES_REPORTED_MAX = 1000, /* changes listed in the report */
   EXTRAS_MAX = 1000,           /* findings not tied to a changed object */
-  DICT_LOOKUP_MAX = 4096,      /* bigger dictionaries compare key by position */
+  DICT_LOOKUP_MAX = 256,       /* bigger dictionaries compare key by position */
   WIDGETS_MAX = 256,           /* widgets of one field taken into account */
+  /* Later revisions searched for unlisted objects (each is reopened on its
+   * own, so the cost grows with the square of the revision count). */
+  SCAN_REVISIONS_MAX = 64,
   DETAIL_MAX = 160
 };
 /* Decoded size up to which two differently encoded streams are compared. */
-#define CHANGES_DECODE_LIMIT ((size_t)64 * 1024 * 1024)
+#define CHANGES_DECODE_LIMIT ((size_t)16 * 1024 * 1024)
 
 /* ---- model --------------------------------------------------------------- */
 
@@ -148,7 +158,9 @@ typedef struct diff {
   uint8_t *visited;
   walk_item *stack;
   size_t depth, stack_cap;
-  int walk_complete; /* every reachable object was read */
+  int walk_complete;  /* every reachable object was read */
+  uint8_t *deps_seen; /* approve_deps: records queued, by index */
+  size_t *deps_queue, deps_len;
 
   int forms_ok; /* both form walks succeeded */
   field_info *old_fields, *cur_fields;
@@ -162,6 +174,7 @@ typedef struct diff {
   int form_allowed;
   const char *form_what, *form_name;
   int pages_added, pages_removed;
+  long long last_signing_rev; /* newest revision adding a signature, -1 */
 } diff;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -733,13 +746,12 @@ static void walk_document(diff *d) {
 
 /* ---- approving what hangs off an explained change ------------------------ */
 
-/* Approves every added object reachable from value through added objects
- * (what a new appearance, value or annotation brought along). /P, /Parent
- * and /IRT point back at the page or the form, which are judged on their
- * own. */
-static void deps_scan(diff *d, const kyso_obj *v, uint8_t *seen, size_t *stack,
-                      size_t *depth, int level, const char *kind, int allowed,
-                      const char *what, const char *name) {
+typedef struct deps {
+  const char *kind, *what, *name;
+  int allowed;
+} deps;
+
+static void deps_scan(diff *d, const kyso_obj *v, const deps *p, int level) {
   size_t i;
   if (!v || level > KYSO_LIMIT_OBJECT_DEPTH)
     return;
@@ -750,16 +762,15 @@ static void deps_scan(diff *d, const kyso_obj *v, uint8_t *seen, size_t *stack,
     if (!r || r->state != ST_ADDED || r->broken)
       return;
     idx = (size_t)(r - d->recs);
-    if (kyso_bits_test_and_set(seen, (uint32_t)idx))
+    if (kyso_bits_test_and_set(d->deps_seen, (uint32_t)idx))
       return;
-    decide(r, kind, allowed, what, name);
-    stack[(*depth)++] = idx;
+    decide(r, p->kind, p->allowed, p->what, p->name);
+    d->deps_queue[d->deps_len++] = idx;
     break;
   }
   case KYSO_OBJ_ARRAY:
     for (i = 0; i < v->u.array.count; i++)
-      deps_scan(d, v->u.array.items[i], seen, stack, depth, level + 1, kind,
-                allowed, what, name);
+      deps_scan(d, v->u.array.items[i], p, level + 1);
     break;
   case KYSO_OBJ_DICT:
     for (i = 0; i < v->u.dict.count; i++) {
@@ -767,38 +778,46 @@ static void deps_scan(diff *d, const kyso_obj *v, uint8_t *seen, size_t *stack,
       if (strcmp(key, "P") == 0 || strcmp(key, "Parent") == 0 ||
           strcmp(key, "IRT") == 0)
         continue;
-      deps_scan(d, v->u.dict.entries[i].value, seen, stack, depth, level + 1,
-                kind, allowed, what, name);
+      deps_scan(d, v->u.dict.entries[i].value, p, level + 1);
     }
     break;
-  case KYSO_OBJ_STREAM:
-    deps_scan(d, v->u.stream.dict, seen, stack, depth, level, kind, allowed,
-              what, name);
-    break;
+  case KYSO_OBJ_STREAM: deps_scan(d, v->u.stream.dict, p, level); break;
   default: break;
   }
 }
 
+/* Approves every added object reachable from value through added objects
+ * (what a new appearance, value or annotation brought along). /P, /Parent
+ * and /IRT point back at the page or the form, which are judged on their
+ * own. */
 static void approve_deps(diff *d, const kyso_obj *value, const char *kind,
                          int allowed, const char *what, const char *name) {
-  uint8_t *seen;
-  size_t *stack, depth = 0;
-  if (!value || d->count == 0)
+  deps p;
+  size_t head;
+  if (!value || d->count == 0 || d->oom)
     return;
-  seen = calloc(d->count / 8 + 1, 1);
-  stack = malloc(d->count * sizeof(*stack));
-  if (!seen || !stack) {
-    d->oom = 1;
-    goto done;
+  /* One queue and one bit set for all calls (each record enters a queue
+   * at most once per call); only the bits set are cleared afterwards. */
+  if (!d->deps_seen) {
+    d->deps_seen = calloc(d->count / 8 + 1, 1);
+    d->deps_queue = malloc(d->count * sizeof(*d->deps_queue));
+    if (!d->deps_seen || !d->deps_queue) {
+      d->oom = 1;
+      return;
+    }
   }
-  deps_scan(d, value, seen, stack, &depth, 0, kind, allowed, what, name);
-  while (depth > 0) {
-    kyso_obj *o = object(d, d->cur, d->recs[stack[--depth]].num);
-    deps_scan(d, o, seen, stack, &depth, 0, kind, allowed, what, name);
+  p.kind = kind;
+  p.what = what;
+  p.name = name;
+  p.allowed = allowed;
+  d->deps_len = 0;
+  deps_scan(d, value, &p, 0);
+  for (head = 0; head < d->deps_len; head++)
+    deps_scan(d, object(d, d->cur, d->recs[d->deps_queue[head]].num), &p, 0);
+  for (head = 0; head < d->deps_len; head++) {
+    size_t idx = d->deps_queue[head];
+    d->deps_seen[idx / 8] &= (uint8_t) ~(1u << (idx % 8));
   }
-done:
-  free(seen);
-  free(stack);
 }
 
 /* An existing object changed in place (an appearance stream redrawn, an
@@ -986,13 +1005,50 @@ static void push_new(diff *d, new_field **items, size_t *count, size_t *cap,
   n->name = name;
 }
 
+static int cmp_new_field(const void *a, const void *b) {
+  const new_field *x = a, *y = b;
+  return x->num < y->num ? -1 : x->num > y->num;
+}
+
+/* In a list sorted by cmp_new_field (after check_forms). */
 static const new_field *find_new(const new_field *items, size_t count,
                                  uint32_t num) {
-  size_t i;
-  for (i = 0; num && i < count; i++)
-    if (items[i].num == num)
-      return &items[i];
-  return NULL;
+  new_field key;
+  if (!num || !count)
+    return NULL;
+  key.num = num;
+  return bsearch(&key, items, count, sizeof(*items), cmp_new_field);
+}
+
+/* The revision (index) that wrote the current definition of object num,
+ * or -1. */
+static long long revision_of(diff *d, uint32_t num) {
+  const kyso_xref_entry *e = kyso_xref_get(d->cur, num);
+  size_t lo = 0, hi = kyso_pdf_get_revision_count(d->cur), off;
+  kyso_revision_info ri;
+  if (e && e->kind == KYSO_XREF_COMPRESSED)
+    e = kyso_xref_get(d->cur, e->offset);
+  if (!e || e->kind != KYSO_XREF_OFFSET)
+    return -1;
+  off = (size_t)e->offset;
+  while (lo < hi) { /* the first revision ending after off */
+    size_t mid = lo + (hi - lo) / 2;
+    if (kyso_pdf_get_revision(d->cur, mid, &ri) != 0)
+      return -1;
+    if (ri.end <= off)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < kyso_pdf_get_revision_count(d->cur) ? (long long)lo : -1;
+}
+
+/* A signature (not a timestamp) was added with value v_raw: the revision
+ * writing it is covered by that signature. */
+static void note_signing(diff *d, const kyso_obj *v_raw) {
+  long long k = revision_of(d, ref_num(v_raw));
+  if (k > d->last_signing_rev)
+    d->last_signing_rev = k;
 }
 
 /* A field cur has and the signed revision did not. */
@@ -1034,6 +1090,8 @@ static void new_field_added(diff *d, const field_info *nf) {
              "existing object turned into a new signature field", nf->name);
     else
       decide(rf, kind, allowed, what, nf->name);
+    if (allowed && !is_dts)
+      note_signing(d, v_raw);
     approve_deps(d, nf->dict, kind, allowed,
                  allowed ? (is_dts ? "document timestamp value and field"
                                    : "new signature value, widget or "
@@ -1094,14 +1152,26 @@ static void existing_field(diff *d, const field_info *of,
       allowed = 0;
       what = "signature field given an existing signature value";
     }
+    if (allowed && !is_dts)
+      note_signing(d, nv_raw);
   } else {
     int locked = field_locked(d, nf->name);
+    /* Filling sets /V; a new look for the same value is an appearance
+     * swap (shadow attack "replace" through a form field). */
+    int filled =
+        !value_equal(dict_value(dict_of(of->dict), "V"),
+                     dict_value(dict_of(nf->dict), "V"), 0) ||
+        find_rec(d, ref_num(kyso_dict_get(dict_of(nf->dict), "V"))) != NULL;
     kind = "form_field_filled";
-    allowed = d->perm != 1 && !locked;
+    allowed = d->perm != 1 && !locked && filled;
     what = locked    ? "form field locked by this signature (FieldMDP) changed"
+           : !filled ? "form field appearance changed but not its value "
+                       "(shadow attack)"
            : allowed ? "form field filled"
                      : "form field filled in a document certified with no "
                        "changes allowed (DocMDP P=1)";
+    if (!filled)
+      kind = "form_changed";
   }
   if (rf) {
     key = dict_diff(dict_of(of->dict), dict_of(nf->dict), field_value_keys, 0);
@@ -1138,11 +1208,17 @@ static int cmp_num_index(const void *a, const void *b) {
   return x->num < y->num ? -1 : x->num > y->num;
 }
 
+static int cmp_field_name(const void *a, const void *b) {
+  const field_info *const *x = a, *const *y = b;
+  return strcmp((*x)->name, (*y)->name);
+}
+
 /* The old field a cur field was: same object number, or for a direct
- * field the same name. */
+ * field (num 0) the same name. by_num is sorted by number, by_name (direct
+ * fields only) by name. */
 static field_info *match_old(diff *d, const num_index *by_num, size_t n,
+                             field_info *const *by_name, size_t nn,
                              const field_info *nf) {
-  size_t i;
   if (nf->num) {
     num_index key, *hit;
     key.num = nf->num;
@@ -1150,10 +1226,12 @@ static field_info *match_old(diff *d, const num_index *by_num, size_t n,
     hit = n ? bsearch(&key, by_num, n, sizeof(*by_num), cmp_num_index) : NULL;
     return hit ? &d->old_fields[hit->index] : NULL;
   }
-  for (i = 0; i < d->old_field_count; i++)
-    if (d->old_fields[i].num == 0 &&
-        strcmp(d->old_fields[i].name, nf->name) == 0)
-      return &d->old_fields[i];
+  if (nn) {
+    const field_info *key = nf;
+    field_info *const *hit =
+        bsearch(&key, by_name, nn, sizeof(*by_name), cmp_field_name);
+    return hit ? *hit : NULL;
+  }
   return NULL;
 }
 
@@ -1288,8 +1366,9 @@ done:
 
 static void check_forms(diff *d) {
   num_index *by_num = NULL;
+  field_info **by_name = NULL;
   uint32_t w[WIDGETS_MAX];
-  size_t i, k, n;
+  size_t i, k, n, nn;
 
   d->forms_ok = collect_fields(d, d->old, &d->old_fields, &d->old_field_count,
                                &d->old_field_cap) &&
@@ -1298,17 +1377,21 @@ static void check_forms(diff *d) {
   if (!d->forms_ok || d->oom)
     return; /* nothing explained: every form change stays a modification */
   by_num = malloc((d->old_field_count + 1) * sizeof(*by_num));
-  if (!by_num) {
+  by_name = malloc((d->old_field_count + 1) * sizeof(*by_name));
+  if (!by_num || !by_name) {
     d->oom = 1;
-    return;
+    goto done;
   }
-  for (i = n = 0; i < d->old_field_count; i++) {
-    if (!d->old_fields[i].num)
+  for (i = n = nn = 0; i < d->old_field_count; i++) {
+    if (!d->old_fields[i].num) {
+      by_name[nn++] = &d->old_fields[i];
       continue;
+    }
     by_num[n].num = d->old_fields[i].num;
     by_num[n++].index = i;
   }
   qsort(by_num, n, sizeof(*by_num), cmp_num_index);
+  qsort(by_name, nn, sizeof(*by_name), cmp_field_name);
   /* Widgets of fields that existed when signed (for the page check). */
   for (i = 0; i < d->old_field_count && !d->oom; i++) {
     size_t nw = field_widgets(d, d->old, &d->old_fields[i], w);
@@ -1319,7 +1402,7 @@ static void check_forms(diff *d) {
   }
   for (i = 0; i < d->cur_field_count && !d->oom; i++) {
     field_info *nf = &d->cur_fields[i];
-    field_info *of = match_old(d, by_num, n, nf);
+    field_info *of = match_old(d, by_num, n, by_name, nn, nf);
     if (!of) {
       new_field_added(d, nf);
       continue;
@@ -1339,8 +1422,17 @@ static void check_forms(diff *d) {
       d->fields_removed = 1;
   if (d->field_widget_count)
     qsort(d->field_widgets, d->field_widget_count, sizeof(uint32_t), cmp_u32);
+  if (d->new_field_count)
+    qsort(d->new_fields, d->new_field_count, sizeof(*d->new_fields),
+          cmp_new_field);
+  if (d->new_widget_count)
+    qsort(d->new_widgets, d->new_widget_count, sizeof(*d->new_widgets),
+          cmp_new_field);
+  if (!d->oom)
+    check_acroform(d);
+done:
   free(by_num);
-  check_acroform(d);
+  free(by_name);
 }
 
 /* ---- 4. the catalog ------------------------------------------------------ */
@@ -1404,14 +1496,33 @@ static const char *annotation_refusal(const diff *d, const char *subtype) {
   return "annotation after an approval signature";
 }
 
-static int array_has(const kyso_obj *arr, const kyso_obj *item) {
+/* The object numbers an /Annots array refers to, sorted (NULL: none). */
+static uint32_t *annot_refs(diff *d, const kyso_obj *arr, size_t *n) {
+  uint32_t *set;
   size_t i;
-  if (!kyso_obj_is(arr, KYSO_OBJ_ARRAY))
-    return 0;
+  *n = 0;
+  if (!kyso_obj_is(arr, KYSO_OBJ_ARRAY) || arr->u.array.count == 0)
+    return NULL;
+  set = malloc(arr->u.array.count * sizeof(*set));
+  if (!set) {
+    d->oom = 1;
+    return NULL;
+  }
   for (i = 0; i < arr->u.array.count; i++)
-    if (value_equal(arr->u.array.items[i], item, 0))
-      return 1;
-  return 0;
+    if (ref_num(arr->u.array.items[i]))
+      set[(*n)++] = ref_num(arr->u.array.items[i]);
+  qsort(set, *n, sizeof(*set), cmp_u32);
+  return set;
+}
+
+/* Is item i of one /Annots array also in the other? References by number;
+ * a direct annotation only at the same position. */
+static int annot_kept(const kyso_obj *item, size_t i, const kyso_obj *other,
+                      const uint32_t *set, size_t n) {
+  if (ref_num(item))
+    return has_u32(set, n, ref_num(item));
+  return kyso_obj_is(other, KYSO_OBJ_ARRAY) && i < other->u.array.count &&
+         value_equal(item, other->u.array.items[i], 0);
 }
 
 typedef struct annots_verdict {
@@ -1440,9 +1551,11 @@ static void verdict_add(annots_verdict *v, const char *kind, int allowed,
 /* What changed in one page's /Annots between old and cur. */
 static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
                          annots_verdict *v) {
-  size_t i;
+  size_t i, on_refs = 0, nn_refs = 0;
   size_t on = kyso_obj_is(oa, KYSO_OBJ_ARRAY) ? oa->u.array.count : 0;
   size_t nn = kyso_obj_is(na, KYSO_OBJ_ARRAY) ? na->u.array.count : 0;
+  uint32_t *old_set = annot_refs(d, oa, &on_refs);
+  uint32_t *cur_set = annot_refs(d, na, &nn_refs);
 
   for (i = 0; i < nn; i++) {
     kyso_obj *item = na->u.array.items[i];
@@ -1450,7 +1563,7 @@ static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
     const new_field *w;
     kyso_obj *ad;
     const char *subtype, *why;
-    if (array_has(oa, item)) {
+    if (annot_kept(item, i, oa, old_set, on_refs)) {
       change_rec *r = find_rec(d, num);
       if (!r || r->state != ST_CHANGED ||
           has_u32(d->field_widgets, d->field_widget_count, num))
@@ -1493,6 +1606,8 @@ static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
     why = subtype && strcmp(subtype, "Widget") == 0
               ? "widget annotation without a new form field"
               : annotation_refusal(d, subtype);
+    if (find_rec(d, num) && find_rec(d, num)->state != ST_ADDED)
+      why = "existing object turned into an annotation";
     decide_num(d, num, "annotation_added", why == NULL,
                why ? why : "annotation added", subtype);
     approve_deps(d, ad, "annotation_added", why == NULL,
@@ -1504,7 +1619,7 @@ static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
     kyso_obj *item = oa->u.array.items[i];
     uint32_t num = ref_num(item);
     const char *subtype, *why;
-    if (array_has(na, item))
+    if (annot_kept(item, i, na, cur_set, nn_refs))
       continue;
     if (has_u32(d->field_widgets, d->field_widget_count, num)) {
       verdict_add(v, "form_changed", 0, "form field widget removed", NULL);
@@ -1517,6 +1632,8 @@ static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
     verdict_add(v, "annotation_removed", why == NULL,
                 why ? why : "annotation removed", subtype);
   }
+  free(old_set);
+  free(cur_set);
 }
 
 /* Nothing about this page's annotations can have changed: the page, its
@@ -1607,6 +1724,25 @@ static void check_pages(diff *d) {
 done:
   free(old_nums);
   free(cur_nums);
+}
+
+/* Without DocMDP nothing grants form filling after an approval signature:
+ * it is accepted when a later signature covers it (PDF Insecurity's
+ * certification study: "only allowed when adding a signature at the same
+ * time"), as when the clerk fills the document number and seals. A fill no
+ * signature covers is the shadow attack "replace" through a form field. */
+static void check_fill_covered(diff *d) {
+  size_t i;
+  for (i = 0; i < d->count; i++) {
+    change_rec *r = &d->recs[i];
+    if (!r->decided || !r->allowed || strcmp(r->kind, "form_field_filled") != 0)
+      continue;
+    if (revision_of(d, r->num) > d->last_signing_rev) {
+      r->allowed = 0;
+      r->what = "form field filled after an approval signature and not "
+                "covered by a later signature (shadow attack)";
+    }
+  }
 }
 
 /* ---- 6. everything no rule explained ------------------------------------- */
@@ -1830,8 +1966,12 @@ static void scan_revision(diff *d, kyso_pdf *pk, size_t k, size_t from,
       continue;
     e = num <= KYSO_LIMIT_OBJECT_NUMBER ? kyso_xref_get(pk, num) : NULL;
     if (e && e->kind == KYSO_XREF_OFFSET && e->offset == num_start) {
-      /* Listed: skip its body, so stream data is not searched. */
-      obj = object(d, pk, (uint32_t)num);
+      /* Listed: skip its body, so stream data is not searched. The current
+       * document has usually parsed the same bytes already. */
+      const kyso_xref_entry *ec = kyso_xref_get(d->cur, num);
+      obj = ec && ec->kind == KYSO_XREF_OFFSET && ec->offset == num_start
+                ? object(d, d->cur, (uint32_t)num)
+                : object(d, pk, (uint32_t)num);
       if (obj && obj->end > i && obj->end <= to)
         i = obj->end;
       continue;
@@ -1851,7 +1991,8 @@ static void check_unreferenced(diff *d, size_t signed_rev) {
 
   if (kyso_pdf_get_revision(cur, n - 1, &ri) == 0)
     check_tail(d, ri.end);
-  for (k = signed_rev + 1; k < n && !d->oom; k++) {
+  for (k = signed_rev + 1;
+       k < n && k <= signed_rev + SCAN_REVISIONS_MAX && !d->oom; k++) {
     kyso_pdf *pk = NULL;
     kyso_status ret;
     size_t stm = (size_t)-1;
@@ -1961,6 +2102,8 @@ static void diff_free(diff *d) {
   free(d->extras);
   free(d->visited);
   free(d->stack);
+  free(d->deps_seen);
+  free(d->deps_queue);
   free(d->old_fields);
   free(d->cur_fields);
   free(d->new_fields);
@@ -1985,6 +2128,7 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
   d.ctx = ctx;
   d.st = st;
   d.cur = ctx->pdf;
+  d.last_signing_rev = -1;
   kyso_error_clear(&d.scratch);
 
   if (r + 1 == n) {
@@ -2041,6 +2185,8 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
       rs->name = NULL;
     }
   }
+  if (!d.oom && d.perm == 0)
+    check_fill_covered(&d);
   if (!d.oom)
     apply_defaults(&d);
   if (d.oom)

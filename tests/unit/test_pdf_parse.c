@@ -624,7 +624,7 @@ static void inspect_page_tree(kyso_pdf *pdf, const pb *b) {
  * is patched to end at the end of the file. */
 static void build_form(pb *b) {
   size_t at, len;
-  char digits[16];
+  char digits[24];
   pb_obj(b, 1,
          "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R 8 0 R] "
          "/SigFlags 3 >> >>");
@@ -780,7 +780,7 @@ static void build_wrong_root(pb *b) {
 /* Writes offset over the last "/Prev 0000000000" placeholder. */
 static void patch_prev(pb *b, size_t offset) {
   size_t at = pb_rfind(b, "/Prev 0000000000");
-  char digits[16];
+  char digits[24];
   snprintf(digits, sizeof(digits), "%010zu", offset);
   if (at != (size_t)-1)
     memcpy(b->out.data + at + 6, digits, 10);

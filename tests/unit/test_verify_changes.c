@@ -9,14 +9,16 @@
  * writer will not go (freeing an object, an xref entry pointing at junk,
  * bytes without any xref). kyso_verify runs on the result and the CHANGES
  * check of the first signature must say whether what happened is allowed
- * and name it. The signer refuses a document certified with P=1, so those
- * cases are signed at P=2 and the certification is turned into P=1 in the
- * original bytes afterwards: the signatures no longer verify, which the
- * CHANGES check does not look at. Allowed: second signatures, document
- * timestamps' companion data (/DSS, /Info), form filling per DocMDP, comments
- * at P=3. Not allowed: content, pages, fonts, freed objects, this signature's
- * dictionary, evil annotations, sneaky signatures, dangling references
- * filled in later, appended or unreferenced bytes.
+ * and name it. Form filling without DocMDP counts only when a later
+ * signature covers it (the clerk's seal over the stamped number). The signer
+ * refuses a document certified with P=1, so those cases are signed at P=2 and
+ * the certification is turned into P=1 in the original bytes afterwards: the
+ * signatures no longer verify, which the CHANGES check does not look at.
+ * Allowed: second signatures, document timestamps' companion data (/DSS,
+ * /Info), form filling per DocMDP, comments at P=3. Not allowed: content,
+ * pages, fonts, freed objects, this signature's dictionary, evil annotations,
+ * sneaky signatures, dangling references filled in later, appended or
+ * unreferenced bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -606,8 +608,10 @@ static void fill_field(doc *d, int in_place) {
 }
 
 static void test_form_fill(void) {
+  static const double seal[4] = {380, 90, 100, 100};
   int perm;
-  for (perm = 0; perm <= 3; perm++) {
+  /* DocMDP P=2 and P=3 grant form filling; P=1 does not */
+  for (perm = 1; perm <= 3; perm++) {
     doc d = signed_pdf(perm, 0, 0);
     char label[64];
     snprintf(label, sizeof(label), "form filled, P=%d", perm);
@@ -618,6 +622,28 @@ static void test_form_fill(void) {
       expect(label, &d, "modified_after_signing", "form_field_filled", 0);
     else
       expect(label, &d, "allowed_changes_only", "form_field_filled", 1);
+    free(d.data);
+  }
+  {
+    /* No DocMDP: the clerk fills the number and seals (issue 7). */
+    doc d = signed_pdf(0, 0, 0);
+    fill_field(&d, 0);
+    CHECK(sign_doc(&d, "Seal", seal));
+    expect("form filled then sealed", &d, "allowed_changes_only",
+           "form_field_filled", 1);
+    free(d.data);
+    /* The same fill with no signature after it: shadow "replace". */
+    d = signed_pdf(0, 0, 0);
+    fill_field(&d, 0);
+    expect("form filled, no later signature", &d, "modified_after_signing",
+           "form_field_filled", 0);
+    free(d.data);
+    /* Sealed first, filled after: the seal does not cover the fill. */
+    d = signed_pdf(0, 0, 0);
+    CHECK(sign_doc(&d, "Seal", seal));
+    fill_field(&d, 0);
+    expect("sealed, then form filled", &d, "modified_after_signing",
+           "form_field_filled", 0);
     free(d.data);
   }
   {
@@ -887,6 +913,51 @@ static void test_dangling_reference(void) {
   free(d.data);
 }
 
+/* Shadow replace through a form field: a new appearance, same value. */
+static void test_appearance_only(void) {
+  doc d = signed_pdf(2, 0, 0);
+  edit e;
+  kyso_obj *field, *ap;
+  edit_begin(&e, &d);
+  field = current(&e, 8);
+  ap = parse(&e, "<< >>");
+  kyso_dict_set(e.a, ap, "N",
+                kyso_update_add(&e.u, stream(&e,
+                                             "<< /Type /XObject /Subtype "
+                                             "/Form /BBox [0 0 150 20] >>",
+                                             "BT /Helv 10 Tf 2 6 Td (DA "
+                                             "DUYET) Tj ET")));
+  kyso_dict_set(e.a, field, "AP", ap);
+  replace(&e, 8, field);
+  edit_commit(&e);
+  expect("appearance swapped, value kept", &d, "modified_after_signing",
+         "form_changed", 0);
+  free(d.data);
+}
+
+/* Shadow hide-and-replace by reference: the signed bytes hold a second,
+ * unlisted definition of the content stream; a later xref section, with no
+ * object of its own, points object 4 at it. */
+static void test_xref_redirect(void) {
+  doc d = base_pdf(0, 0, 0), signed_doc;
+  char tail[256], entries[64];
+  size_t at;
+  /* The attacker's prepared original: an extra definition after %%EOF is
+   * part of what the victim signs (the signer appends after it). */
+  at = d.len;
+  snprintf(tail, sizeof(tail),
+           "4 0 obj\n<< /Length %zu >>\nstream\n%s\nendstream\nendobj\n",
+           strlen(CONTENT2), CONTENT2);
+  append(&d, tail);
+  signed_doc = d;
+  CHECK(sign_doc(&signed_doc, "Leader", NULL));
+  snprintf(entries, sizeof(entries), "4 1\n%010zu 00000 n\r\n", at);
+  append_xref(&signed_doc, entries);
+  expect("xref re-points content at a hidden definition", &signed_doc,
+         "modified_after_signing", "page_content", 0);
+  free(signed_doc.data);
+}
+
 /* The field's appearance stream is also drawn by the page: redrawing it in
  * place is not form filling. */
 static void test_shared_appearance(void) {
@@ -990,6 +1061,8 @@ int main(void) {
   test_catalog_changed();
   test_dangling_reference();
   test_shared_appearance();
+  test_appearance_only();
+  test_xref_redirect();
   test_appended_bytes();
   test_unreferenced_object();
   test_broken_revision();
