@@ -54,7 +54,7 @@ expect_error CERT_NOT_FOUND key-without-cert "$GOOD" -- --pkcs11-module "$TOKEN_
 expect_error TOKEN_MODULE module-missing "$GOOD" -- --pkcs11-module "$TEST_TMP/khong-co.so" \
   --token "$TOKEN_PERSON" --pin-file "$(kyso_pin_file)" --time "$KYSO_TEST_TIME"
 # A shared library that is not a PKCS#11 module (no C_GetFunctionList).
-zlib=$(ldconfig -p | awk '/libz\.so\.1 .*x86-64|libz\.so\.1 / { print $NF; exit }')
+zlib=$(ldconfig -p | awk '!done && /libz\.so\.1 .*x86-64|libz\.so\.1 / { print $NF; done = 1 }')
 if [ -n "$zlib" ]; then
   expect_error TOKEN_MODULE module-not-pkcs11 "$GOOD" -- --pkcs11-module "$zlib" \
     --token "$TOKEN_PERSON" --pin-file "$(kyso_pin_file)" --time "$KYSO_TEST_TIME"

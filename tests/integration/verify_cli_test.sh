@@ -17,7 +17,7 @@ dss_add "$W/signed.pdf" "$W/valid.pdf"
 node "$KYSO_TESTLIB/attacks.mjs" prepare "$W/a" # an unsigned two-revision PDF
 cp -- "$W/valid.pdf" "$W/tampered.pdf"
 # One byte of the signed page content changed: same length, same offsets.
-off=$(grep -abo 'Kyso test page' "$W/tampered.pdf" | head -n 1 | cut -d: -f1)
+off=$(grep -abo -m 1 'Kyso test page' "$W/tampered.pdf" | cut -d: -f1)
 printf 'X' | dd of="$W/tampered.pdf" bs=1 seek="$off" conv=notrunc 2>/dev/null
 
 # json_case NAME FILE STATUS [ARGS...]: kyso verify --json; status, JSON.

@@ -169,13 +169,14 @@ assert_cms_valid() {
 # the first SignerInfo (digestAlgorithm, signatureAlgorithm, signedAttrs).
 cms_signer_info() {
   openssl cms -cmsout -print -inform DER -in "$1" | awk '
+    done { next }
     /^    signerInfos:/ { si = 1 }
     !si { next }
     /^        digestAlgorithm:/ { want = "digest" }
     /^        signatureAlgorithm:/ { want = "sigalg" }
     want && /^          algorithm:/ { v[want] = $2; want = "" }
     /^            object:/ { attrs = attrs " " $2 }
-    /^        unsignedAttrs:/ { exit }
+    /^        unsignedAttrs:/ { done = 1; next }
     END { print v["digest"], v["sigalg"] attrs }'
 }
 
@@ -185,8 +186,9 @@ cms_signer_info() {
 cms_pss_params() {
   openssl cms -cmsout -print -inform DER -in "$1" | awk '
     /^    signerInfos:/ { si = 1 }
+    done { next }
     si && /^        signatureAlgorithm:/ { on = 1; next }
-    on && /^        [a-z]/ { exit }
+    on && /^        [a-z]/ { done = 1; next }
     on && /prim: +OBJECT/ { sub(/.*:/, ""); out = out " " $0 }
     on && /prim: +INTEGER/ { sub(/.*:/, ""); out = out " " $0 }
     END { print substr(out, 2) }'

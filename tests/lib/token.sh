@@ -139,7 +139,7 @@ token_flags() {
   pkcs11-tool --module "$TOKEN_MODULE" --list-token-slots |
     awk -v l="$1" '
       /token label/ { sub(/^[^:]*: /, ""); sub(/ +$/, ""); hit = ($0 == l) }
-      hit && /token flags/ { sub(/^[^:]*: /, ""); print; exit }'
+      !done && hit && /token flags/ { sub(/^[^:]*: /, ""); print; done = 1 }'
 }
 
 # token_lock_pin LABEL: put the token in the state a real one reaches after

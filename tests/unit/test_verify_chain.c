@@ -29,7 +29,7 @@
 #include "verify_internal.h"
 
 #ifndef KYSO_TRUST_DIR
-#define KYSO_TRUST_DIR "/work/shared/trust/vn"
+#define KYSO_TRUST_DIR "trust/vn"
 #endif
 
 /* 2025-01-15T00:00:00Z: the signing time; 2025-06-01: "now". */
