@@ -11,6 +11,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Opens path for reading: a regular file of at most limit bytes. On
+ * failure *fd is closed (-1). */
+static kyso_status open_regular(const char *path, size_t limit, int *fd,
+                                struct stat *st, kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  *fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*fd < 0 || fstat(*fd, st) != 0)
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s: %s", path,
+                         strerror(errno));
+  else if (!S_ISREG(st->st_mode))
+    ret = kyso_error_set(err, KYSO_ERR_IO, "%s is not a regular file", path);
+  else if ((uint64_t)st->st_size > limit)
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s is larger than %zu bytes",
+                         path, limit);
+  if (ret != KYSO_OK && *fd >= 0) {
+    close(*fd);
+    *fd = -1;
+  }
+  return ret;
+}
+
 kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
                            size_t *len, kyso_error *err) {
   kyso_status ret;
@@ -21,21 +42,9 @@ kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
 
   *data = NULL;
   *len = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &st) != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s: %s", path,
-                         strerror(errno));
+  ret = open_regular(path, limit, &fd, &st, err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "%s is not a regular file", path);
-    goto done;
-  }
-  if ((uint64_t)st.st_size > limit) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s is larger than %zu bytes",
-                         path, limit);
-    goto done;
-  }
   buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
   if (!buf) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
@@ -72,26 +81,14 @@ kyso_status kyso_file_map(const char *path, size_t limit, const uint8_t **data,
 
   *data = NULL;
   *len = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat(fd, &st) != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s: %s", path,
-                         strerror(errno));
+  ret = open_regular(path, limit, &fd, &st, err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "%s is not a regular file", path);
-    goto done;
-  }
-  if ((uint64_t)st.st_size > limit) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s is larger than %zu bytes",
-                         path, limit);
-    goto done;
-  }
   ret = KYSO_OK;
   if (st.st_size == 0)
     goto done;
-  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
-           fd, 0);
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd,
+           0);
   if (p == MAP_FAILED) {
     ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read %s: %s", path,
                          strerror(errno));

@@ -27,7 +27,7 @@ attrs=$TEST_TMP/raw.attrs
 raw=()
 for _ in $(seq 1 "$ROUNDS"); do
   raw+=("$("$build/tests/host/host_raw_sign" "$TOKEN_MODULE" "$TOKEN_PERSON" \
-    "$TOKEN_PIN" "$attrs" "$BATCH")")
+    "$TOKEN_PIN" "$attrs" "$BATCH" | tr ' ' ':')")
 done
 
 node "$top/bench/host/bench_client.mjs" "$BATCH" "$ROUNDS" "$attrs" "${raw[@]}"

@@ -15,30 +15,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-KYSO=${1:-${KYSO:-$repo/build/cli/kyso}}
-RUNS=${BENCH_RUNS:-7}
-[ -x "$KYSO" ] || { echo "kyso binary not found: $KYSO (build it, or pass its path)" >&2; exit 1; }
-for c in hyperfine pdfsig pdfinfo chromium node openssl certutil pk12util softhsm2-util pkcs11-tool /usr/bin/time; do
-  command -v "$c" >/dev/null || { echo "missing: $c" >&2; exit 1; }
-done
-
-# The test helpers make the PKI, the token and the NSS db the same way the
-# integration tests do. common.sh installs a test-summary EXIT trap: replace it.
-export KYSO_TEST_TMP=${BENCH_DIR:-}
-# shellcheck source=../../tests/lib/setup.sh
-. "$repo/tests/lib/setup.sh"
-trap - ERR
-if [ -n "${BENCH_DIR:-}" ]; then
-  trap 'echo "work dir kept: $TEST_TMP"' EXIT
-else
-  trap 'rm -rf -- "$TEST_TMP"' EXIT
-fi
-W=$TEST_TMP
-
-echo "== building the 100-page input (Chromium)"
-# shellcheck source=../lib/bigpdf.sh
-. "$repo/bench/lib/bigpdf.sh"
-bench_big_pdf "$W" "$W/big.pdf"
+# shellcheck source=../lib/setup.sh
+. "$repo/bench/lib/setup.sh" "$@"
 pages=$(pdfinfo "$W/big.pdf" | awk '/^Pages:/ { print $2 }')
 size=$(stat -c %s "$W/big.pdf")
 echo "input: $pages pages, $size bytes"

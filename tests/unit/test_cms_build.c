@@ -23,13 +23,13 @@
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "check.h"
 #include "cms_build.h"
 #include "der_write.h"
 #include "kyso/limits.h"
+#include "test_pki.h"
 
 #define SIGNER_CN "Nguy\xe1\xbb\x85n V\xc4\x83n A" /* Nguyễn Văn A */
 
@@ -62,55 +62,13 @@ static kyso_blob blob(const uint8_t *data, size_t len) {
   return b;
 }
 
-static EVP_PKEY *keygen(const char *type, const char *curve, size_t bits) {
-  if (strcmp(type, "RSA") == 0)
-    return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", bits);
-  return EVP_PKEY_Q_keygen(NULL, NULL, "EC", curve);
-}
-
-/* A self-signed certificate for k->key with a UTF-8 CN. */
+/* A self-signed certificate for a new key with a UTF-8 CN; the serial has
+ * its top bit set: the DER INTEGER needs a leading zero octet. */
 static int make_cert(test_key *k) {
-  X509 *x = NULL;
-  X509_NAME *name = NULL;
-  unsigned char *der = NULL;
-  int n;
-  int ok = 0;
-
-  k->key = keygen(k->type, k->curve, k->bits);
-  if (!k->key)
-    goto done;
-  x = X509_new();
-  name = X509_NAME_new();
-  if (!x || !name)
-    goto done;
-  if (X509_set_version(x, 2) != 1 ||
-      /* top bit set: the DER INTEGER needs a leading zero octet */
-      ASN1_INTEGER_set_uint64(X509_get_serialNumber(x),
-                              0x8a1b2c3d4e5f6071ULL) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8,
-                                 (const unsigned char *)"VN", -1, -1, 0) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                 (const unsigned char *)SIGNER_CN, -1, -1,
-                                 0) != 1 ||
-      X509_set_subject_name(x, name) != 1 ||
-      X509_set_issuer_name(x, name) != 1 ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(x), 365L * 24 * 3600) ||
-      X509_set_pubkey(x, k->key) != 1 ||
-      X509_sign(x, k->key, EVP_sha256()) <= 0)
-    goto done;
-  n = i2d_X509(x, &der);
-  if (n <= 0)
-    goto done;
-  k->der = der;
-  k->der_len = (size_t)n;
-  k->cert = x;
-  x = NULL;
-  ok = 1;
-done:
-  X509_NAME_free(name);
-  X509_free(x);
-  return ok;
+  k->key = test_pki_key_new(k->type, k->bits, k->curve);
+  return k->key && test_pki_cert_self_signed(k->key, 0x8a1b2c3d4e5f6071ULL,
+                                             "VN", SIGNER_CN, 365, &k->cert,
+                                             &k->der, &k->der_len);
 }
 
 static void free_key(test_key *k) {
@@ -120,48 +78,6 @@ static void free_key(test_key *k) {
   k->key = NULL;
   k->cert = NULL;
   k->der = NULL;
-}
-
-static const EVP_MD *md_of(kyso_digest d) {
-  switch (d) {
-  case KYSO_DIGEST_SHA256:
-    return EVP_sha256();
-  case KYSO_DIGEST_SHA384:
-    return EVP_sha384();
-  case KYSO_DIGEST_SHA512:
-    return EVP_sha512();
-  }
-  return NULL;
-}
-
-/* Signs tbs as a token would: RSA PKCS#1 v1.5, RSA-PSS (MGF1 same hash,
- * salt = hash length) or ECDSA (DER). Returns an OPENSSL_malloc'd value. */
-static uint8_t *sign_with(EVP_PKEY *key, kyso_digest d, kyso_scheme scheme,
-                          const uint8_t *tbs, size_t tbs_len, size_t *sig_len) {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  EVP_PKEY_CTX *pctx = NULL;
-  uint8_t *sig = NULL;
-  size_t len = 0;
-
-  if (!ctx || EVP_DigestSignInit(ctx, &pctx, md_of(d), NULL, key) != 1)
-    goto done;
-  if (scheme == KYSO_SCHEME_RSA_PSS &&
-      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(d)) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
-    goto done;
-  if (EVP_DigestSign(ctx, NULL, &len, tbs, tbs_len) != 1)
-    goto done;
-  sig = OPENSSL_malloc(len);
-  if (!sig || EVP_DigestSign(ctx, sig, &len, tbs, tbs_len) != 1) {
-    OPENSSL_free(sig);
-    sig = NULL;
-    goto done;
-  }
-  *sig_len = len;
-done:
-  EVP_MD_CTX_free(ctx);
-  return sig;
 }
 
 static CMS_ContentInfo *cms_parse(const uint8_t *der, size_t len) {
@@ -228,7 +144,7 @@ static void check_attributes(CMS_ContentInfo *cms, X509 *cert, kyso_digest d) {
   chain = sk_X509_new_null();
   if (ss && chain && sk_X509_push(chain, cert) > 0)
     CHECK_EQ_INT(OSSL_ESS_check_signing_certs(NULL, ss, chain, 1), 1);
-  ref = OSSL_ESS_signing_cert_v2_new_init(md_of(d), cert, NULL, 1);
+  ref = OSSL_ESS_signing_cert_v2_new_init(test_pki_md(d), cert, NULL, 1);
   n = ref ? i2d_ESS_SIGNING_CERT_V2(ref, &ref_der) : -1;
   CHECK(n > 0 && n == value->value.sequence->length &&
         memcmp(ref_der, value->value.sequence->data, (size_t)n) == 0);
@@ -274,7 +190,7 @@ static void run_case(const test_key *k, kyso_digest d, kyso_scheme scheme,
                                            kyso_digest_size(d), &attrs, &err),
                KYSO_OK);
   CHECK(attrs.len > 2 && attrs.data[0] == 0x31);
-  sig = sign_with(k->key, d, scheme, attrs.data, attrs.len, &sig_len);
+  sig = test_pki_sign(k->key, d, scheme, attrs.data, attrs.len, &sig_len);
   CHECK(sig != NULL);
   if (!sig)
     goto done;
@@ -561,8 +477,8 @@ static void test_errors(test_key *rsa, test_key *rsa_other, test_key *ec) {
                KYSO_OK);
 
   /* a signature by another key of the same kind */
-  sig = sign_with(rsa_other->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
-                  attrs.data, attrs.len, &sig_len);
+  sig = test_pki_sign(rsa_other->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
+                      attrs.data, attrs.len, &sig_len);
   CHECK(sig != NULL);
   if (!sig)
     goto done;
@@ -573,8 +489,8 @@ static void test_errors(test_key *rsa, test_key *rsa_other, test_key *ec) {
   CHECK(err.message[0] != 0);
   /* right key, wrong scheme or digest */
   OPENSSL_free(sig);
-  sig = sign_with(rsa->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
-                  attrs.data, attrs.len, &sig_len);
+  sig = test_pki_sign(rsa->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
+                      attrs.data, attrs.len, &sig_len);
   CHECK(sig != NULL);
   if (!sig)
     goto done;

@@ -10,20 +10,15 @@
  * own CMS code, no signing-time attribute, /M in +07:00, a second
  * signature leaves the first intact, and each error has its own status.
  */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, under -std=c11 */
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <openssl/bio.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "check.h"
@@ -31,70 +26,14 @@
 #include "kyso/sign.h"
 #include "pdf_file.h"
 #include "pdf_form.h"
+#include "test_pdf.h"
+#include "test_pki.h"
 
 #define SIGNER_CN "Nguy\xe1\xbb\x85n V\xc4\x83n A" /* Nguyễn Văn A */
 #define REASON "T\xc3\xb4i \xc4\x91\xe1\xbb\x93ng \xc3\xbd" /* Tôi đồng ý */
 #define SIGNING_TIME 1733884215 /* 2024-12-11 02:30:15 UTC */
 
 /* ---- documents ----------------------------------------------------------- */
-
-#define CATALOG "<< /Type /Catalog /Pages 2 0 R >>"
-#define PAGES1 "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
-#define PAGE "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
-
-/* Objects 1..n, then a classic table or an xref stream (object n+1,
- * /W [1 2 1], no filter); extra goes in the trailer. */
-static uint8_t *make_pdf_as(const char *const *objs, size_t n, int xstream,
-                            const char *extra, size_t *len) {
-  kyso_buf b;
-  size_t offs[32], i, xref_at;
-
-  kyso_buf_init(&b);
-  kyso_buf_append_str(&b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
-  for (i = 0; i < n && i < 30; i++) {
-    offs[i + 1] = b.len;
-    kyso_buf_printf(&b, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-  }
-  xref_at = b.len;
-  if (!xstream) {
-    kyso_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f\r\n", n + 1);
-    for (i = 1; i <= n; i++)
-      kyso_buf_printf(&b, "%010zu 00000 n\r\n", offs[i]);
-    kyso_buf_printf(&b,
-                    "trailer\n<< /Size %zu /Root 1 0 R /ID [<0A0B> <0A0B>] "
-                    "%s >>\n",
-                    n + 1, extra);
-  } else {
-    uint8_t row[4];
-    offs[n + 1] = xref_at;
-    kyso_buf_printf(&b,
-                    "%zu 0 obj\n<< /Type /XRef /Size %zu /W [1 2 1] "
-                    "/Length %zu /Root 1 0 R %s >>\nstream\n",
-                    n + 1, n + 2, 4 * (n + 2), extra);
-    for (i = 0; i <= n + 1; i++) {
-      row[0] = i == 0 ? 0 : 1;
-      row[1] = (uint8_t)(i == 0 ? 0 : offs[i] >> 8);
-      row[2] = (uint8_t)(i == 0 ? 0 : offs[i]);
-      row[3] = i == 0 ? 255 : 0;
-      kyso_buf_append(&b, row, 4);
-    }
-    kyso_buf_append_str(&b, "\nendstream\nendobj\n");
-  }
-  kyso_buf_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref_at);
-  if (!kyso_buf_ok(&b))
-    abort();
-  return kyso_buf_take(&b, len);
-}
-
-static uint8_t *make_pdf(const char *const *objs, size_t n, const char *extra,
-                         size_t *len) {
-  return make_pdf_as(objs, n, 0, extra, len);
-}
-
-static uint8_t *plain_pdf(size_t *len) {
-  static const char *const objs[] = {CATALOG, PAGES1, PAGE};
-  return make_pdf(objs, 3, "", len);
-}
 
 /* A 2x2 RGBA PNG, encoded by hand: signature, IHDR, IDAT (zlib), IEND,
  * each chunk with its CRC-32 (ISO 15948 5.3). */
@@ -149,47 +88,13 @@ typedef struct test_key {
 
 static int make_key(test_key *k, const char *label, const char *type,
                     long serial) {
-  X509 *x = NULL;
-  X509_NAME *name = NULL;
-  unsigned char *der = NULL;
-  int n, ok = 0;
-
   memset(k, 0, sizeof(*k));
   k->label = label;
   k->type = type;
-  k->key = strcmp(type, "RSA") == 0
-               ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
-               : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-  x = X509_new();
-  name = X509_NAME_new();
-  if (!k->key || !x || !name)
-    goto done;
-  if (X509_set_version(x, 2) != 1 ||
-      ASN1_INTEGER_set(X509_get_serialNumber(x), serial) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "C", MBSTRING_UTF8,
-                                 (const unsigned char *)"VN", -1, -1, 0) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                 (const unsigned char *)SIGNER_CN, -1, -1,
-                                 0) != 1 ||
-      X509_set_subject_name(x, name) != 1 ||
-      X509_set_issuer_name(x, name) != 1 ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(x), 365L * 24 * 3600) ||
-      X509_set_pubkey(x, k->key) != 1 ||
-      X509_sign(x, k->key, EVP_sha256()) <= 0)
-    goto done;
-  n = i2d_X509(x, &der);
-  if (n <= 0)
-    goto done;
-  k->der = der;
-  k->der_len = (size_t)n;
-  k->cert = x;
-  x = NULL;
-  ok = 1;
-done:
-  X509_NAME_free(name);
-  X509_free(x);
-  return ok;
+  k->key = test_pki_key_new(type, 2048, "P-256");
+  return k->key &&
+         test_pki_cert_self_signed(k->key, (uint64_t)serial, "VN", SIGNER_CN,
+                                   365, &k->cert, &k->der, &k->der_len);
 }
 
 static void free_key(test_key *k) {
@@ -197,44 +102,6 @@ static void free_key(test_key *k) {
   X509_free(k->cert);
   OPENSSL_free(k->der);
   memset(k, 0, sizeof(*k));
-}
-
-static const EVP_MD *md_of(kyso_digest d) {
-  switch (d) {
-  case KYSO_DIGEST_SHA256: return EVP_sha256();
-  case KYSO_DIGEST_SHA384: return EVP_sha384();
-  case KYSO_DIGEST_SHA512: return EVP_sha512();
-  }
-  return NULL;
-}
-
-/* Signs tbs as a token would. Returns an OPENSSL_malloc'd value. */
-static uint8_t *sign_with(EVP_PKEY *key, kyso_digest d, kyso_scheme scheme,
-                          const uint8_t *tbs, size_t tbs_len, size_t *sig_len) {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  EVP_PKEY_CTX *pctx = NULL;
-  uint8_t *sig = NULL;
-  size_t len = 0;
-
-  if (!ctx || EVP_DigestSignInit(ctx, &pctx, md_of(d), NULL, key) != 1)
-    goto done;
-  if (scheme == KYSO_SCHEME_RSA_PSS &&
-      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(d)) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
-    goto done;
-  if (EVP_DigestSign(ctx, NULL, &len, tbs, tbs_len) != 1)
-    goto done;
-  sig = OPENSSL_malloc(len);
-  if (!sig || EVP_DigestSign(ctx, sig, &len, tbs, tbs_len) != 1) {
-    OPENSSL_free(sig);
-    sig = NULL;
-    goto done;
-  }
-  *sig_len = len;
-done:
-  EVP_MD_CTX_free(ctx);
-  return sig;
 }
 
 /* ---- one signing, start to end ------------------------------------------- */
@@ -268,8 +135,9 @@ static kyso_status sign_pdf(const uint8_t *pdf, size_t len,
   CHECK(kyso_sig_session_get_update(s, &update_len) == NULL && update_len == 0);
   attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
   CHECK(attrs && attrs_len > 2 && attrs[0] == 0x31);
-  sig = sign_with(signer, kyso_sig_session_get_digest(s),
-                  kyso_sig_session_get_scheme(s), attrs, attrs_len, &sig_len);
+  sig =
+      test_pki_sign(signer, kyso_sig_session_get_digest(s),
+                    kyso_sig_session_get_scheme(s), attrs, attrs_len, &sig_len);
   CHECK(sig != NULL);
   if (!sig) {
     st = KYSO_ERR_CRYPTO;
@@ -284,12 +152,7 @@ static kyso_status sign_pdf(const uint8_t *pdf, size_t len,
   CHECK(update != NULL && update_len > 0);
   /* finishing twice is a caller error */
   CHECK_EQ_INT(kyso_sig_finish(s, sig, sig_len, NULL), KYSO_ERR_STATE);
-  *out = malloc(len + update_len);
-  if (!*out)
-    abort();
-  memcpy(*out, pdf, len);
-  memcpy(*out + len, update, update_len);
-  *out_len = len + update_len;
+  *out = test_pdf_concat(pdf, len, update, update_len, out_len);
 done:
   OPENSSL_free(sig);
   kyso_sig_session_free(s);
@@ -418,28 +281,6 @@ static kyso_obj *resolve(kyso_pdf *pdf, kyso_obj *o) {
   return kyso_pdf_resolve(pdf, o, &r, &err) == KYSO_OK ? r : NULL;
 }
 
-static int qpdf_check(const uint8_t *data, size_t len) {
-  char path[] = "/tmp/kyso-test-sig-XXXXXX";
-  char cmd[128];
-  int fd = mkstemp(path), status;
-  FILE *f;
-
-  if (fd < 0)
-    return -1;
-  f = fdopen(fd, "wb");
-  if (!f || fwrite(data, 1, len, f) != len) {
-    if (f)
-      fclose(f);
-    unlink(path);
-    return -1;
-  }
-  fclose(f);
-  snprintf(cmd, sizeof(cmd), "qpdf --check %s >/dev/null 2>&1", path);
-  status = system(cmd);
-  unlink(path);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* ---- the tests ----------------------------------------------------------- */
 
 /* One signature with k and scheme, then a second one with k2 on top. */
@@ -456,7 +297,7 @@ static void test_sign_twice(test_key *k, kyso_scheme scheme, test_key *k2) {
   kyso_status st;
 
   memset(&first, 0, sizeof(first));
-  orig = plain_pdf(&orig_len);
+  orig = test_pdf_minimal(&orig_len);
   options_for(&o, k);
   o.scheme = scheme;
   o.reason = REASON;
@@ -514,7 +355,7 @@ static void test_sign_twice(test_key *k, kyso_scheme scheme, test_key *k2) {
   form = resolve(pdf, kyso_dict_get(root, "AcroForm"));
   CHECK(kyso_obj_is(kyso_dict_get(form, "SigFlags"), KYSO_OBJ_INT) &&
         kyso_dict_get(form, "SigFlags")->u.integer == 3);
-  CHECK_EQ_INT(qpdf_check(once, once_len), 0);
+  CHECK_EQ_INT(test_pdf_qpdf_check(once, once_len), 0);
 
   /* Second signature, another key and another offset: both listed; the
    * first keeps its byte range and still verifies. */
@@ -548,7 +389,7 @@ static void test_sign_twice(test_key *k, kyso_scheme scheme, test_key *k2) {
   if (k2 != k)
     CHECK(!cms_verifies(twice, twice_len, &sigs[1], k->cert));
   CHECK_EQ_STR(sigs[1].signing_time, "D:20241210210015-05'30'");
-  CHECK_EQ_INT(qpdf_check(twice, twice_len), 0);
+  CHECK_EQ_INT(test_pdf_qpdf_check(twice, twice_len), 0);
 done:
   kyso_pdf_close(pdf2);
   kyso_pdf_close(pdf);
@@ -567,7 +408,7 @@ static void test_visible(test_key *k) {
   kyso_obj *field, *ap, *xo, *res, *xobjs, *im, *bbox;
   kyso_status st;
 
-  orig = plain_pdf(&orig_len);
+  orig = test_pdf_minimal(&orig_len);
   png = make_png(&png_len);
   options_for(&o, k);
   o.visible = 1;
@@ -622,7 +463,7 @@ static void test_visible(test_key *k) {
     /* the PNG has alpha below 255: an SMask */
     CHECK(kyso_obj_is(kyso_dict_get(d, "SMask"), KYSO_OBJ_REF));
   }
-  CHECK_EQ_INT(qpdf_check(out, out_len), 0);
+  CHECK_EQ_INT(test_pdf_qpdf_check(out, out_len), 0);
 done:
   kyso_pdf_close(pdf);
   free(out);
@@ -636,7 +477,7 @@ done:
 static void test_indirect_arrays(test_key *k) {
   static const char *const objs[] = {
       "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R >>",
-      PAGES1,
+      TEST_PDF_PAGES1,
       ("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots 5 0 R "
        ">>"),
       "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] >>",
@@ -655,7 +496,8 @@ static void test_indirect_arrays(test_key *k) {
   uint32_t num = 0;
   kyso_status st;
 
-  orig = make_pdf_as(objs, 8, 1, "", &orig_len);
+  orig = test_pdf_build(objs, 8, TEST_PDF_XREF_STREAM | TEST_PDF_ID, "",
+                        &orig_len);
   options_for(&o, k);
   st = sign_pdf(orig, orig_len, &o, k->key, &out, &out_len, &err);
   if (st != KYSO_OK)
@@ -695,7 +537,7 @@ static void test_indirect_arrays(test_key *k) {
   CHECK(kyso_dict_get(form, "SigFlags")->u.integer == 3);
   CHECK(kyso_obj_is(kyso_dict_get(form, "DA"), KYSO_OBJ_STRING));
   CHECK(find_field(pdf, "Name", NULL) != NULL);
-  CHECK_EQ_INT(qpdf_check(out, out_len), 0);
+  CHECK_EQ_INT(test_pdf_qpdf_check(out, out_len), 0);
 done:
   kyso_pdf_close(pdf);
   free(out);
@@ -743,7 +585,7 @@ static void test_dates(test_key *k) {
   kyso_sign_options o;
   kyso_error err;
 
-  orig = plain_pdf(&orig_len);
+  orig = test_pdf_minimal(&orig_len);
   for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
     kyso_pdf *pdf = NULL;
     const kyso_pdf_signature *sigs = NULL;
@@ -780,19 +622,19 @@ static void test_errors(test_key *rsa, test_key *ec) {
   static const uint8_t garbage[] = "this is no PDF, just some text\n";
   static const char *const with_field[] = {
       "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] >> >>",
-      PAGES1, PAGE, "<< /T (Approval) /FT /Tx >>"};
+      TEST_PDF_PAGES1, TEST_PDF_PAGE, "<< /T (Approval) /FT /Tx >>"};
   static const char *const certified_p1[] = {
-      "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>", PAGES1,
-      PAGE,
+      "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>",
+      TEST_PDF_PAGES1, TEST_PDF_PAGE,
       ("<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
        "/TransformParams << /Type /TransformParams /P 1 /V /1.2 >> >>] >>")};
   static const char *const certified_p2[] = {
-      "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>", PAGES1,
-      PAGE,
+      "<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>",
+      TEST_PDF_PAGES1, TEST_PDF_PAGE,
       ("<< /Type /Sig /Reference [<< /Type /SigRef /TransformMethod /DocMDP "
        "/TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>")};
 
-  orig = plain_pdf(&orig_len);
+  orig = test_pdf_minimal(&orig_len);
   png = make_png(&png_len);
 
   /* A signature by another key: refused, nothing to write, and the
@@ -802,10 +644,10 @@ static void test_errors(test_key *rsa, test_key *ec) {
   if (s) {
     size_t alen = 0, blen = 0, glen = 0, ulen = 1;
     const uint8_t *attrs = kyso_sig_session_get_signed_attrs(s, &alen);
-    uint8_t *bad = sign_with(ec->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA,
-                             attrs, alen, &blen);
-    uint8_t *good = sign_with(rsa->key, KYSO_DIGEST_SHA256,
-                              KYSO_SCHEME_RSA_PKCS1, attrs, alen, &glen);
+    uint8_t *bad = test_pki_sign(ec->key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA,
+                                 attrs, alen, &blen);
+    uint8_t *good = test_pki_sign(rsa->key, KYSO_DIGEST_SHA256,
+                                  KYSO_SCHEME_RSA_PKCS1, attrs, alen, &glen);
     CHECK(bad && good);
     if (bad && good) {
       CHECK_EQ_INT(kyso_sig_finish(s, bad, blen, &err), KYSO_ERR_SIGN_VALUE);
@@ -848,7 +690,7 @@ static void test_errors(test_key *rsa, test_key *ec) {
   o.signing_time = SIGNING_TIME;
 
   /* a field name already in the form */
-  doc = make_pdf(with_field, 4, "", &doc_len);
+  doc = test_pdf_build(with_field, 4, TEST_PDF_ID, "", &doc_len);
   o.field_name = "Approval";
   expect_prepare_error(doc, doc_len, &o, KYSO_ERR_PDF_FORM, "name taken");
   o.field_name = "Approval2";
@@ -860,10 +702,10 @@ static void test_errors(test_key *rsa, test_key *ec) {
   free(doc);
 
   /* certified with no changes allowed; P=2 allows a signature */
-  doc = make_pdf(certified_p1, 4, "", &doc_len);
+  doc = test_pdf_build(certified_p1, 4, TEST_PDF_ID, "", &doc_len);
   expect_prepare_error(doc, doc_len, &o, KYSO_ERR_PDF_FORM, "DocMDP P=1");
   free(doc);
-  doc = make_pdf(certified_p2, 4, "", &doc_len);
+  doc = test_pdf_build(certified_p2, 4, TEST_PDF_ID, "", &doc_len);
   CHECK_EQ_INT(sign_pdf(doc, doc_len, &o, rsa->key, &out, &out_len, &err),
                KYSO_OK);
   free(out);

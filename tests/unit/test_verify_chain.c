@@ -9,7 +9,7 @@
  * checked by qpdf. Last, the bundled Vietnamese roots must load and anchor
  * their own sub-CAs.
  */
-#define _POSIX_C_SOURCE 200809L /* mkstemp, under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* opendir, under -std=c11 */
 
 #include <dirent.h>
 #include <openssl/err.h>
@@ -20,11 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "kyso/dss.h"
+#include "test_pdf.h"
+#include "test_pki.h"
 #include "verify_chain.h"
 #include "verify_internal.h"
 
@@ -41,7 +41,7 @@
 /* ---- a small PKI ------------------------------------------------------- */
 
 static EVP_PKEY *new_key(void) {
-  EVP_PKEY *k = EVP_EC_gen("P-256");
+  EVP_PKEY *k = test_pki_key_new("EC", 0, "P-256");
   if (!k)
     abort();
   return k;
@@ -940,49 +940,6 @@ static kyso_blob blob_of(const kyso_buf *b) {
   return r;
 }
 
-/* Objects 1..n (each given as bytes, may be binary) and a classic table,
- * or an xref stream as object n+1. */
-static uint8_t *make_pdf(const kyso_buf *objs, size_t n, int xstream,
-                         size_t *len) {
-  kyso_buf b;
-  size_t offs[32], i, xref_at;
-
-  kyso_buf_init(&b);
-  kyso_buf_append_str(&b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
-  for (i = 0; i < n && i < 30; i++) {
-    offs[i + 1] = b.len;
-    kyso_buf_printf(&b, "%zu 0 obj\n", i + 1);
-    kyso_buf_append(&b, objs[i].data, objs[i].len);
-    kyso_buf_append_str(&b, "\nendobj\n");
-  }
-  xref_at = b.len;
-  if (!xstream) {
-    kyso_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f\r\n", n + 1);
-    for (i = 1; i <= n; i++)
-      kyso_buf_printf(&b, "%010zu 00000 n\r\n", offs[i]);
-    kyso_buf_printf(&b, "trailer\n<< /Size %zu /Root 1 0 R >>\n", n + 1);
-  } else {
-    uint8_t row[4];
-    offs[n + 1] = xref_at;
-    kyso_buf_printf(&b,
-                    "%zu 0 obj\n<< /Type /XRef /Size %zu /W [1 2 1] "
-                    "/Length %zu /Root 1 0 R >>\nstream\n",
-                    n + 1, n + 2, 4 * (n + 2));
-    for (i = 0; i <= n + 1; i++) {
-      row[0] = i == 0 ? 0 : 1;
-      row[1] = (uint8_t)(i == 0 ? 0 : offs[i] >> 8);
-      row[2] = (uint8_t)(i == 0 ? 0 : offs[i]);
-      row[3] = i == 0 ? 255 : 0;
-      kyso_buf_append(&b, row, 4);
-    }
-    kyso_buf_append_str(&b, "\nendstream\nendobj\n");
-  }
-  kyso_buf_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref_at);
-  if (!kyso_buf_ok(&b))
-    abort();
-  return kyso_buf_take(&b, len);
-}
-
 static void obj_str(kyso_buf *b, const char *s) {
   kyso_buf_init(b);
   kyso_buf_append_str(b, s);
@@ -996,52 +953,14 @@ static void obj_stream(kyso_buf *b, const kyso_buf *der) {
   kyso_buf_append_str(b, "\nendstream");
 }
 
-static uint8_t *concat(const uint8_t *a, size_t alen, const uint8_t *b,
-                       size_t blen, size_t *len) {
-  uint8_t *p = malloc(alen + blen);
-  if (!p)
-    abort();
-  memcpy(p, a, alen);
-  if (blen)
-    memcpy(p + alen, b, blen);
-  *len = alen + blen;
-  return p;
-}
-
-static int qpdf_check(const uint8_t *data, size_t len) {
-  char path[] = "/tmp/kyso-test-dss-XXXXXX";
-  char cmd[128];
-  int fd = mkstemp(path), status;
-  FILE *f;
-
-  if (fd < 0)
-    return -1;
-  f = fdopen(fd, "wb");
-  if (!f || fwrite(data, 1, len, f) != len) {
-    if (f)
-      fclose(f);
-    unlink(path);
-    return -1;
-  }
-  fclose(f);
-  snprintf(cmd, sizeof(cmd), "qpdf --check %s >/dev/null 2>&1", path);
-  status = system(cmd);
-  unlink(path);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* Opens data, reads its DSS into f's context; the pdf is returned for
  * closing. */
 static kyso_pdf *load_dss(fixture *f, const uint8_t *data, size_t len) {
-  kyso_pdf *pdf = NULL;
+  kyso_pdf *pdf = test_pdf_open_checked(data, len);
   kyso_error err;
-  kyso_error_clear(&err);
-  if (kyso_pdf_open(data, len, &pdf, &err) != KYSO_OK ||
-      kyso_pdf_check(pdf, &err) != KYSO_OK) {
-    fprintf(stderr, "open: %s\n", err.message);
-    kyso_pdf_close(pdf);
+  if (!pdf)
     return NULL;
-  }
+  kyso_error_clear(&err);
   kyso_dss_free(&f->ctx.dss);
   f->ctx.pdf = pdf;
   f->ctx.data = data;
@@ -1076,7 +995,8 @@ static void test_dss_round_trip(const pki *k, const rev_data *d, int xstream) {
   obj_str(&objs[0], "<< /Type /Catalog /Pages 2 0 R >>");
   obj_str(&objs[1], "<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
   obj_str(&objs[2], "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>");
-  orig = make_pdf(objs, 3, xstream, &orig_len);
+  orig = test_pdf_build_bytes(objs, 3, xstream ? TEST_PDF_XREF_STREAM : 0, NULL,
+                              &orig_len);
   der_of_cert(k->root, &root_der);
   der_of_cert(k->sub, &sub_der);
   der_of_cert(k->leaf, &leaf_der);
@@ -1093,8 +1013,8 @@ static void test_dss_round_trip(const pki *k, const rev_data *d, int xstream) {
                                &upd, &upd_len, &err),
                KYSO_OK);
   CHECK(upd && upd_len > 0);
-  v1 = concat(orig, orig_len, upd, upd_len, &v1_len);
-  CHECK_EQ_INT(qpdf_check(v1, v1_len), 0);
+  v1 = test_pdf_concat(orig, orig_len, upd, upd_len, &v1_len);
+  CHECK_EQ_INT(test_pdf_qpdf_check(v1, v1_len), 0);
   fixture_init(&f, k, k->leaf);
   pdf = load_dss(&f, v1, v1_len);
   CHECK(pdf != NULL);
@@ -1116,8 +1036,8 @@ static void test_dss_round_trip(const pki *k, const rev_data *d, int xstream) {
                                &upd2_len, &err),
                KYSO_OK);
   CHECK(upd2 && upd2_len > 0);
-  v2 = concat(v1, v1_len, upd2, upd2_len, &v2_len);
-  CHECK_EQ_INT(qpdf_check(v2, v2_len), 0);
+  v2 = test_pdf_concat(v1, v1_len, upd2, upd2_len, &v2_len);
+  CHECK_EQ_INT(test_pdf_qpdf_check(v2, v2_len), 0);
   fixture_init(&f, k, k->leaf);
   pdf = load_dss(&f, v2, v2_len);
   CHECK(pdf != NULL);
@@ -1184,7 +1104,7 @@ static void test_dss_reader_tolerance(const pki *k, const rev_data *d) {
   obj_str(&objs[7], "(a string, not a stream)");
   obj_str(&objs[8], "<< /Length 3 /Filter /FlateDecode >>\nstream\nabc\n"
                     "endstream");
-  data = make_pdf(objs, 9, 0, &len);
+  data = test_pdf_build_bytes(objs, 9, 0, NULL, &len);
   fixture_init(&f, k, k->leaf);
   pdf = load_dss(&f, data, len);
   CHECK(pdf != NULL);
@@ -1198,7 +1118,7 @@ static void test_dss_reader_tolerance(const pki *k, const rev_data *d) {
   /* No DSS at all. */
   kyso_buf_free(&objs[0]);
   obj_str(&objs[0], "<< /Type /Catalog /Pages 2 0 R >>");
-  data = make_pdf(objs, 3, 1, &len);
+  data = test_pdf_build_bytes(objs, 3, TEST_PDF_XREF_STREAM, NULL, &len);
   fixture_init(&f, k, k->leaf);
   pdf = load_dss(&f, data, len);
   CHECK(pdf != NULL);

@@ -34,6 +34,8 @@
 #include "pdf_form.h"
 #include "pdf_parse.h"
 #include "pdf_update.h"
+#include "test_pdf.h"
+#include "test_pki.h"
 #include "verify_internal.h"
 
 #define SIGNING_TIME 1733884215 /* 2024-12-11 02:30:15 UTC */
@@ -52,51 +54,6 @@ enum {
   BASE_SHARED_AP = 2 /* the field's appearance is also a page XObject */
 };
 
-/* Objects 1..n, then a classic table or an xref stream (object n+1). */
-static doc make_pdf(const char *const *objs, size_t n, int xstream,
-                    const char *extra) {
-  kyso_buf b;
-  size_t offs[32], i, xref_at;
-  doc d;
-
-  kyso_buf_init(&b);
-  kyso_buf_append_str(&b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
-  for (i = 0; i < n && i < 30; i++) {
-    offs[i + 1] = b.len;
-    kyso_buf_printf(&b, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-  }
-  xref_at = b.len;
-  if (!xstream) {
-    kyso_buf_printf(&b, "xref\n0 %zu\n0000000000 65535 f\r\n", n + 1);
-    for (i = 1; i <= n; i++)
-      kyso_buf_printf(&b, "%010zu 00000 n\r\n", offs[i]);
-    kyso_buf_printf(&b,
-                    "trailer\n<< /Size %zu /Root 1 0 R /ID [<0A0B> <0A0B>] "
-                    "%s >>\n",
-                    n + 1, extra);
-  } else {
-    uint8_t row[4];
-    offs[n + 1] = xref_at;
-    kyso_buf_printf(&b,
-                    "%zu 0 obj\n<< /Type /XRef /Size %zu /W [1 2 1] "
-                    "/Length %zu /Root 1 0 R %s >>\nstream\n",
-                    n + 1, n + 2, 4 * (n + 2), extra);
-    for (i = 0; i <= n + 1; i++) {
-      row[0] = i == 0 ? 0 : 1;
-      row[1] = (uint8_t)(i == 0 ? 0 : offs[i] >> 8);
-      row[2] = (uint8_t)(i == 0 ? 0 : offs[i]);
-      row[3] = i == 0 ? 255 : 0;
-      kyso_buf_append(&b, row, 4);
-    }
-    kyso_buf_append_str(&b, "\nendstream\nendobj\n");
-  }
-  kyso_buf_printf(&b, "startxref\n%zu\n%%%%EOF\n", xref_at);
-  if (!kyso_buf_ok(&b))
-    abort();
-  d.data = kyso_buf_take(&b, &d.len);
-  return d;
-}
-
 /*
  * 1 catalog, 2 pages, 3 page, 4 content, 5 font, 6 info, 7 AcroForm,
  * 8 text field "so_van_ban" with widget, 9 its appearance stream,
@@ -106,6 +63,7 @@ static doc make_pdf(const char *const *objs, size_t n, int xstream,
 static doc base_pdf(int perm, int flags, int xstream) {
   char catalog[160], page[256], content[128], mdp[256];
   const char *objs[10];
+  doc d;
 
   snprintf(catalog, sizeof(catalog),
            "<< /Type /Catalog /Pages 2 0 R /AcroForm 7 0 R%s >>",
@@ -135,7 +93,10 @@ static doc base_pdf(int perm, int flags, int xstream) {
   objs[8] = "<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] /Length 0 "
             ">>\nstream\n\nendstream";
   objs[9] = mdp;
-  return make_pdf(objs, 10, xstream, "/Info 6 0 R");
+  d.data = test_pdf_build(objs, 10,
+                          (xstream ? TEST_PDF_XREF_STREAM : 0) | TEST_PDF_ID,
+                          "/Info 6 0 R", &d.len);
+  return d;
 }
 
 /* ---- signing in process -------------------------------------------------- */
@@ -149,33 +110,13 @@ typedef struct test_key {
 static test_key key;
 
 static int make_key(void) {
-  X509 *x = X509_new();
-  X509_NAME *name = X509_NAME_new();
-  unsigned char *der = NULL;
-  int n, ok = 0;
+  X509 *cert = NULL;
+  int ok;
 
-  key.key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-  if (!key.key || !x || !name || X509_set_version(x, 2) != 1 ||
-      ASN1_INTEGER_set(X509_get_serialNumber(x), 7) != 1 ||
-      X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                                 (const unsigned char *)"Lanh dao", -1, -1,
-                                 0) != 1 ||
-      X509_set_subject_name(x, name) != 1 ||
-      X509_set_issuer_name(x, name) != 1 ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 24 * 3600) ||
-      X509_set_pubkey(x, key.key) != 1 ||
-      X509_sign(x, key.key, EVP_sha256()) <= 0)
-    goto done;
-  n = i2d_X509(x, &der);
-  if (n <= 0)
-    goto done;
-  key.der = der;
-  key.der_len = (size_t)n;
-  ok = 1;
-done:
-  X509_NAME_free(name);
-  X509_free(x);
+  key.key = test_pki_key_new("EC", 0, "P-256");
+  ok = key.key && test_pki_cert_self_signed(key.key, 7, NULL, "Lanh dao", 3650,
+                                            &cert, &key.der, &key.der_len);
+  X509_free(cert);
   return ok;
 }
 
@@ -184,7 +125,6 @@ static int sign_doc(doc *d, const char *field, const double *rect) {
   kyso_sign_options o;
   kyso_sig_session *s = NULL;
   kyso_error err;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
   const uint8_t *attrs, *update;
   size_t attrs_len = 0, sig_len = 0, update_len = 0;
   uint8_t *sig = NULL, *out;
@@ -199,15 +139,13 @@ static int sign_doc(doc *d, const char *field, const double *rect) {
     o.visible = 1;
     memcpy(o.rect, rect, sizeof(o.rect));
   }
-  if (!md || kyso_sig_prepare(d->data, d->len, &o, &s, &err) != KYSO_OK)
+  if (kyso_sig_prepare(d->data, d->len, &o, &s, &err) != KYSO_OK)
     goto done;
   attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
-  if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key.key) != 1 ||
-      EVP_DigestSign(md, NULL, &sig_len, attrs, attrs_len) != 1)
-    goto done;
-  sig = OPENSSL_malloc(sig_len);
-  if (!sig || EVP_DigestSign(md, sig, &sig_len, attrs, attrs_len) != 1 ||
-      kyso_sig_finish(s, sig, sig_len, &err) != KYSO_OK)
+  sig =
+      test_pki_sign(key.key, KYSO_DIGEST_SHA256, kyso_sig_session_get_scheme(s),
+                    attrs, attrs_len, &sig_len);
+  if (!sig || kyso_sig_finish(s, sig, sig_len, &err) != KYSO_OK)
     goto done;
   update = kyso_sig_session_get_update(s, &update_len);
   out = realloc(d->data, d->len + update_len);
@@ -221,7 +159,6 @@ done:
   if (!ok)
     fprintf(stderr, "signing failed: %s\n", err.message);
   OPENSSL_free(sig);
-  EVP_MD_CTX_free(md);
   kyso_sig_session_free(s);
   return ok;
 }
@@ -327,8 +264,9 @@ static void page_add_annot(edit *e, kyso_obj *annot_ref) {
   replace(e, 3, page);
 }
 
-/* The number of the signature dictionary of field `name`. */
-static uint32_t sig_dict_num(const doc *d, const char *name) {
+/* The object number of field `name` or, with sig, of its signature
+ * dictionary (/V); 0 when there is none. */
+static uint32_t field_lookup(const doc *d, const char *name, int sig) {
   kyso_pdf *pdf = NULL;
   kyso_error err;
   kyso_obj *root = NULL, *form = NULL, *fields = NULL;
@@ -344,37 +282,25 @@ static uint32_t sig_dict_num(const doc *d, const char *name) {
     kyso_obj *f = NULL, *t;
     kyso_pdf_resolve(pdf, fields->u.array.items[i], &f, &err);
     t = kyso_dict_get(f, "T");
-    if (kyso_obj_is(t, KYSO_OBJ_STRING) && t->u.string.len == strlen(name) &&
-        memcmp(t->u.string.data, name, t->u.string.len) == 0 &&
-        kyso_obj_is(kyso_dict_get(f, "V"), KYSO_OBJ_REF))
+    if (!kyso_obj_is(t, KYSO_OBJ_STRING) || t->u.string.len != strlen(name) ||
+        memcmp(t->u.string.data, name, t->u.string.len) != 0)
+      continue;
+    if (!sig)
+      num = fields->u.array.items[i]->u.ref.num;
+    else if (kyso_obj_is(kyso_dict_get(f, "V"), KYSO_OBJ_REF))
       num = kyso_dict_get(f, "V")->u.ref.num;
   }
   kyso_pdf_close(pdf);
   return num;
 }
 
+/* The number of the signature dictionary of field `name`. */
+static uint32_t sig_dict_num(const doc *d, const char *name) {
+  return field_lookup(d, name, 1);
+}
+
 static uint32_t field_num(const doc *d, const char *name) {
-  kyso_pdf *pdf = NULL;
-  kyso_error err;
-  kyso_obj *root = NULL, *form = NULL, *fields = NULL;
-  uint32_t num = 0;
-  size_t i;
-  if (kyso_pdf_open(d->data, d->len, &pdf, &err) != KYSO_OK)
-    return 0;
-  kyso_pdf_dict_get(pdf, pdf->trailer, "Root", &root, &err);
-  kyso_pdf_dict_get(pdf, root, "AcroForm", &form, &err);
-  kyso_pdf_dict_get(pdf, form, "Fields", &fields, &err);
-  for (i = 0; kyso_obj_is(fields, KYSO_OBJ_ARRAY) && i < fields->u.array.count;
-       i++) {
-    kyso_obj *f = NULL, *t;
-    kyso_pdf_resolve(pdf, fields->u.array.items[i], &f, &err);
-    t = kyso_dict_get(f, "T");
-    if (kyso_obj_is(t, KYSO_OBJ_STRING) && t->u.string.len == strlen(name) &&
-        memcmp(t->u.string.data, name, t->u.string.len) == 0)
-      num = fields->u.array.items[i]->u.ref.num;
-  }
-  kyso_pdf_close(pdf);
-  return num;
+  return field_lookup(d, name, 0);
 }
 
 static size_t startxref_of(const doc *d) {

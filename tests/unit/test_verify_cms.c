@@ -25,7 +25,6 @@
 #include <openssl/ess.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
-#include <openssl/rsa.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -35,6 +34,8 @@
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
 #include "kyso/verify.h"
+#include "test_pdf.h"
+#include "test_pki.h"
 #include "verify_internal.h"
 
 #define SIGNER_CN "Nguy\xe1\xbb\x85n V\xc4\x83n A" /* Nguyễn Văn A */
@@ -79,11 +80,7 @@ static int make_key(tkey *k, const char *alg, const char *param, const char *cn,
   int n, ok = 0;
 
   memset(k, 0, sizeof(*k));
-  if (strcmp(alg, "RSA") == 0) {
-    k->key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)atoi(param));
-  } else {
-    k->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
-  }
+  k->key = test_pki_key_new(alg, (size_t)atoi(param), param);
   if (!k->key || !x || !name)
     goto done;
   if (X509_set_version(x, 2) != 1 ||
@@ -155,34 +152,6 @@ static int make_pki(void) {
 
 /* ---- documents ----------------------------------------------------------- */
 
-#define CATALOG "<< /Type /Catalog /Pages 2 0 R >>"
-#define PAGES1 "<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
-#define PAGE "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"
-
-static uint8_t *plain_pdf(size_t *len) {
-  static const char *const objs[] = {CATALOG, PAGES1, PAGE};
-  kyso_buf b;
-  size_t offs[4], i, xref_at;
-
-  kyso_buf_init(&b);
-  kyso_buf_append_str(&b, "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
-  for (i = 0; i < 3; i++) {
-    offs[i + 1] = b.len;
-    kyso_buf_printf(&b, "%zu 0 obj\n%s\nendobj\n", i + 1, objs[i]);
-  }
-  xref_at = b.len;
-  kyso_buf_printf(&b, "xref\n0 4\n0000000000 65535 f\r\n");
-  for (i = 1; i <= 3; i++)
-    kyso_buf_printf(&b, "%010zu 00000 n\r\n", offs[i]);
-  kyso_buf_printf(&b,
-                  "trailer\n<< /Size 4 /Root 1 0 R /ID [<0A0B> <0A0B>] "
-                  ">>\nstartxref\n%zu\n%%%%EOF\n",
-                  xref_at);
-  if (!kyso_buf_ok(&b))
-    abort();
-  return kyso_buf_take(&b, len);
-}
-
 typedef struct doc {
   uint8_t *data;
   size_t len;
@@ -192,44 +161,6 @@ typedef struct doc {
 static void doc_free(doc *d) {
   free(d->data);
   memset(d, 0, sizeof(*d));
-}
-
-static const EVP_MD *md_of(kyso_digest d) {
-  switch (d) {
-  case KYSO_DIGEST_SHA256: return EVP_sha256();
-  case KYSO_DIGEST_SHA384: return EVP_sha384();
-  case KYSO_DIGEST_SHA512: return EVP_sha512();
-  }
-  return NULL;
-}
-
-/* Signs tbs as a token would; OPENSSL_malloc'd value. */
-static uint8_t *sign_with(EVP_PKEY *key, kyso_digest d, kyso_scheme scheme,
-                          const uint8_t *tbs, size_t tbs_len, size_t *sig_len) {
-  EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-  EVP_PKEY_CTX *pctx = NULL;
-  uint8_t *sig = NULL;
-  size_t len = 0;
-
-  if (!ctx || EVP_DigestSignInit(ctx, &pctx, md_of(d), NULL, key) != 1)
-    goto done;
-  if (scheme == KYSO_SCHEME_RSA_PSS &&
-      (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md_of(d)) <= 0 ||
-       EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0))
-    goto done;
-  if (EVP_DigestSign(ctx, NULL, &len, tbs, tbs_len) != 1)
-    goto done;
-  sig = OPENSSL_malloc(len);
-  if (!sig || EVP_DigestSign(ctx, sig, &len, tbs, tbs_len) != 1) {
-    OPENSSL_free(sig);
-    sig = NULL;
-    goto done;
-  }
-  *sig_len = len;
-done:
-  EVP_MD_CTX_free(ctx);
-  return sig;
 }
 
 static int token_time_cb(TS_RESP_CTX *c, void *data, long *sec, long *usec) {
@@ -306,7 +237,7 @@ static kyso_status doc_sign(doc *d, const tkey *k, kyso_scheme scheme,
   const kyso_pdf_signature *sigs = NULL;
 
   memset(d, 0, sizeof(*d));
-  pdf = plain_pdf(&pdf_len);
+  pdf = test_pdf_minimal(&pdf_len);
   kyso_sign_options_init(&o);
   o.certificate.data = k->der;
   o.certificate.len = k->der_len;
@@ -319,8 +250,9 @@ static kyso_status doc_sign(doc *d, const tkey *k, kyso_scheme scheme,
   if (st != KYSO_OK)
     goto done;
   attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
-  sig = sign_with(k->key, kyso_sig_session_get_digest(s),
-                  kyso_sig_session_get_scheme(s), attrs, attrs_len, &sig_len);
+  sig =
+      test_pki_sign(k->key, kyso_sig_session_get_digest(s),
+                    kyso_sig_session_get_scheme(s), attrs, attrs_len, &sig_len);
   if (!sig) {
     st = KYSO_ERR_CRYPTO;
     goto done;
@@ -718,8 +650,8 @@ static void test_ess_mismatch(void) {
                                            KYSO_DIGEST_SHA256, md, 32, &attrs,
                                            &err),
                KYSO_OK);
-  sig = sign_with(twin.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
-                  attrs.data, attrs.len, &sig_len);
+  sig = test_pki_sign(twin.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_RSA_PKCS1,
+                      attrs.data, attrs.len, &sig_len);
   CHECK(sig != NULL);
   CHECK_EQ_INT(
       kyso_cms_build_signed_data((kyso_blob){twin.der, twin.der_len}, NULL, 0,
@@ -1099,6 +1031,24 @@ static int add_ess_v2(CMS_SignerInfo *si, ESS_SIGNING_CERT_V2 *sc) {
 
 /* Signature timestamps (B-T): made by OpenSSL's TSA code, embedded by
  * kyso_sig_finish_timestamped. */
+/* Puts in d's hole a SignedData by the EC signer: attrs, their value sig
+ * and token as its signature timestamp. cms is reset to hold the DER. */
+static void put_timestamped_cms(doc *d, kyso_buf *cms, const kyso_buf *attrs,
+                                const uint8_t *sig, size_t sig_len,
+                                const uint8_t *token, size_t token_len) {
+  kyso_error err;
+
+  kyso_buf_free(cms);
+  kyso_buf_init(cms);
+  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
+                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
+                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs->data, attrs->len},
+                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
+                   cms, &err),
+               KYSO_OK);
+  CHECK_EQ_INT(doc_put_cms(d, cms->data, cms->len), 0);
+}
+
 static void test_timestamp(void) {
   doc d;
   stage s;
@@ -1168,20 +1118,14 @@ static void test_timestamp(void) {
                                            KYSO_DIGEST_SHA256, md, 32, &attrs,
                                            &err),
                KYSO_OK);
-  sig = sign_with(ec.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA, attrs.data,
-                  attrs.len, &sig_len);
+  sig = test_pki_sign(ec.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA, attrs.data,
+                      attrs.len, &sig_len);
   token = make_token(&tsa, md, sizeof(md), GEN_TIME, &token_len);
   CHECK(sig && token);
   CHECK_EQ_INT(kyso_cms_check_timestamp_token((kyso_blob){token, token_len},
                                               (kyso_blob){sig, sig_len}, &err),
                KYSO_ERR_ARGUMENT);
-  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
-                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
-                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs.data, attrs.len},
-                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
-                   &cms, &err),
-               KYSO_OK);
-  CHECK_EQ_INT(doc_put_cms(&d, cms.data, cms.len), 0);
+  put_timestamped_cms(&d, &cms, &attrs, sig, sig_len, token, token_len);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
   check_cms_ok(&s);
   CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_FAILED,
@@ -1228,18 +1172,10 @@ static void test_timestamp(void) {
     ERR_clear_error();
   }
   CHECK(token != NULL);
-  kyso_buf_free(&cms);
-  kyso_buf_init(&cms);
   CHECK_EQ_INT(kyso_cms_check_timestamp_token((kyso_blob){token, token_len},
                                               (kyso_blob){sig, sig_len}, &err),
                KYSO_OK);
-  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
-                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
-                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs.data, attrs.len},
-                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
-                   &cms, &err),
-               KYSO_OK);
-  CHECK_EQ_INT(doc_put_cms(&d, cms.data, cms.len), 0);
+  put_timestamped_cms(&d, &cms, &attrs, sig, sig_len, token, token_len);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
   CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
   CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_FAILED,
@@ -1249,30 +1185,14 @@ static void test_timestamp(void) {
 
   /* a valid token again, ECDSA signer this time */
   token = make_token(&tsa, sig, sig_len, GEN_TIME, &token_len);
-  kyso_buf_free(&cms);
-  kyso_buf_init(&cms);
-  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
-                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
-                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs.data, attrs.len},
-                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
-                   &cms, &err),
-               KYSO_OK);
-  CHECK_EQ_INT(doc_put_cms(&d, cms.data, cms.len), 0);
+  put_timestamped_cms(&d, &cms, &attrs, sig, sig_len, token, token_len);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
   CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_PASSED, "ok");
   stage_free(&s);
   /* a token whose own signature is broken: flip its last byte (inside
    * the token's SignerInfo signature) */
   token[token_len - 1] ^= 1;
-  kyso_buf_free(&cms);
-  kyso_buf_init(&cms);
-  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
-                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
-                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs.data, attrs.len},
-                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
-                   &cms, &err),
-               KYSO_OK);
-  CHECK_EQ_INT(doc_put_cms(&d, cms.data, cms.len), 0);
+  put_timestamped_cms(&d, &cms, &attrs, sig, sig_len, token, token_len);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
   CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
   CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_FAILED,
@@ -1280,15 +1200,7 @@ static void test_timestamp(void) {
   stage_free(&s);
   /* not a token at all */
   memset(token + 20, 0x41, token_len - 40);
-  kyso_buf_free(&cms);
-  kyso_buf_init(&cms);
-  CHECK_EQ_INT(kyso_cms_build_signed_data_ts(
-                   (kyso_blob){ec.der, ec.der_len}, NULL, 0, KYSO_DIGEST_SHA256,
-                   KYSO_SCHEME_ECDSA, (kyso_blob){attrs.data, attrs.len},
-                   (kyso_blob){sig, sig_len}, (kyso_blob){token, token_len},
-                   &cms, &err),
-               KYSO_OK);
-  CHECK_EQ_INT(doc_put_cms(&d, cms.data, cms.len), 0);
+  put_timestamped_cms(&d, &cms, &attrs, sig, sig_len, token, token_len);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
   CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
   CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_FAILED,
@@ -1314,7 +1226,7 @@ static void test_timestamp_space(void) {
   size_t pdf_len = 0, attrs_len = 0, sig_len = 0, token_len = 0, n = 0;
   uint8_t imprint[64];
 
-  pdf = plain_pdf(&pdf_len);
+  pdf = test_pdf_minimal(&pdf_len);
   kyso_sign_options_init(&o);
   o.certificate.data = ec.der;
   o.certificate.len = ec.der_len;
@@ -1324,8 +1236,8 @@ static void test_timestamp_space(void) {
   if (!s)
     goto done;
   attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
-  sig = sign_with(ec.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA, attrs,
-                  attrs_len, &sig_len);
+  sig = test_pki_sign(ec.key, KYSO_DIGEST_SHA256, KYSO_SCHEME_ECDSA, attrs,
+                      attrs_len, &sig_len);
   token = make_token(&tsa, sig, sig_len, GEN_TIME, &token_len);
   CHECK(sig && token);
   CHECK_EQ_INT(
