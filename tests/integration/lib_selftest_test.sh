@@ -5,18 +5,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/setup.sh"
 integration_setup_nokyso
 
-# expect_check_fails MSG CMD...: CMD (an assert_* helper) must record at
-# least one failure. Runs in a subshell so its counts stay out of ours.
-expect_check_fails() {
-  local msg=$1 failed
-  shift
-  failed=$(
-    TESTS_FAILED=0
-    "$@" >/dev/null 2>&1
-    echo "$TESTS_FAILED"
-  )
-  assert_gt "$failed" 0 "negative control: $msg"
-}
 
 section "PKI"
 run_cmd openssl verify -CAfile "$PKI_DIR/root.pem" -untrusted "$PKI_DIR/subca.pem" \

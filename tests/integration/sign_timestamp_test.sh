@@ -18,21 +18,11 @@ IN_SHA256=$(sha256sum "$in" | cut -d' ' -f1)
 
 TSA=$TEST_TMP/tsa
 mkdir -p "$TSA"
-cat >"$TSA/ext.cnf" <<'EOF'
-[ tsa_ext ]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, nonRepudiation
-extendedKeyUsage = critical, timeStamping
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-EOF
-openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$TSA/tsa.key"
-openssl req -new -key "$TSA/tsa.key" -utf8 -subj "/C=VN/O=Ban Cơ yếu Chính phủ/CN=kyso test TSA" \
-  -out "$TSA/tsa.csr"
-# Valid from now: openssl ts stamps the current time.
-openssl x509 -req -in "$TSA/tsa.csr" -CA "$PKI_DIR/subca.pem" -CAkey "$PKI_DIR/subca.key" \
-  -set_serial 0x7453 -days 3650 -sha256 -extfile "$TSA/ext.cnf" -extensions tsa_ext \
-  -out "$TSA/tsa.pem" 2>/dev/null
+# The test PKI's time-stamping unit (tests/lib/pki_bad.sh: under the
+# sub-CA, EKU timeStamping critical, valid 2024-2034: openssl ts stamps the
+# current time); this test writes its own `openssl ts` configurations.
+pki_bad_setup "$PKI_DIR"
+cp "$PKI_BAD/tsa.pem" "$PKI_BAD/tsa.key" "$TSA/"
 cat "$TSA/tsa.pem" "$PKI_DIR/chain.pem" >"$TSA/tsa-chain.pem"
 assert_contains "$(openssl x509 -in "$TSA/tsa.pem" -noout -ext extendedKeyUsage)" \
   "critical" "TSA certificate: EKU is critical"

@@ -133,6 +133,20 @@ assert_gt() { # A B MESSAGE: integer A > B
   if [ "$1" -gt "$2" ]; then pass "$3"; else fail "$3: expected $1 > $2"; fi
 }
 
+# expect_check_fails MSG CMD...: CMD (an assert_* helper, or a judge built
+# from them) must record at least one failure: the negative controls that
+# show a check can fail. Runs in a subshell so its counts stay out of ours.
+expect_check_fails() {
+  local msg=$1 failed
+  shift
+  failed=$(
+    TESTS_FAILED=0
+    "$@" >/dev/null 2>&1
+    echo "$TESTS_FAILED"
+  )
+  assert_gt "$failed" 0 "negative control: $msg"
+}
+
 assert_contains() { # HAYSTACK NEEDLE MESSAGE (fixed string)
   case $1 in
     *"$2"*) pass "$3" ;;
