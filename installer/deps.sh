@@ -21,13 +21,37 @@ packages=(
   clang libclang-rt-14-dev valgrind
   # fonts (Decree 30 appearance text)
   fonts-liberation2
+  # the WASM module: emcc, and dpkg-source to unpack Debian's openssl and
+  # zlib sources (wasm/deps.sh)
+  emscripten binaryen dpkg-dev
   # test helpers and browser tests (Node.js; npm below)
   nodejs
   # benchmarks
   hyperfine time
 )
 
+# wasm/deps.sh builds OpenSSL and zlib for wasm32 from Debian's source
+# packages: add deb-src entries copied from the existing deb entries.
+add_deb_src() {
+  local f
+  if grep -qs '^Types:.*deb-src' /etc/apt/sources.list.d/*.sources ||
+    grep -qs '^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list; then
+    return 0
+  fi
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    case $f in */kyso-deb-src-*) continue ;; esac
+    sed 's/^Types: deb$/Types: deb-src/' "$f" \
+      >"/etc/apt/sources.list.d/kyso-deb-src-$(basename "$f")"
+  done
+  if [ -f /etc/apt/sources.list ] && grep -q '^deb ' /etc/apt/sources.list; then
+    sed -n 's/^deb /deb-src /p' /etc/apt/sources.list \
+      >/etc/apt/sources.list.d/kyso-deb-src.list
+  fi
+}
+
 export DEBIAN_FRONTEND=noninteractive
+add_deb_src
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${packages[@]}"
 # Debian's npm package conflicts with Node.js builds that bundle npm: install

@@ -39,4 +39,7 @@ npm_setup
 assert_true "@signpdf installed" test -d "$KYSO_SOURCE_DIR/tests/node_modules/@signpdf/signpdf"
 echo "verifier PKI and npm ready in $((SECONDS - start)) s"
 
+# The verify tests record their inputs here for tests/wasm: start afresh.
+[ -z "${KYSO_VERIFY_CORPUS:-}" ] || rm -rf -- "$KYSO_VERIFY_CORPUS"
+
 test_summary

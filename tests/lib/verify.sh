@@ -47,6 +47,40 @@ kyso_verify() {
   shift
   kyso_run verify "$file" --json --no-default-trust "$@"
   cp -- "$RUN_OUT" "$REPORT"
+  [ -z "${KYSO_VERIFY_CORPUS:-}" ] || verify_corpus_record "$file" "$@"
+}
+
+# verify_corpus_record FILE [ARGS...]: keeps a copy of a verified file, the
+# certificates it was trusted with and its --at in $KYSO_VERIFY_CORPUS, one
+# directory per distinct input, so the WASM tests (tests/wasm) can verify
+# the very same inputs and compare reports with the native CLI's.
+verify_corpus_record() {
+  local file=$1 key dir tmp at="" test
+  shift
+  key=$(cat -- "$file" <(printf '%s\n' "$@") | sha256sum | cut -c1-24)
+  dir=$KYSO_VERIFY_CORPUS/$key
+  [ -d "$dir" ] && return 0
+  mkdir -p "$KYSO_VERIFY_CORPUS"
+  tmp=$(mktemp -d "$KYSO_VERIFY_CORPUS/.new.XXXXXX")
+  mkdir "$tmp/trust"
+  cp -- "$file" "$tmp/document.pdf"
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --trust)
+        if [ -d "$2" ]; then
+          find "$2" -maxdepth 1 -type f \( -name '*.pem' -o -name '*.crt' -o -name '*.cer' -o -name '*.der' \) \
+            -exec cp -t "$tmp/trust/" -- {} +
+        else
+          cp -- "$2" "$tmp/trust/"
+        fi
+        shift 2 ;;
+      --at) at=$2; shift 2 ;;
+      *) shift ;;
+    esac
+  done
+  test=$(basename "${BASH_SOURCE[-1]}" .sh)
+  printf '%s\t%s\t%s\n' "$test" "$(file_label "$file")" "$at" >"$tmp/source.tsv"
+  mv -T -- "$tmp" "$dir" 2>/dev/null || rm -rf -- "$tmp"
 }
 
 report_get() {

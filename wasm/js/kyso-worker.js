@@ -1,0 +1,376 @@
+// kyso-worker.js - runs kyso.wasm off the page's thread (a module Web Worker,
+// or a Node worker_threads Worker). Speaks one message protocol with
+// kyso-wasm.js:
+//   in:  { id, op, args }                      ops: prepare, finish, release,
+//                                                   verify, heap
+//   out: { ready: true }                       once, when the module is loaded
+//        { id, result } | { id, error: { code, message } }
+//        { id, progress: { stage, done, total } }
+// Buffers going back are transferred, not copied. Every native allocation is
+// freed on every path; signing sessions live until finish or release.
+
+const isNode =
+  typeof process !== 'undefined' && !!process.versions?.node &&
+  typeof self === 'undefined';
+
+let port;
+if (isNode) {
+  const threads = await import('node:worker_threads');
+  const { createRequire } = await import('node:module');
+  // Emscripten's Node branch (emcc 3.1.6) still calls require and reads
+  // __dirname, which ES modules do not have.
+  globalThis.require = createRequire(import.meta.url);
+  globalThis.__dirname = new URL('.', import.meta.url).pathname;
+  port = threads.parentPort;
+} else {
+  port = self;
+}
+
+const wasmUrl = new URL('./kyso.wasm', import.meta.url);
+
+async function instantiate(imports) {
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    return WebAssembly.instantiate(await readFile(wasmUrl), imports);
+  }
+  if (WebAssembly.instantiateStreaming) {
+    try {
+      return await WebAssembly.instantiateStreaming(fetch(wasmUrl), imports);
+    } catch (e) {
+      // a server without application/wasm: fall through to bytes
+    }
+  }
+  const bytes = await (await fetch(wasmUrl)).arrayBuffer();
+  return WebAssembly.instantiate(bytes, imports);
+}
+
+const { default: createKysoCore } = await import('./kyso.js');
+
+function createCore() {
+  return createKysoCore({
+    instantiateWasm(imports, receive) {
+      instantiate(imports).then(
+        (r) => receive(r.instance, r.module),
+        (e) => port.postMessage({ fatal: String(e) }));
+      return {};
+    },
+    print() {},
+    printErr() {},
+  });
+}
+
+// A trap inside the module (a bug, never bad input by design) leaves its
+// memory undefined: the instance is dropped and a fresh one made, so one
+// bad call cannot poison the next.
+let core = await createCore();
+let broken = false;
+
+const DIGESTS = ['SHA-256', 'SHA-384', 'SHA-512'];
+const SCHEMES = ['AUTO', 'RSA_PKCS1', 'RSA_PSS', 'ECDSA'];
+const INDICATIONS = ['TOTAL_PASSED', 'INDETERMINATE', 'TOTAL_FAILED'];
+// Option indices, as in kyso_wasm.c.
+const TEXT = { name: 0, reason: 1, location: 2, contactInfo: 3, fieldName: 4 };
+const BLOB = { certificate: 0, chain: 1, image: 2 };
+const NUM = { digest: 0, scheme: 1, time: 2, offset: 3, page: 4, x: 5, y: 6,
+              width: 7, height: 8, reserve: 9 };
+
+class KysoError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function lastError() {
+  return new KysoError(core.UTF8ToString(core._kw_error_code()),
+                       core.UTF8ToString(core._kw_error_message()));
+}
+
+// Native memory owned by one call; freed in reverse order at the end.
+class Scope {
+  constructor() { this.pointers = []; }
+  alloc(n) {
+    const p = core._kw_alloc(n);
+    if (!p) throw lastError();
+    this.pointers.push(p);
+    return p;
+  }
+  bytes(u8) {
+    const p = this.alloc(u8.length);
+    core.HEAPU8.set(u8, p);
+    return p;
+  }
+  string(s) {
+    const n = core.lengthBytesUTF8(s) + 1;
+    const p = this.alloc(n);
+    core.stringToUTF8(s, p, n);
+    return p;
+  }
+  free() {
+    while (this.pointers.length) core._kw_free(this.pointers.pop());
+  }
+}
+
+function check(ok) {
+  if (!ok) throw lastError();
+  return ok;
+}
+
+// A copy of native bytes into a fresh, transferable buffer.
+function copyOut(ptr, len) {
+  return core.HEAPU8.slice(ptr, ptr + len);
+}
+
+function toBytes(v, what) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof v === 'string') return new TextEncoder().encode(v);
+  throw new KysoError('ARGUMENT', `${what} must be bytes`);
+}
+
+function seconds(t, what) {
+  if (t === undefined || t === null) return Math.floor(Date.now() / 1000);
+  if (t instanceof Date) return Math.floor(t.getTime() / 1000);
+  if (typeof t === 'number' && Number.isFinite(t)) return Math.floor(t);
+  if (typeof t === 'string') {
+    const ms = Date.parse(t);
+    if (Number.isFinite(ms)) return Math.floor(ms / 1000);
+  }
+  throw new KysoError('ARGUMENT', `${what} is not a time`);
+}
+
+const sessions = new Map(); // handle -> { session, pdf (JS copy) }
+let nextHandle = 1;
+
+function setOptions(scope, opt, o) {
+  const optionKeys = new Set(['certificate', 'chain', 'digest', 'scheme',
+    'signingTime', 'utcOffsetMinutes', 'name', 'reason', 'location',
+    'contactInfo', 'fieldName', 'page', 'rect', 'image', 'contentsReserve',
+    'profile']);
+  for (const k of Object.keys(o))
+    if (!optionKeys.has(k)) throw new KysoError('ARGUMENT', `unknown option "${k}"`);
+  if (o.profile !== undefined && o.profile !== 'personal')
+    throw new KysoError('ARGUMENT', `profile "${o.profile}" is not supported yet`);
+  if (!o.certificate) throw new KysoError('ARGUMENT', 'certificate is required');
+  const blob = (which, v, what) => {
+    const b = toBytes(v, what);
+    check(core._kw_sign_set_blob(opt, which, scope.bytes(b), b.length));
+  };
+  blob(BLOB.certificate, o.certificate, 'certificate');
+  for (const c of o.chain ?? []) blob(BLOB.chain, c, 'a chain certificate');
+  if (o.image) blob(BLOB.image, o.image, 'image');
+  for (const [k, i] of Object.entries(TEXT)) {
+    if (o[k] === undefined) continue;
+    if (typeof o[k] !== 'string') throw new KysoError('ARGUMENT', `${k} must be a string`);
+    check(core._kw_sign_set_text(opt, i, scope.string(o[k])));
+  }
+  const num = (which, v) => check(core._kw_sign_set_number(opt, which, v));
+  if (o.digest !== undefined) {
+    const d = DIGESTS.indexOf(o.digest);
+    if (d < 0) throw new KysoError('ARGUMENT', `digest "${o.digest}" is not one of ${DIGESTS}`);
+    num(NUM.digest, d);
+  }
+  if (o.scheme !== undefined) {
+    const s = SCHEMES.indexOf(o.scheme);
+    if (s < 0) throw new KysoError('ARGUMENT', `scheme "${o.scheme}" is not one of ${SCHEMES}`);
+    num(NUM.scheme, s);
+  }
+  num(NUM.time, seconds(o.signingTime, 'signingTime'));
+  if (o.utcOffsetMinutes !== undefined) num(NUM.offset, o.utcOffsetMinutes);
+  if (o.page !== undefined) num(NUM.page, o.page);
+  if (o.rect !== undefined) {
+    if (!Array.isArray(o.rect) || o.rect.length !== 4 ||
+        !o.rect.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      throw new KysoError('ARGUMENT', 'rect must be [x, y, width, height] in points');
+    o.rect.forEach((v, i) => num(NUM.x + i, v));
+  }
+  if (o.contentsReserve !== undefined) num(NUM.reserve, o.contentsReserve);
+}
+
+function prepare({ pdf, options }, progress) {
+  const scope = new Scope();
+  let opt = 0;
+  let session = 0;
+  try {
+    const bytes = toBytes(pdf, 'pdf');
+    opt = core._kw_sign_new();
+    check(opt);
+    setOptions(scope, opt, options ?? {});
+    progress('copy', 0, bytes.length);
+    const p = core._kw_alloc(bytes.length); // owned by kw_prepare from here
+    if (!p) throw lastError();
+    core.HEAPU8.set(bytes, p);
+    progress('prepare', 0, bytes.length);
+    session = core._kw_prepare(p, bytes.length, opt);
+    check(session);
+    const lenPtr = scope.alloc(4);
+    const attrs = core._kw_session_signed_attrs(session, lenPtr);
+    const signedAttributes = copyOut(attrs, core.HEAPU32[lenPtr >> 2]);
+    const handle = nextHandle++;
+    sessions.set(handle, { session, pdf: bytes });
+    session = 0;
+    return {
+      value: {
+        handle,
+        signedAttributes,
+        digest: DIGESTS[core._kw_session_digest(sessions.get(handle).session)],
+        scheme: SCHEMES[core._kw_session_scheme(sessions.get(handle).session)],
+      },
+      transfer: [signedAttributes.buffer],
+    };
+  } finally {
+    if (session) core._kw_session_free(session);
+    if (opt) core._kw_sign_free(opt);
+    scope.free();
+  }
+}
+
+function session(handle) {
+  const s = sessions.get(handle);
+  if (!s) throw new KysoError('ARGUMENT', 'unknown or finished signing handle');
+  return s;
+}
+
+function timestampImprint({ handle, signature }) {
+  const s = session(handle);
+  const scope = new Scope();
+  try {
+    const sig = toBytes(signature, 'signature');
+    const out = scope.alloc(64);
+    const n = core._kw_timestamp_imprint(core._kw_session_digest(s.session),
+                                         scope.bytes(sig), sig.length, out);
+    check(n);
+    const value = copyOut(out, n);
+    return { value, transfer: [value.buffer] };
+  } finally {
+    scope.free();
+  }
+}
+
+function finish({ handle, signature, timestampToken }) {
+  const s = session(handle);
+  const scope = new Scope();
+  try {
+    const sig = toBytes(signature, 'signature');
+    let tok = 0;
+    let tokLen = 0;
+    if (timestampToken) {
+      const t = toBytes(timestampToken, 'timestampToken');
+      tok = scope.bytes(t);
+      tokLen = t.length;
+    }
+    check(core._kw_finish(s.session, scope.bytes(sig), sig.length, tok, tokLen));
+    const lenPtr = scope.alloc(4);
+    const up = core._kw_session_update(s.session, lenPtr);
+    const upLen = core.HEAPU32[lenPtr >> 2];
+    const out = new Uint8Array(s.pdf.length + upLen);
+    out.set(s.pdf, 0);
+    out.set(core.HEAPU8.subarray(up, up + upLen), s.pdf.length);
+    release({ handle });
+    return { value: out, transfer: [out.buffer] };
+  } finally {
+    scope.free();
+  }
+}
+
+function release({ handle }) {
+  const s = sessions.get(handle);
+  if (s) {
+    core._kw_session_free(s.session);
+    sessions.delete(handle);
+  }
+  return { value: !!s };
+}
+
+function verify({ pdf, options }, progress) {
+  const o = options ?? {};
+  const keys = new Set(['trustAnchors', 'noDefaultTrust', 'at', 'lang', 'text']);
+  for (const k of Object.keys(o))
+    if (!keys.has(k)) throw new KysoError('ARGUMENT', `unknown option "${k}"`);
+  const lang = o.lang ?? 'vi';
+  if (lang !== 'vi' && lang !== 'en')
+    throw new KysoError('ARGUMENT', 'lang must be "vi" or "en"');
+  const scope = new Scope();
+  let trust = 0;
+  let report = 0;
+  try {
+    const bytes = toBytes(pdf, 'pdf');
+    const at = seconds(o.at, 'at');
+    trust = core._kw_trust_new(o.noDefaultTrust ? 0 : 1);
+    check(trust);
+    for (const a of o.trustAnchors ?? []) {
+      const b = toBytes(a, 'a trust anchor');
+      check(core._kw_trust_add(trust, scope.bytes(b), b.length));
+    }
+    progress('copy', 0, bytes.length);
+    const p = scope.bytes(bytes);
+    progress('verify', 0, bytes.length);
+    report = core._kw_verify(p, bytes.length, trust, at);
+    check(report);
+    const json = core.UTF8ToString(core._kw_report_json(report));
+    let text;
+    if (o.text !== false) {
+      const t = core._kw_report_text(report, scope.string(lang));
+      check(t);
+      text = core.UTF8ToString(t);
+    }
+    progress('done', bytes.length, bytes.length);
+    return {
+      value: {
+        json,
+        text,
+        indication: INDICATIONS[core._kw_report_overall(report)],
+        signatureCount: core._kw_report_count(report),
+      },
+    };
+  } finally {
+    if (report) core._kw_report_free(report);
+    if (trust) core._kw_trust_free(trust);
+    scope.free();
+  }
+}
+
+function heap() {
+  return { value: { inUse: core._kw_heap_in_use(), sessions: sessions.size,
+                    memory: core.HEAPU8.length } };
+}
+
+const ops = { prepare, finish, release, verify, heap, timestampImprint };
+
+function run(msg) {
+  const { id, op, args } = msg ?? {};
+  const progress = (stage, done, total) =>
+    port.postMessage({ id, progress: { stage, done, total } });
+  try {
+    const fn = ops[op];
+    if (!fn) throw new KysoError('ARGUMENT', `unknown operation "${op}"`);
+    const { value, transfer } = fn(args ?? {}, progress);
+    port.postMessage({ id, result: value }, transfer ?? []);
+  } catch (e) {
+    if (e instanceof KysoError) {
+      port.postMessage({ id, error: { code: e.code, message: e.message } });
+    } else {
+      broken = true;
+      port.postMessage({ id, error: { code: 'NATIVE_FATAL',
+                                      message: `kyso module: ${e.message ?? e}` } });
+    }
+  }
+}
+
+// Messages run one at a time, in order.
+let queue = Promise.resolve();
+function onMessage(msg) {
+  queue = queue.then(async () => {
+    if (broken) {
+      sessions.clear();
+      core = await createCore();
+      broken = false;
+    }
+    run(msg);
+  });
+}
+
+if (isNode) port.on('message', onMessage);
+else port.onmessage = (e) => onMessage(e.data);
+port.postMessage({ ready: true });

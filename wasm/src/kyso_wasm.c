@@ -1,0 +1,471 @@
+/*
+ * kyso_wasm.c - the core's signing and verification calls, flattened for
+ * JavaScript: plain integers and pointers into the module's memory, no
+ * structs crossing the boundary. Used only by js/kyso-worker.js.
+ *
+ * Every call that can fail returns 0 / NULL and leaves the stable status
+ * name and the message (the ones the CLI prints as "kyso: CODE: message")
+ * in kw_error_code / kw_error_message. Nothing here prints, reads a clock or
+ * touches a file: the caller gives the time and every byte.
+ */
+#include <emscripten/emscripten.h>
+#include <malloc.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kyso/limits.h"
+#include "kyso/sign.h"
+#include "kyso/status.h"
+#include "kyso/verify.h"
+
+#define KW_EXPORT EMSCRIPTEN_KEEPALIVE
+
+enum {
+  KW_TRUST_MAX = 4096,          /* certificates in one trust set */
+  KW_TRUST_INPUT_MAX = 4 << 20, /* bytes of one PEM/DER input */
+  KW_CHAIN_MAX = 16,            /* issuer certificates for signing */
+  KW_TEXT_MAX = 4096            /* bytes of one text option */
+};
+
+/* The bundled Vietnamese roots and sub-CAs (the PEM files of trust/vn),
+ * generated. */
+extern const char kw_trust_vn_pem[];
+
+static kyso_error last_error;
+
+/* OpenSSL would read openssl.cnf on first use: there is no file system
+ * here, and no configuration to read. */
+__attribute__((constructor)) static void kw_init(void) {
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG | OPENSSL_INIT_NO_ATEXIT,
+                      NULL);
+}
+
+static void *fail(kyso_status status, const char *message) {
+  kyso_error_set(&last_error, status, "%s", message);
+  return NULL;
+}
+
+KW_EXPORT const char *kw_error_code(void) {
+  return kyso_status_name(last_error.code);
+}
+
+KW_EXPORT const char *kw_error_message(void) {
+  return last_error.message;
+}
+
+KW_EXPORT void *kw_alloc(size_t len) {
+  void *p = malloc(len ? len : 1);
+  if (!p)
+    fail(KYSO_ERR_NO_MEMORY, "out of memory");
+  return p;
+}
+
+KW_EXPORT void kw_free(void *p) {
+  free(p);
+}
+
+/* ---- trust sets ---------------------------------------------------------- */
+
+typedef struct kw_trust {
+  kyso_blob *anchors;
+  size_t anchor_count;
+  kyso_blob *intermediates;
+  size_t intermediate_count;
+} kw_trust;
+
+static int trust_push(kyso_blob **list, size_t *count, X509 *x) {
+  unsigned char *der = NULL;
+  kyso_blob *grown;
+  int n = i2d_X509(x, &der);
+
+  if (n <= 0)
+    return 0;
+  grown = realloc(*list, (*count + 1) * sizeof(**list));
+  if (!grown) {
+    OPENSSL_free(der);
+    return 0;
+  }
+  grown[*count].data = der;
+  grown[*count].len = (size_t)n;
+  *list = grown;
+  (*count)++;
+  return 1;
+}
+
+/* Self-signed certificates are anchors, others intermediates, as the CLI's
+ * trust loader sorts them. */
+static int trust_add_cert(kw_trust *t, X509 *x) {
+  if (t->anchor_count + t->intermediate_count >= KW_TRUST_MAX) {
+    fail(KYSO_ERR_LIMIT, "too many trusted certificates");
+    return 0;
+  }
+  if (X509_check_issued(x, x) == X509_V_OK)
+    return trust_push(&t->anchors, &t->anchor_count, x);
+  return trust_push(&t->intermediates, &t->intermediate_count, x);
+}
+
+/* Adds every certificate of a PEM bundle, or one DER certificate. Returns
+ * the number added, 0 on error. */
+KW_EXPORT int kw_trust_add(kw_trust *t, const uint8_t *data, size_t len) {
+  BIO *bio = NULL;
+  X509 *x = NULL;
+  const uint8_t *p = data;
+  int added = 0;
+
+  if (!t || !data || len == 0 || len > KW_TRUST_INPUT_MAX) {
+    fail(KYSO_ERR_ARGUMENT, "a trusted certificate is empty or too large");
+    goto done;
+  }
+  if (data[0] == 0x30) {
+    x = d2i_X509(NULL, &p, (long)len);
+    if (x && trust_add_cert(t, x))
+      added = 1;
+    goto done;
+  }
+  bio = BIO_new_mem_buf(data, (int)len);
+  while (bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+    if (!trust_add_cert(t, x))
+      goto done;
+    X509_free(x);
+    x = NULL;
+    added++;
+  }
+
+done:
+  ERR_clear_error();
+  X509_free(x);
+  BIO_free(bio);
+  if (added == 0 && last_error.code == KYSO_OK)
+    fail(KYSO_ERR_ARGUMENT, "no certificate in a trusted certificate input");
+  return added;
+}
+
+KW_EXPORT void kw_trust_free(kw_trust *t) {
+  size_t i;
+  if (!t)
+    return;
+  for (i = 0; i < t->anchor_count; i++)
+    OPENSSL_free((void *)t->anchors[i].data);
+  for (i = 0; i < t->intermediate_count; i++)
+    OPENSSL_free((void *)t->intermediates[i].data);
+  free(t->anchors);
+  free(t->intermediates);
+  free(t);
+}
+
+/* A new trust set, holding the bundled Vietnamese roots when with_default. */
+KW_EXPORT kw_trust *kw_trust_new(int with_default) {
+  kw_trust *t = calloc(1, sizeof(*t));
+  if (!t)
+    return fail(KYSO_ERR_NO_MEMORY, "out of memory");
+  kyso_error_clear(&last_error);
+  if (with_default && !kw_trust_add(t, (const uint8_t *)kw_trust_vn_pem,
+                                    strlen(kw_trust_vn_pem))) {
+    kw_trust_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+/* ---- verification -------------------------------------------------------- */
+
+/* Verifies pdf (borrowed) at validation_time (seconds since 1970 UTC). */
+KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
+                                 const kw_trust *t, double validation_time) {
+  kyso_verify_options opt;
+  kyso_report *report = NULL;
+
+  kyso_error_clear(&last_error);
+  kyso_verify_options_init(&opt);
+  opt.validation_time = (int64_t)validation_time;
+  if (t) {
+    opt.anchors = t->anchors;
+    opt.anchor_count = t->anchor_count;
+    opt.intermediates = t->intermediates;
+    opt.intermediate_count = t->intermediate_count;
+  }
+  if (kyso_verify(pdf, len, &opt, &report, &last_error) != KYSO_OK)
+    return NULL;
+  return report;
+}
+
+KW_EXPORT const char *kw_report_json(const kyso_report *r) {
+  size_t len;
+  return kyso_report_get_json(r, &len);
+}
+
+KW_EXPORT const char *kw_report_text(kyso_report *r, const char *lang) {
+  const char *text = kyso_report_get_text(r, lang);
+  if (!text)
+    fail(KYSO_ERR_NO_MEMORY, "out of memory");
+  return text;
+}
+
+KW_EXPORT int kw_report_overall(const kyso_report *r) {
+  return (int)kyso_report_get_overall(r);
+}
+
+KW_EXPORT int kw_report_count(const kyso_report *r) {
+  return (int)kyso_report_get_signature_count(r);
+}
+
+KW_EXPORT void kw_report_free(kyso_report *r) {
+  kyso_report_free(r);
+}
+
+/* ---- signing ------------------------------------------------------------- */
+
+/* Options under construction: kyso_sign_options plus the storage its
+ * pointers borrow until kw_prepare copies them. */
+typedef struct kw_sign {
+  kyso_sign_options opt;
+  uint8_t *certificate;
+  kyso_blob chain[KW_CHAIN_MAX];
+  uint8_t *image;
+  char *text[5];
+} kw_sign;
+
+enum {
+  KW_TEXT_NAME,
+  KW_TEXT_REASON,
+  KW_TEXT_LOCATION,
+  KW_TEXT_CONTACT,
+  KW_TEXT_FIELD
+};
+
+enum { KW_BLOB_CERTIFICATE, KW_BLOB_CHAIN, KW_BLOB_IMAGE };
+
+enum {
+  KW_NUM_DIGEST,
+  KW_NUM_SCHEME,
+  KW_NUM_TIME,
+  KW_NUM_OFFSET,
+  KW_NUM_PAGE,
+  KW_NUM_X,
+  KW_NUM_Y,
+  KW_NUM_WIDTH,
+  KW_NUM_HEIGHT,
+  KW_NUM_RESERVE
+};
+
+KW_EXPORT kw_sign *kw_sign_new(void) {
+  kw_sign *s = calloc(1, sizeof(*s));
+  if (!s)
+    return fail(KYSO_ERR_NO_MEMORY, "out of memory");
+  kyso_sign_options_init(&s->opt);
+  return s;
+}
+
+KW_EXPORT void kw_sign_free(kw_sign *s) {
+  size_t i;
+  if (!s)
+    return;
+  free(s->certificate);
+  for (i = 0; i < s->opt.chain_count; i++)
+    free((void *)s->chain[i].data);
+  free(s->image);
+  for (i = 0; i < sizeof(s->text) / sizeof(s->text[0]); i++)
+    free(s->text[i]);
+  free(s);
+}
+
+static uint8_t *copy_bytes(const uint8_t *data, size_t len) {
+  uint8_t *p = malloc(len ? len : 1);
+  if (p && len)
+    memcpy(p, data, len);
+  return p;
+}
+
+/* Sets the certificate or the image, or appends a chain certificate. */
+KW_EXPORT int kw_sign_set_blob(kw_sign *s, int which, const uint8_t *data,
+                               size_t len) {
+  uint8_t *copy;
+
+  if (!s || !data || len == 0 || len > KYSO_LIMIT_PDF_SIZE) {
+    fail(KYSO_ERR_ARGUMENT, "an empty or oversized certificate or image");
+    return 0;
+  }
+  if (which == KW_BLOB_CHAIN && s->opt.chain_count >= KW_CHAIN_MAX) {
+    fail(KYSO_ERR_LIMIT, "more than 16 chain certificates");
+    return 0;
+  }
+  copy = copy_bytes(data, len);
+  if (!copy) {
+    fail(KYSO_ERR_NO_MEMORY, "out of memory");
+    return 0;
+  }
+  switch (which) {
+  case KW_BLOB_CERTIFICATE:
+    free(s->certificate);
+    s->certificate = copy;
+    s->opt.certificate.data = copy;
+    s->opt.certificate.len = len;
+    break;
+  case KW_BLOB_CHAIN:
+    s->chain[s->opt.chain_count].data = copy;
+    s->chain[s->opt.chain_count].len = len;
+    s->opt.chain_count++;
+    s->opt.chain = s->chain;
+    break;
+  case KW_BLOB_IMAGE:
+    free(s->image);
+    s->image = copy;
+    s->opt.image.data = copy;
+    s->opt.image.len = len;
+    break;
+  default:
+    free(copy);
+    fail(KYSO_ERR_ARGUMENT, "unknown option");
+    return 0;
+  }
+  return 1;
+}
+
+/* Sets a UTF-8 text option (a NUL-terminated copy is kept). */
+KW_EXPORT int kw_sign_set_text(kw_sign *s, int which, const char *value) {
+  size_t len;
+  char *copy;
+
+  if (!s || !value || which < 0 || which > KW_TEXT_FIELD) {
+    fail(KYSO_ERR_ARGUMENT, "unknown option");
+    return 0;
+  }
+  len = strnlen(value, KW_TEXT_MAX + 1);
+  if (len > KW_TEXT_MAX) {
+    fail(KYSO_ERR_LIMIT, "a text option is longer than 4096 bytes");
+    return 0;
+  }
+  copy = (char *)copy_bytes((const uint8_t *)value, len + 1);
+  if (!copy) {
+    fail(KYSO_ERR_NO_MEMORY, "out of memory");
+    return 0;
+  }
+  free(s->text[which]);
+  s->text[which] = copy;
+  switch (which) {
+  case KW_TEXT_NAME: s->opt.name = copy; break;
+  case KW_TEXT_REASON: s->opt.reason = copy; break;
+  case KW_TEXT_LOCATION: s->opt.location = copy; break;
+  case KW_TEXT_CONTACT: s->opt.contact_info = copy; break;
+  default: s->opt.field_name = copy; break;
+  }
+  return 1;
+}
+
+/* Sets a numeric option; setting any rect member makes the signature
+ * visible. */
+KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
+  if (!s || value != value) {
+    fail(KYSO_ERR_ARGUMENT, "a numeric option is not a number");
+    return 0;
+  }
+  switch (which) {
+  case KW_NUM_DIGEST: s->opt.digest = (kyso_digest)(int)value; break;
+  case KW_NUM_SCHEME: s->opt.scheme = (kyso_scheme)(int)value; break;
+  case KW_NUM_TIME: s->opt.signing_time = (int64_t)value; break;
+  case KW_NUM_OFFSET: s->opt.utc_offset_minutes = (int)value; break;
+  case KW_NUM_PAGE: s->opt.page = (int)value; break;
+  case KW_NUM_X:
+  case KW_NUM_Y:
+  case KW_NUM_WIDTH:
+  case KW_NUM_HEIGHT:
+    s->opt.rect[which - KW_NUM_X] = value;
+    s->opt.visible = 1;
+    break;
+  case KW_NUM_RESERVE: s->opt.contents_reserve = (size_t)value; break;
+  default: fail(KYSO_ERR_ARGUMENT, "unknown option"); return 0;
+  }
+  return 1;
+}
+
+/* A signing session owning its copy of the input PDF. */
+typedef struct kw_session {
+  kyso_sig_session *session;
+  uint8_t *pdf;
+} kw_session;
+
+KW_EXPORT void kw_session_free(kw_session *s) {
+  if (!s)
+    return;
+  kyso_sig_session_free(s->session);
+  free(s->pdf);
+  free(s);
+}
+
+/* Phase 1. Takes ownership of pdf (from kw_alloc) whatever the outcome. */
+KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o) {
+  kw_session *s = NULL;
+
+  kyso_error_clear(&last_error);
+  if (!o) {
+    free(pdf);
+    return fail(KYSO_ERR_ARGUMENT, "no signing options");
+  }
+  s = calloc(1, sizeof(*s));
+  if (!s) {
+    free(pdf);
+    return fail(KYSO_ERR_NO_MEMORY, "out of memory");
+  }
+  s->pdf = pdf;
+  if (kyso_sig_prepare(pdf, len, &o->opt, &s->session, &last_error) !=
+      KYSO_OK) {
+    kw_session_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+KW_EXPORT const uint8_t *kw_session_signed_attrs(const kw_session *s,
+                                                 size_t *len) {
+  return kyso_sig_session_get_signed_attrs(s->session, len);
+}
+
+KW_EXPORT int kw_session_digest(const kw_session *s) {
+  return (int)kyso_sig_session_get_digest(s->session);
+}
+
+KW_EXPORT int kw_session_scheme(const kw_session *s) {
+  return (int)kyso_sig_session_get_scheme(s->session);
+}
+
+/* Phase 2; token may be NULL (no timestamp). */
+KW_EXPORT int kw_finish(kw_session *s, const uint8_t *signature,
+                        size_t signature_len, const uint8_t *token,
+                        size_t token_len) {
+  kyso_status st;
+  kyso_error_clear(&last_error);
+  if (token)
+    st = kyso_sig_finish_timestamped(s->session, signature, signature_len,
+                                     token, token_len, &last_error);
+  else
+    st = kyso_sig_finish(s->session, signature, signature_len, &last_error);
+  return st == KYSO_OK;
+}
+
+/* The digest of a signature value a TSA must imprint (64 bytes at out). */
+KW_EXPORT int kw_timestamp_imprint(int digest, const uint8_t *signature,
+                                   size_t signature_len, uint8_t *out) {
+  size_t len = 0;
+  kyso_error_clear(&last_error);
+  if (kyso_sig_timestamp_imprint((kyso_digest)digest, signature, signature_len,
+                                 out, &len, &last_error) != KYSO_OK)
+    return 0;
+  return (int)len;
+}
+
+/* After kw_finish: the update to append to the input. */
+KW_EXPORT const uint8_t *kw_session_update(const kw_session *s, size_t *len) {
+  return kyso_sig_session_get_update(s->session, len);
+}
+
+/* Bytes currently allocated by malloc, for leak checks across calls. */
+KW_EXPORT double kw_heap_in_use(void) {
+  struct mallinfo mi = mallinfo();
+  return (double)mi.uordblks;
+}
