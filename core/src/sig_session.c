@@ -328,13 +328,10 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
   return ret;
 }
 
-/* Fills /ByteRange, hashes the covered bytes, builds SignedAttributes. */
+/* Fills /ByteRange. */
 static kyso_status seal_layout(kyso_sig_session *s,
                                const kyso_write_marks *marks, kyso_error *err) {
-  kyso_status ret;
   size_t range[4], total = s->pdf_len + s->update.len;
-  uint8_t md[64];
-  kyso_blob parts[3];
 
   if (!marks->seen[KYSO_MARK_CONTENTS] || !marks->seen[KYSO_MARK_BYTERANGE])
     return kyso_error_set(err, KYSO_ERR_STATE, "signature placeholders lost");
@@ -349,23 +346,49 @@ static kyso_status seal_layout(kyso_sig_session *s,
                                      KYSO_BYTERANGE_WIDTH, range) != 0)
     return kyso_error_set(err, KYSO_ERR_LIMIT,
                           "document too large for the /ByteRange field");
+  return KYSO_OK;
+}
+
+void kyso_sig_session_get_signed_parts(const kyso_sig_session *s,
+                                       kyso_blob parts[3]) {
   parts[0].data = s->pdf;
   parts[0].len = s->pdf_len;
   parts[1].data = s->update.data;
   parts[1].len = s->hole_start;
   parts[2].data = s->update.data + s->hole_end;
   parts[2].len = s->update.len - s->hole_end;
+}
+
+kyso_status kyso_sig_session_set_digest(kyso_sig_session *s, const uint8_t *md,
+                                        size_t len, kyso_error *err) {
+  if (s->signed_attrs.len > 0 || s->finished)
+    return kyso_error_set(err, KYSO_ERR_STATE,
+                          "the session already has its digest");
+  if (len != kyso_digest_size(s->digest))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "a %zu-byte digest for a %zu-byte algorithm", len,
+                          kyso_digest_size(s->digest));
+  return kyso_cms_build_signed_attrs(
+      (kyso_blob){s->certificate.data, s->certificate.len}, s->digest, md, len,
+      &s->signed_attrs, err);
+}
+
+/* Hashes the covered bytes and builds SignedAttributes. */
+static kyso_status seal_digest(kyso_sig_session *s, kyso_error *err) {
+  kyso_status ret;
+  uint8_t md[64];
+  kyso_blob parts[3];
+
+  kyso_sig_session_get_signed_parts(s, parts);
   ret = kyso_digest_parts(s->digest, parts, 3, md, err);
   if (ret == KYSO_OK)
-    ret = kyso_cms_build_signed_attrs(
-        (kyso_blob){s->certificate.data, s->certificate.len}, s->digest, md,
-        kyso_digest_size(s->digest), &s->signed_attrs, err);
+    ret = kyso_sig_session_set_digest(s, md, kyso_digest_size(s->digest), err);
   return ret;
 }
 
-kyso_status kyso_sig_prepare(const uint8_t *pdf_data, size_t pdf_len,
-                             const kyso_sign_options *options,
-                             kyso_sig_session **out, kyso_error *err) {
+static kyso_status prepare(const uint8_t *pdf_data, size_t pdf_len,
+                           const kyso_sign_options *options, int hash,
+                           kyso_sig_session **out, kyso_error *err) {
   kyso_status ret;
   kyso_sig_session *s = NULL;
   kyso_pdf *pdf = NULL;
@@ -399,6 +422,8 @@ kyso_status kyso_sig_prepare(const uint8_t *pdf_data, size_t pdf_len,
   ret = build_update(s, pdf, &u, options, &marks, err);
   if (ret == KYSO_OK)
     ret = seal_layout(s, &marks, err);
+  if (ret == KYSO_OK && hash)
+    ret = seal_digest(s, err);
   if (ret != KYSO_OK)
     goto done;
   *out = s;
@@ -409,6 +434,18 @@ done:
   kyso_pdf_close(pdf);
   kyso_sig_session_free(s);
   return ret;
+}
+
+kyso_status kyso_sig_prepare(const uint8_t *pdf_data, size_t pdf_len,
+                             const kyso_sign_options *options,
+                             kyso_sig_session **out, kyso_error *err) {
+  return prepare(pdf_data, pdf_len, options, 1, out, err);
+}
+
+kyso_status kyso_sig_prepare_unhashed(const uint8_t *pdf_data, size_t pdf_len,
+                                      const kyso_sign_options *options,
+                                      kyso_sig_session **out, kyso_error *err) {
+  return prepare(pdf_data, pdf_len, options, 0, out, err);
 }
 
 const uint8_t *kyso_sig_session_get_signed_attrs(const kyso_sig_session *s,
@@ -442,6 +479,12 @@ static kyso_status finish(kyso_sig_session *s, const uint8_t *signature,
   kyso_buf_init(&cms);
   if (s->finished) {
     ret = kyso_error_set(err, KYSO_ERR_STATE, "signature already finished");
+    goto done;
+  }
+  if (s->signed_attrs.len == 0) {
+    ret = kyso_error_set(err, KYSO_ERR_STATE,
+                         "the session has no digest yet "
+                         "(kyso_sig_session_set_digest)");
     goto done;
   }
   ret = kyso_cms_check_signature(cert, s->digest, s->scheme, attrs, sig, err);

@@ -28,7 +28,7 @@ void kyso_sig_state_free(kyso_sig_state *st) {
 
 /* DER certificates into a stack; unparsable ones are an argument error. */
 static kyso_status parse_certs(const kyso_blob *blobs, size_t n,
-                               STACK_OF(X509) * *out, kyso_error *err) {
+                               STACK_OF(X509) **out, kyso_error *err) {
   size_t i;
   *out = sk_X509_new_null();
   if (!*out)
@@ -240,5 +240,72 @@ done:
   sk_X509_pop_free(ctx.intermediates, X509_free);
   kyso_pdf_close(ctx.pdf);
   kyso_report_free(r);
+  return ret;
+}
+
+/* ---- byte ranges for callers that hash them --------------------------- */
+
+typedef struct range_list {
+  kyso_pdf *pdf;
+  size_t len; /* of the file */
+  int64_t (*ranges)[4];
+  size_t max, count;
+} range_list;
+
+static int range_fits(const int64_t br[4], size_t len) {
+  return br[0] >= 0 && br[1] >= 0 && br[2] >= 0 && br[3] >= 0 &&
+         (uint64_t)br[0] <= len && (uint64_t)br[1] <= len - (uint64_t)br[0] &&
+         (uint64_t)br[2] <= len && (uint64_t)br[3] <= len - (uint64_t)br[2];
+}
+
+static kyso_status collect_range(void *vctx, const kyso_form_field *f,
+                                 kyso_error *err) {
+  range_list *l = vctx;
+  kyso_status ret;
+  kyso_obj *v = NULL, *br;
+  int64_t r[4];
+  size_t i;
+
+  if (strcmp(f->type, "Sig") != 0)
+    return KYSO_OK;
+  ret = kyso_pdf_resolve(l->pdf, kyso_dict_get(f->dict, "V"), &v, err);
+  if (ret != KYSO_OK || !kyso_obj_is(v, KYSO_OBJ_DICT))
+    return ret;
+  br = kyso_dict_get(v, "ByteRange");
+  if (!kyso_obj_is(br, KYSO_OBJ_ARRAY) || br->u.array.count != 4)
+    return KYSO_OK;
+  for (i = 0; i < 4; i++) {
+    if (!kyso_obj_is(br->u.array.items[i], KYSO_OBJ_INT))
+      return KYSO_OK;
+    r[i] = br->u.array.items[i]->u.integer;
+  }
+  if (!range_fits(r, l->len))
+    return KYSO_OK;
+  if (l->count == VERIFY_SIGNATURES_MAX)
+    return kyso_error_set(err, KYSO_ERR_LIMIT, "more than %d signatures",
+                          VERIFY_SIGNATURES_MAX);
+  if (l->count < l->max)
+    memcpy(l->ranges[l->count], r, sizeof(r));
+  l->count++;
+  return KYSO_OK;
+}
+
+kyso_status kyso_verify_list_byte_ranges(const uint8_t *pdf, size_t len,
+                                         int64_t (*ranges)[4], size_t max,
+                                         size_t *count, kyso_error *err) {
+  kyso_status ret;
+  range_list l;
+
+  memset(&l, 0, sizeof(l));
+  *count = 0;
+  l.len = len;
+  l.ranges = ranges;
+  l.max = max;
+  ret = kyso_pdf_open(pdf, len, &l.pdf, err);
+  if (ret == KYSO_OK)
+    ret = kyso_form_walk(l.pdf, collect_range, &l, err);
+  if (ret == KYSO_OK)
+    *count = l.count;
+  kyso_pdf_close(l.pdf);
   return ret;
 }

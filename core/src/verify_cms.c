@@ -166,14 +166,49 @@ static const md_entry *md_lookup(const X509_ALGOR *alg) {
   return NULL;
 }
 
-/* Hashes the concatenation of n parts; out holds EVP_MAX_MD_SIZE. */
-static kyso_status md_parts(const md_entry *m, const kyso_blob *parts, size_t n,
-                            uint8_t *out, size_t *out_len, kyso_error *err) {
+/* A digest the caller computed elsewhere (kyso_verify_options.range_digests)
+ * for exactly these parts: the two /ByteRange parts of the file, by
+ * address, with the same algorithm. 1 and the value in out when found. */
+static int hinted_digest(const kyso_verify_ctx *file, const md_entry *m,
+                         const kyso_blob *parts, size_t n, uint8_t *out,
+                         size_t *out_len) {
+  const kyso_verify_options *o = file ? file->options : NULL;
+  const kyso_range_digest *h;
+  size_t i;
+
+  if (!o || n != 2 || m->kyso < 0)
+    return 0;
+  for (i = 0; i < o->range_digest_count; i++) {
+    h = &o->range_digests[i];
+    if ((int)h->digest == m->kyso && h->byte_range[0] >= 0 &&
+        h->byte_range[2] >= 0 &&
+        parts[0].data == file->data + h->byte_range[0] &&
+        (int64_t)parts[0].len == h->byte_range[1] &&
+        parts[1].data == file->data + h->byte_range[2] &&
+        (int64_t)parts[1].len == h->byte_range[3]) {
+      *out_len = kyso_digest_size(h->digest);
+      memcpy(out, h->value, *out_len);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Hashes the concatenation of n parts; out holds EVP_MAX_MD_SIZE. file:
+ * the verification when the parts are the file's signed ranges (a digest
+ * given by the caller is used then), else NULL. */
+static kyso_status md_parts(const kyso_verify_ctx *file, const md_entry *m,
+                            const kyso_blob *parts, size_t n, uint8_t *out,
+                            size_t *out_len, kyso_error *err) {
   kyso_status ret = KYSO_ERR_CRYPTO;
   EVP_MD_CTX *c = NULL;
   unsigned int len = 0;
   size_t i;
 
+  if (hinted_digest(file, m, parts, n, out, out_len)) {
+    ret = KYSO_OK;
+    goto done;
+  }
   if (m->kyso >= 0) {
     ret = kyso_digest_parts((kyso_digest)m->kyso, parts, n, out, err);
     if (ret == KYSO_OK)
@@ -483,7 +518,8 @@ static kyso_status fill_algorithms(kyso_report *report, kyso_sig_report *r,
  * "message_digest_missing", "message_digest_mismatch" or
  * "digest_unsupported".
  */
-static kyso_status check_message_digest(CMS_SignerInfo *si,
+static kyso_status check_message_digest(const kyso_verify_ctx *file,
+                                        CMS_SignerInfo *si,
                                         const kyso_blob *parts, size_t n,
                                         const char **reason, kyso_error *err) {
   kyso_status ret;
@@ -506,7 +542,7 @@ static kyso_status check_message_digest(CMS_SignerInfo *si,
     *reason = "message_digest_missing";
     return KYSO_OK;
   }
-  ret = md_parts(m, parts, n, h, &hlen, err);
+  ret = md_parts(file, m, parts, n, h, &hlen, err);
   if (ret != KYSO_OK)
     return ret;
   if (!octets_equal(md, h, hlen))
@@ -727,8 +763,9 @@ static const char *token_tstinfo(token *t) {
 
 /* messageImprint (RFC 3161 2.4.2) against the hash of parts with its own
  * algorithm: NULL equal, else "digest_unsupported" or "mismatch". */
-static kyso_status check_imprint(const token *t, const kyso_blob *parts,
-                                 size_t n, const char **why, kyso_error *err) {
+static kyso_status check_imprint(const kyso_verify_ctx *file, const token *t,
+                                 const kyso_blob *parts, size_t n,
+                                 const char **why, kyso_error *err) {
   TS_MSG_IMPRINT *mi = TS_TST_INFO_get_msg_imprint(t->tst);
   const md_entry *m = md_lookup(TS_MSG_IMPRINT_get_algo(mi));
   uint8_t h[EVP_MAX_MD_SIZE];
@@ -740,7 +777,7 @@ static kyso_status check_imprint(const token *t, const kyso_blob *parts,
     *why = "digest_unsupported";
     return KYSO_OK;
   }
-  ret = md_parts(m, parts, n, h, &hlen, err);
+  ret = md_parts(file, m, parts, n, h, &hlen, err);
   if (ret == KYSO_OK && !octets_equal(TS_MSG_IMPRINT_get_msg(mi), h, hlen))
     *why = "mismatch";
   return ret;
@@ -798,7 +835,7 @@ static kyso_status check_token(kyso_verify_ctx *ctx, kyso_sig_state *st,
   econtent = CMS_get0_content(t->cms);
   content.data = ASN1_STRING_get0_data(*econtent);
   content.len = (size_t)ASN1_STRING_length(*econtent);
-  ret = check_message_digest(t->si, &content, 1, &why, err);
+  ret = check_message_digest(NULL, t->si, &content, 1, &why, err);
   if (ret != KYSO_OK)
     goto done;
   if (why) {
@@ -819,7 +856,7 @@ static kyso_status check_token(kyso_verify_ctx *ctx, kyso_sig_state *st,
   }
 
   /* What it vouches for: this signature value (RFC 3161 appendix A). */
-  ret = check_imprint(t, &signature, 1, &why, err);
+  ret = check_imprint(NULL, t, &signature, 1, &why, err);
   if (ret != KYSO_OK)
     goto done;
   if (why) {
@@ -985,7 +1022,7 @@ static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
     econtent = CMS_get0_content(st->cms);
     content.data = ASN1_STRING_get0_data(*econtent);
     content.len = (size_t)ASN1_STRING_length(*econtent);
-    ret = check_message_digest(run->si, &content, 1, &why, err);
+    ret = check_message_digest(NULL, run->si, &content, 1, &why, err);
     if (ret != KYSO_OK)
       return ret;
     if (why) {
@@ -994,7 +1031,7 @@ static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
                      "TSTInfo");
       return KYSO_OK;
     }
-    ret = check_imprint(&run->doc, run->parts, 2, &why, err);
+    ret = check_imprint(ctx, &run->doc, run->parts, 2, &why, err);
     if (ret != KYSO_OK)
       return ret;
     if (why)
@@ -1007,7 +1044,7 @@ static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
       kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
     return KYSO_OK;
   }
-  ret = check_message_digest(run->si, run->parts, 2, &why, err);
+  ret = check_message_digest(ctx, run->si, run->parts, 2, &why, err);
   if (ret != KYSO_OK)
     return ret;
   if (why)
@@ -1042,7 +1079,7 @@ static kyso_status stage_no_attrs(kyso_verify_ctx *ctx, kyso_sig_state *st,
   }
   if (!st->signer)
     return KYSO_OK; /* SIGNING_CERT says why */
-  ret = md_parts(m, run->parts, 2, h, &hlen, err);
+  ret = md_parts(ctx, m, run->parts, 2, h, &hlen, err);
   if (ret != KYSO_OK)
     return ret;
   if (signature_over_digest(run->si, st->signer, m, h, hlen, &why)) {

@@ -175,11 +175,46 @@ KW_EXPORT kw_trust *kw_trust_new(int with_default) {
 
 /* ---- verification -------------------------------------------------------- */
 
-/* Verifies pdf (borrowed) at validation_time (seconds since 1970 UTC). */
+/* The /ByteRange of each signature (4 doubles each, at most max) for
+ * hashing outside; the number of signatures, -1 on error. */
+KW_EXPORT int kw_byte_ranges(const uint8_t *pdf, size_t len, double *out,
+                             size_t max) {
+  int64_t(*ranges)[4] = NULL;
+  size_t count = 0, i, j;
+  int ret = -1;
+
+  kyso_error_clear(&last_error);
+  if (max > 0) {
+    ranges = calloc(max, sizeof(*ranges));
+    if (!ranges) {
+      fail(KYSO_ERR_NO_MEMORY, "out of memory");
+      goto done;
+    }
+  }
+  if (kyso_verify_list_byte_ranges(pdf, len, ranges, max, &count,
+                                   &last_error) != KYSO_OK)
+    goto done;
+  for (i = 0; i < count && i < max; i++)
+    for (j = 0; j < 4; j++)
+      out[i * 4 + j] = (double)ranges[i][j];
+  ret = (int)count;
+
+done:
+  free(ranges);
+  return ret;
+}
+
+/* Verifies pdf (borrowed) at validation_time (seconds since 1970 UTC).
+ * hint_count digests computed outside: ranges (4 doubles each), digests
+ * (kyso_digest each) and values (64 bytes each). */
 KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
-                                 const kw_trust *t, double validation_time) {
+                                 const kw_trust *t, double validation_time,
+                                 const double *ranges, const int *digests,
+                                 const uint8_t *values, size_t hint_count) {
   kyso_verify_options opt;
   kyso_report *report = NULL;
+  kyso_range_digest *hints = NULL;
+  size_t i, j;
 
   kyso_error_clear(&last_error);
   kyso_verify_options_init(&opt);
@@ -190,8 +225,26 @@ KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
     opt.intermediates = t->intermediates;
     opt.intermediate_count = t->intermediate_count;
   }
+  if (hint_count > 0) {
+    hints = calloc(hint_count, sizeof(*hints));
+    if (!hints) {
+      fail(KYSO_ERR_NO_MEMORY, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < hint_count; i++) {
+      for (j = 0; j < 4; j++)
+        hints[i].byte_range[j] = (int64_t)ranges[i * 4 + j];
+      hints[i].digest = (kyso_digest)digests[i];
+      memcpy(hints[i].value, values + i * 64, 64);
+    }
+    opt.range_digests = hints;
+    opt.range_digest_count = hint_count;
+  }
   if (kyso_verify(pdf, len, &opt, &report, &last_error) != KYSO_OK)
-    return NULL;
+    report = NULL;
+
+done:
+  free(hints);
   return report;
 }
 
@@ -398,8 +451,11 @@ KW_EXPORT void kw_session_free(kw_session *s) {
   free(s);
 }
 
-/* Phase 1. Takes ownership of pdf (from kw_alloc) whatever the outcome. */
-KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o) {
+/* Phase 1. Takes ownership of pdf (from kw_alloc) whatever the outcome.
+ * hash 0: the caller hashes the parts (kw_session_parts) and hands the
+ * digest to kw_session_set_digest. */
+KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o,
+                                 int hash) {
   kw_session *s = NULL;
 
   kyso_error_clear(&last_error);
@@ -413,8 +469,8 @@ KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o) {
     return fail(KYSO_ERR_NO_MEMORY, "out of memory");
   }
   s->pdf = pdf;
-  if (kyso_sig_prepare(pdf, len, &o->opt, &s->session, &last_error) !=
-      KYSO_OK) {
+  if ((hash ? kyso_sig_prepare : kyso_sig_prepare_unhashed)(
+          pdf, len, &o->opt, &s->session, &last_error) != KYSO_OK) {
     kw_session_free(s);
     return NULL;
   }
@@ -424,6 +480,24 @@ KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o) {
 KW_EXPORT const uint8_t *kw_session_signed_attrs(const kw_session *s,
                                                  size_t *len) {
   return kyso_sig_session_get_signed_attrs(s->session, len);
+}
+
+/* The signed parts as 3 (pointer, length) pairs of size_t. */
+KW_EXPORT void kw_session_parts(const kw_session *s, size_t *out) {
+  kyso_blob parts[3];
+  size_t i;
+  kyso_sig_session_get_signed_parts(s->session, parts);
+  for (i = 0; i < 3; i++) {
+    out[i * 2] = (size_t)parts[i].data;
+    out[i * 2 + 1] = parts[i].len;
+  }
+}
+
+KW_EXPORT int kw_session_set_digest(kw_session *s, const uint8_t *md,
+                                    size_t len) {
+  kyso_error_clear(&last_error);
+  return kyso_sig_session_set_digest(s->session, md, len, &last_error) ==
+         KYSO_OK;
 }
 
 KW_EXPORT int kw_session_digest(const kw_session *s) {

@@ -87,8 +87,30 @@ kyso_status kyso_sig_prepare(const uint8_t *pdf, size_t pdf_len,
                              const kyso_sign_options *options,
                              kyso_sig_session **out, kyso_error *err);
 
+/*
+ * Phase 1 for callers that hash the signed bytes themselves (in a browser
+ * WebCrypto hashes at native speed, WASM does not): as kyso_sig_prepare,
+ * but the SignedAttributes are built only when kyso_sig_session_set_digest
+ * hands in the digest of the parts kyso_sig_session_get_signed_parts lists.
+ */
+kyso_status kyso_sig_prepare_unhashed(const uint8_t *pdf, size_t pdf_len,
+                                      const kyso_sign_options *options,
+                                      kyso_sig_session **out, kyso_error *err);
+
+/* The bytes the signature covers, in order: the input, the update up to
+ * the /Contents hole, the update after it. Borrowed from the session. */
+void kyso_sig_session_get_signed_parts(const kyso_sig_session *s,
+                                       kyso_blob parts[3]);
+
+/* After kyso_sig_prepare_unhashed: the digest (session's algorithm) of
+ * the signed parts; builds the SignedAttributes. A digest of anything else
+ * makes a signature that does not verify. KYSO_ERR_STATE when the session
+ * already has its digest. */
+kyso_status kyso_sig_session_set_digest(kyso_sig_session *s, const uint8_t *md,
+                                        size_t len, kyso_error *err);
+
 /* The DER SignedAttributes (a SET OF, tag 0x31) the key must sign.
- * Borrowed from the session. */
+ * Borrowed from the session; empty before the digest is set. */
 const uint8_t *kyso_sig_session_get_signed_attrs(const kyso_sig_session *s,
                                                  size_t *len);
 

@@ -29,6 +29,16 @@
 extern "C" {
 #endif
 
+/* The digest of the bytes one /ByteRange covers, computed by the caller
+ * (a browser's WebCrypto hashes at native speed where WASM cannot). Used
+ * only for a signature whose /ByteRange is exactly byte_range and whose
+ * digest algorithm is digest; anything else is hashed here as usual. */
+typedef struct kyso_range_digest {
+  int64_t byte_range[4]; /* offset, length, offset, length */
+  kyso_digest digest;
+  uint8_t value[64];
+} kyso_range_digest;
+
 typedef struct kyso_verify_options {
   const kyso_blob *anchors; /* trusted certificates, DER (roots, or CAs
                                trusted directly) */
@@ -37,6 +47,8 @@ typedef struct kyso_verify_options {
   size_t intermediate_count;
   int64_t validation_time; /* seconds since 1970 UTC: "now" for the
                               verifier; required */
+  const kyso_range_digest *range_digests; /* optional, see above */
+  size_t range_digest_count;
 } kyso_verify_options;
 
 void kyso_verify_options_init(kyso_verify_options *options);
@@ -56,6 +68,14 @@ kyso_status kyso_verify(const uint8_t *pdf, size_t len,
                         kyso_error *err);
 
 void kyso_report_free(kyso_report *report);
+
+/* The /ByteRange of each signature field's value that has four
+ * non-negative integers fitting the file, in form order, for a caller
+ * that hashes them itself (kyso_range_digest). At most max are stored in
+ * ranges; *count gets how many there are. Errors as kyso_verify's. */
+kyso_status kyso_verify_list_byte_ranges(const uint8_t *pdf, size_t len,
+                                         int64_t (*ranges)[4], size_t max,
+                                         size_t *count, kyso_error *err);
 
 /* Number of signatures (including document timestamps). */
 size_t kyso_report_get_signature_count(const kyso_report *report);
