@@ -22,9 +22,10 @@ if [ "${1:-}" != "--no-deps" ]; then
   fi
 fi
 
-# npm packages the tests use, pinned by their package-lock.json files
-# (signpdf for cross-checking, ws for the host tests).
-for dir in "$top/tests" "$top/tests/host"; do
+# npm packages, pinned by their package-lock.json files: pdf.js for the web
+# pages, signpdf for cross-checking, ws for the host tests, playwright-core
+# for the browser tests and benchmarks.
+for dir in "$top/web" "$top/tests" "$top/tests/host" "$top/tests/web" "$top/bench/wasm"; do
   if [ -f "$dir/package-lock.json" ] &&
     { [ ! -f "$dir/node_modules/.package-lock.json" ] ||
       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then

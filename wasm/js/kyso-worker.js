@@ -161,7 +161,8 @@ async function webDigest(digest, runs) {
   return new Uint8Array(await subtle.digest(HASH_NAMES[digest], joined));
 }
 
-const sessions = new Map(); // handle -> { session, pdf (JS copy) }
+const sessions = new Map(); // handle -> { session }: the input lives in it
+const lost = new Set(); // handles dropped when the module was restarted
 let nextHandle = 1;
 
 function setOptions(scope, opt, o) {
@@ -232,9 +233,9 @@ async function prepare({ pdf, options }, progress) {
       const partsPtr = scope.alloc(24);
       core._kw_session_parts(session, partsPtr);
       const u32 = core.HEAPU32.subarray(partsPtr >> 2, (partsPtr >> 2) + 6);
-      // The input is hashed from the JS copy; the update from the module.
-      const runs = [bytes, core.HEAPU8.slice(u32[2], u32[2] + u32[3]),
-                    core.HEAPU8.slice(u32[4], u32[4] + u32[5])];
+      // Views of the module's memory: webDigest copies them before any
+      // await, so memory growth cannot move them under it.
+      const runs = [0, 2, 4].map((i) => core.HEAPU8.subarray(u32[i], u32[i] + u32[i + 1]));
       const md = await webDigest(core._kw_session_digest(session), runs);
       check(core._kw_session_set_digest(session, scope.bytes(md), md.length));
     }
@@ -244,7 +245,7 @@ async function prepare({ pdf, options }, progress) {
     const handle = nextHandle++;
     const digest = DIGESTS[core._kw_session_digest(session)];
     const scheme = SCHEMES[core._kw_session_scheme(session)];
-    sessions.set(handle, { session, pdf: bytes });
+    sessions.set(handle, { session });
     session = 0;
     progress('done', bytes.length, bytes.length);
     return {
@@ -261,8 +262,11 @@ async function prepare({ pdf, options }, progress) {
 
 function session(handle) {
   const s = sessions.get(handle);
-  if (!s) throw new KysoError('ARGUMENT', 'unknown or finished signing handle');
-  return s;
+  if (s) return s;
+  if (lost.has(handle))
+    throw new KysoError('NATIVE_FATAL',
+                        'the kyso module restarted after an internal error: prepare again');
+  throw new KysoError('ARGUMENT', 'unknown or finished signing handle');
 }
 
 function timestampImprint({ handle, signature }) {
@@ -297,9 +301,11 @@ function finish({ handle, signature, timestampToken }) {
     const lenPtr = scope.alloc(4);
     const up = core._kw_session_update(s.session, lenPtr);
     const upLen = core.HEAPU32[lenPtr >> 2];
-    const out = new Uint8Array(s.pdf.length + upLen);
-    out.set(s.pdf, 0);
-    out.set(core.HEAPU8.subarray(up, up + upLen), s.pdf.length);
+    const inLen = core._kw_session_input(s.session, lenPtr);
+    const inPtr = core.HEAPU32[lenPtr >> 2];
+    const out = new Uint8Array(inLen + upLen);
+    out.set(core.HEAPU8.subarray(inPtr, inPtr + inLen), 0);
+    out.set(core.HEAPU8.subarray(up, up + upLen), inLen);
     release({ handle });
     return { value: out, transfer: [out.buffer] };
   } finally {
@@ -428,6 +434,7 @@ let queue = Promise.resolve();
 function onMessage(msg) {
   queue = queue.then(async () => {
     if (broken) {
+      for (const h of sessions.keys()) lost.add(h);
       sessions.clear();
       core = await createCore();
       broken = false;

@@ -441,6 +441,7 @@ KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
 typedef struct kw_session {
   kyso_sig_session *session;
   uint8_t *pdf;
+  size_t len;
 } kw_session;
 
 KW_EXPORT void kw_session_free(kw_session *s) {
@@ -469,6 +470,7 @@ KW_EXPORT kw_session *kw_prepare(uint8_t *pdf, size_t len, const kw_sign *o,
     return fail(KYSO_ERR_NO_MEMORY, "out of memory");
   }
   s->pdf = pdf;
+  s->len = len;
   if ((hash ? kyso_sig_prepare : kyso_sig_prepare_unhashed)(
           pdf, len, &o->opt, &s->session, &last_error) != KYSO_OK) {
     kw_session_free(s);
@@ -531,6 +533,12 @@ KW_EXPORT int kw_timestamp_imprint(int digest, const uint8_t *signature,
                                  out, &len, &last_error) != KYSO_OK)
     return 0;
   return (int)len;
+}
+
+/* The session's copy of the input: its length, the pointer in *ptr. */
+KW_EXPORT size_t kw_session_input(const kw_session *s, uint8_t **ptr) {
+  *ptr = s->pdf;
+  return s->len;
 }
 
 /* After kw_finish: the update to append to the input. */

@@ -27,9 +27,13 @@
 #define KYSO_LIMIT_PAGE_TREE_DEPTH 64
 /* Fields walked in an AcroForm (including kids). */
 #define KYSO_LIMIT_FORM_FIELDS 100000
-/* Image dimensions (each side) and total pixels. */
+/* Image dimensions (each side) and total pixels. Decoding costs about 12
+ * bytes a pixel at its peak, so the WASM build (a browser tab) sets a lower
+ * pixel limit (wasm/CMakeLists.txt). */
 #define KYSO_LIMIT_IMAGE_SIDE 10000
+#ifndef KYSO_LIMIT_IMAGE_PIXELS
 #define KYSO_LIMIT_IMAGE_PIXELS ((size_t)40 * 1000 * 1000)
+#endif
 /* Certificates in a signer's chain. */
 #define KYSO_LIMIT_CHAIN 16
 
