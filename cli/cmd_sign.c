@@ -31,9 +31,15 @@
 #include "pin_read.h"
 #include "signer.h"
 
+/* Liberation Serif (Times-metric, full Vietnamese) from Debian's
+ * fonts-liberation2. */
+static const char default_font[] =
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf";
+
 enum {
   PIN_MAX = 256,
   IMAGE_FILE_MAX = 16 * 1024 * 1024,
+  FONT_FILE_MAX = 32 * 1024 * 1024,
   CHAIN_FILE_MAX = 1024 * 1024,
   TSA_RESPONSE_MAX = 256 * 1024, /* a TimeStampResp with its chain */
   TSA_TIMEOUT_MS = 60 * 1000,    /* the whole --tsa-command run */
@@ -56,10 +62,12 @@ static const char sign_usage[] =
     "  --chain PEM          issuer certificates to embed (sub-CA, root)\n"
     "  --digest ALG         sha256 (default), sha384 or sha512\n"
     "  --pss                RSA-PSS instead of PKCS#1 v1.5\n"
-    "  --image PNG          signature image, drawn in --rect\n"
+    "  --image FILE         signature image (PNG or JPEG), drawn in --rect;\n"
+    "                       the seal with --profile organization\n"
     "  --page N             page of the signature (default 1)\n"
     "  --rect X,Y,W,H       visible signature box in points from the bottom\n"
-    "                       left of the page; invisible when absent\n"
+    "                       left of the page as displayed (CropBox, after\n"
+    "                       /Rotate); invisible when absent\n"
     "  --reason TEXT        /Reason      --location TEXT  /Location\n"
     "  --name TEXT          /Name (default: the certificate's CN)\n"
     "  --contact TEXT       /ContactInfo\n"
@@ -75,11 +83,33 @@ static const char sign_usage[] =
     "                         curl -sf --data-binary @- -H 'Content-Type:\n"
     "                         application/timestamp-query' URL\n"
     "                         openssl ts -reply -config tsa.cnf -queryfile\n"
-    "                         /dev/stdin -out /dev/stdout\n";
+    "                         /dev/stdin -out /dev/stdout\n"
+    "\n"
+    "Decree 30 profiles (rectangles as --rect):\n"
+    "  --profile P          personal (default), organization, attachment, "
+    "copy\n"
+    "  personal:     --image blue signature PNG in --rect; --number-rect and\n"
+    "                --date-rect X,Y,W,H create empty fields for the clerk\n"
+    "  organization: --image seal PNG at --seal-size-mm MM (default 36),\n"
+    "                covering the left third of the signature on the page\n"
+    "                (--rect to place it yourself); --doc-number and\n"
+    "                --issue-date fill the fields; --organization NAME\n"
+    "                becomes /Name\n"
+    "  attachment:   --doc-number NUMBER and the signing time, top right\n"
+    "  copy:         --copy-form 'SAO Y'|'SAO LỤC'|'TRÍCH SAO', --copier ORG\n"
+    "                and the signing time, top right\n"
+    "  --doc-number TEXT    e.g. 123/QĐ-UBND\n"
+    "  --issue-date TEXT    e.g. 'Tiền Giang, ngày 11 tháng 12 năm 2024'\n"
+    "  --number-field NAME  --date-field NAME: field names (default\n"
+    "                       SoVanBan, NgayBanHanh)\n"
+    "  --font TTF           TrueType font for text (default\n"
+    "                       /usr/share/fonts/truetype/liberation2/\n"
+    "                       LiberationSerif-Regular.ttf)\n";
 
 typedef struct sign_args {
   const char *in, *out, *module, *token, *key_label, *p12, *pin_file;
-  const char *chain, *image, *rect, *time, *tsa_command;
+  const char *chain, *image, *rect, *time, *tsa_command, *font;
+  const char *number_rect, *date_rect;
   int page, pss;
   kyso_digest digest;
   kyso_sign_options opt;
@@ -114,6 +144,18 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     O_FIELD,
     O_TIME,
     O_TSA,
+    O_PROFILE,
+    O_DOC_NUMBER,
+    O_ISSUE_DATE,
+    O_NUMBER_RECT,
+    O_DATE_RECT,
+    O_NUMBER_FIELD,
+    O_DATE_FIELD,
+    O_SEAL_SIZE,
+    O_COPY_FORM,
+    O_COPIER,
+    O_ORGANIZATION,
+    O_FONT,
     O_HELP
   };
   static const struct option opts[] = {
@@ -137,6 +179,18 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       {"field", required_argument, 0, O_FIELD},
       {"time", required_argument, 0, O_TIME},
       {"tsa-command", required_argument, 0, O_TSA},
+      {"profile", required_argument, 0, O_PROFILE},
+      {"doc-number", required_argument, 0, O_DOC_NUMBER},
+      {"issue-date", required_argument, 0, O_ISSUE_DATE},
+      {"number-rect", required_argument, 0, O_NUMBER_RECT},
+      {"date-rect", required_argument, 0, O_DATE_RECT},
+      {"number-field", required_argument, 0, O_NUMBER_FIELD},
+      {"date-field", required_argument, 0, O_DATE_FIELD},
+      {"seal-size-mm", required_argument, 0, O_SEAL_SIZE},
+      {"copy-form", required_argument, 0, O_COPY_FORM},
+      {"copier", required_argument, 0, O_COPIER},
+      {"organization", required_argument, 0, O_ORGANIZATION},
+      {"font", required_argument, 0, O_FONT},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
@@ -164,6 +218,35 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_FIELD: a->opt.field_name = optarg; break;
     case O_TIME: a->time = optarg; break;
     case O_TSA: a->tsa_command = optarg; break;
+    case O_DOC_NUMBER: a->opt.doc_number = optarg; break;
+    case O_ISSUE_DATE: a->opt.issue_date_text = optarg; break;
+    case O_NUMBER_RECT: a->number_rect = optarg; break;
+    case O_DATE_RECT: a->date_rect = optarg; break;
+    case O_NUMBER_FIELD: a->opt.number_field = optarg; break;
+    case O_DATE_FIELD: a->opt.date_field = optarg; break;
+    case O_COPY_FORM: a->opt.copy_form = optarg; break;
+    case O_COPIER: a->opt.copier = optarg; break;
+    case O_ORGANIZATION: a->opt.organization = optarg; break;
+    case O_FONT: a->font = optarg; break;
+    case O_PROFILE:
+      if (strcmp(optarg, "personal") == 0)
+        a->opt.profile = KYSO_PROFILE_PERSONAL;
+      else if (strcmp(optarg, "organization") == 0)
+        a->opt.profile = KYSO_PROFILE_ORGANIZATION;
+      else if (strcmp(optarg, "attachment") == 0)
+        a->opt.profile = KYSO_PROFILE_ATTACHMENT;
+      else if (strcmp(optarg, "copy") == 0)
+        a->opt.profile = KYSO_PROFILE_COPY;
+      else
+        return kyso_cli_usage_error("--profile takes personal, organization, "
+                                    "attachment or copy");
+      break;
+    case O_SEAL_SIZE:
+      a->opt.seal_size_mm = strtod(optarg, &end);
+      if (*end || end == optarg || !(a->opt.seal_size_mm >= 5) ||
+          a->opt.seal_size_mm > 100)
+        return kyso_cli_usage_error("--seal-size-mm takes 5 to 100");
+      break;
     case O_DIGEST:
       if (strcmp(optarg, "sha256") == 0)
         a->digest = KYSO_DIGEST_SHA256;
@@ -192,10 +275,28 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     return kyso_cli_usage_error("--in and --out are required");
   if (!a->module == !a->p12)
     return kyso_cli_usage_error("give either --pkcs11-module or --p12");
-  if (a->image && !a->rect)
+  if (a->image && !a->rect && a->opt.profile == KYSO_PROFILE_PERSONAL)
     return kyso_cli_usage_error("--image needs --rect X,Y,W,H");
   if (a->rect && parse_rect(a->rect, a->opt.rect) != 0)
     return kyso_cli_usage_error("--rect takes X,Y,W,H in points");
+  if (a->number_rect && parse_rect(a->number_rect, a->opt.number_rect) != 0)
+    return kyso_cli_usage_error("--number-rect takes X,Y,W,H in points");
+  if (a->date_rect && parse_rect(a->date_rect, a->opt.date_rect) != 0)
+    return kyso_cli_usage_error("--date-rect takes X,Y,W,H in points");
+  if ((a->number_rect || a->date_rect) &&
+      a->opt.profile != KYSO_PROFILE_PERSONAL)
+    return kyso_cli_usage_error("--number-rect and --date-rect belong to "
+                                "--profile personal");
+  if (a->opt.profile == KYSO_PROFILE_ORGANIZATION && !a->image)
+    return kyso_cli_usage_error("--profile organization needs --image SEAL");
+  if (a->opt.profile == KYSO_PROFILE_ATTACHMENT && !a->opt.doc_number)
+    return kyso_cli_usage_error("--profile attachment needs --doc-number");
+  if (a->opt.profile == KYSO_PROFILE_COPY &&
+      (!a->opt.copy_form || (!a->opt.copier && !a->opt.organization)))
+    return kyso_cli_usage_error("--profile copy needs --copy-form and "
+                                "--copier");
+  a->opt.has_number_rect = a->number_rect != NULL;
+  a->opt.has_date_rect = a->date_rect != NULL;
   if (a->tsa_command && !*a->tsa_command)
     return kyso_cli_usage_error("--tsa-command needs a command");
   if (a->time && kyso_time_parse_iso8601(a->time, &a->opt.signing_time,
@@ -606,12 +707,23 @@ done:
   return ret;
 }
 
+/* Whether the profile draws text (and so needs the font file). */
+static int needs_font(const kyso_sign_options *o) {
+  switch (o->profile) {
+  case KYSO_PROFILE_PERSONAL: return o->has_number_rect || o->has_date_rect;
+  case KYSO_PROFILE_ORGANIZATION:
+    return o->doc_number != NULL || o->issue_date_text != NULL;
+  default: return 1;
+  }
+}
+
 /* The work once the arguments are known; one cleanup path. */
 static kyso_status run_sign(sign_args *a, kyso_error *err) {
   kyso_status ret;
   const uint8_t *pdf = NULL;
-  uint8_t *image = NULL, *sig = NULL, *token = NULL;
+  uint8_t *image = NULL, *sig = NULL, *token = NULL, *font = NULL;
   size_t pdf_len = 0, image_len = 0, sig_len = 0, extra = 0, i, upd_len = 0;
+  size_t font_len = 0;
   size_t token_len = 0;
   uint8_t *extra_der[KYSO_LIMIT_CHAIN] = {0};
   kyso_blob chain[2 * KYSO_LIMIT_CHAIN];
@@ -637,6 +749,9 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
     ret = kyso_pdf_check(doc, err);
   if (ret == KYSO_OK && a->image)
     ret = kyso_file_read(a->image, IMAGE_FILE_MAX, &image, &image_len, err);
+  if (ret == KYSO_OK && (a->font || needs_font(&a->opt)))
+    ret = kyso_file_read(a->font ? a->font : default_font, FONT_FILE_MAX, &font,
+                         &font_len, err);
   if (ret == KYSO_OK && a->chain)
     ret = read_chain(a->chain, extra_der, &extra, chain, err);
   if (ret != KYSO_OK)
@@ -666,6 +781,8 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   a->opt.visible = a->rect != NULL;
   a->opt.image.data = image;
   a->opt.image.len = image_len;
+  a->opt.font.data = font;
+  a->opt.font.len = font_len;
 
   ret = kyso_sig_prepare(pdf, pdf_len, &a->opt, &session, err);
   if (ret != KYSO_OK)
@@ -698,6 +815,7 @@ done:
   OPENSSL_free(token);
   free(sig);
   free(image);
+  free(font);
   kyso_file_unmap(pdf, pdf_len);
   return ret;
 }

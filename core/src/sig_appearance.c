@@ -5,7 +5,8 @@
 
 #include "image.h"
 
-/* An image XObject (8.9.5) from decoded PNG data; alpha as an SMask. */
+/* An image XObject (8.9.5) from decoded PNG data (alpha as an SMask) or
+ * a JPEG passed through as DCTDecode. */
 static kyso_status add_image(kyso_update *u, const kyso_image *img,
                              kyso_obj **out, kyso_error *err) {
   kyso_arena *a = &u->arena;
@@ -38,13 +39,27 @@ static kyso_status add_image(kyso_update *u, const kyso_image *img,
       kyso_dict_set(a, dict, "Height", kyso_obj_new_int(a, img->height)) ||
       kyso_dict_set(a, dict, "ColorSpace",
                     kyso_obj_new_name(a, img->components == 1 ? "DeviceGray"
-                                                              : "DeviceRGB")) ||
+                                         : img->components == 4
+                                             ? "DeviceCMYK"
+                                             : "DeviceRGB")) ||
       kyso_dict_set(a, dict, "BitsPerComponent", kyso_obj_new_int(a, 8)) ||
-      kyso_dict_set(a, dict, "Filter", kyso_obj_new_name(a, "FlateDecode")) ||
+      kyso_dict_set(
+          a, dict, "Filter",
+          kyso_obj_new_name(a, img->dct ? "DCTDecode" : "FlateDecode")) ||
       kyso_dict_set(a, dict, "Length",
                     kyso_obj_new_int(a, (int64_t)img->pixels.len)) ||
       (smask_ref && kyso_dict_set(a, dict, "SMask", smask_ref)))
     goto nomem;
+  if (img->adobe_cmyk) {
+    /* Adobe writes CMYK JPEGs inverted (APP14). */
+    kyso_obj *decode = kyso_obj_new_array(a);
+    int i;
+    if (!decode || kyso_dict_set(a, dict, "Decode", decode))
+      goto nomem;
+    for (i = 0; i < 8; i++)
+      if (kyso_array_push(a, decode, kyso_obj_new_int(a, (i + 1) % 2)))
+        goto nomem;
+  }
   stm = kyso_obj_new_stream(a, dict, img->pixels.data, img->pixels.len);
   *out = kyso_update_add(u, stm);
   if (!*out)
@@ -54,19 +69,22 @@ nomem:
   return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
 }
 
-kyso_status kyso_appearance_build(kyso_update *u, kyso_blob png, double width,
-                                  double height, kyso_obj **out,
-                                  kyso_error *err) {
+kyso_status kyso_appearance_build_spec(kyso_update *u,
+                                       const kyso_appearance_spec *spec,
+                                       kyso_obj **out, kyso_error *err) {
   kyso_status ret;
   kyso_arena *a = &u->arena;
   kyso_image img = {0};
-  kyso_obj *form = NULL, *bbox, *res = NULL, *image_ref = NULL, *stm;
-  char content[256];
-  int n = 0;
+  kyso_obj *form = NULL, *bbox, *matrix, *res, *xo = NULL, *fonts = NULL;
+  kyso_obj *image_ref = NULL, *stm;
+  kyso_buf content;
+  double width = spec->width, height = spec->height;
+  int i;
 
-  if (png.len > 0) {
+  kyso_buf_init(&content);
+  if (spec->image.len > 0) {
     double sx, sy, s, dw, dh;
-    ret = kyso_image_decode_png(png.data, png.len, &img, err);
+    ret = kyso_image_decode(spec->image.data, spec->image.len, &img, err);
     if (ret != KYSO_OK)
       goto done;
     ret = add_image(u, &img, &image_ref, err);
@@ -78,31 +96,50 @@ kyso_status kyso_appearance_build(kyso_update *u, kyso_blob png, double width,
     s = sx < sy ? sx : sy;
     dw = img.width * s;
     dh = img.height * s;
-    n = snprintf(content, sizeof(content),
-                 "q\n%.4f 0 0 %.4f %.4f %.4f cm\n/Im0 Do\nQ\n", dw, dh,
-                 (width - dw) / 2, (height - dh) / 2);
-    res = kyso_obj_new_dict(a);
-    {
-      kyso_obj *xo = kyso_obj_new_dict(a);
-      if (!res || !xo || kyso_dict_set(a, xo, "Im0", image_ref) ||
-          kyso_dict_set(a, res, "XObject", xo))
-        goto nomem;
-    }
+    kyso_buf_printf(&content, "q\n%.4f 0 0 %.4f %.4f %.4f cm\n/Im0 Do\nQ\n", dw,
+                    dh, (width - dw) / 2, (height - dh) / 2);
+  }
+  if (spec->text_len > 0)
+    kyso_buf_append(&content, spec->text, spec->text_len);
+  res = kyso_obj_new_dict(a);
+  if (!res || !kyso_buf_ok(&content))
+    goto nomem;
+  if (image_ref) {
+    xo = kyso_obj_new_dict(a);
+    if (!xo || kyso_dict_set(a, xo, "Im0", image_ref) ||
+        kyso_dict_set(a, res, "XObject", xo))
+      goto nomem;
+  }
+  if (spec->font_ref) {
+    fonts = kyso_obj_new_dict(a);
+    if (!fonts || kyso_dict_set(a, fonts, spec->font_name, spec->font_ref) ||
+        kyso_dict_set(a, res, "Font", fonts))
+      goto nomem;
   }
   form = kyso_obj_new_dict(a);
   bbox = kyso_obj_new_array(a);
-  if (!form || !bbox || kyso_array_push(a, bbox, kyso_obj_new_int(a, 0)) ||
+  matrix = kyso_obj_new_array(a);
+  if (!form || !bbox || !matrix ||
+      kyso_array_push(a, bbox, kyso_obj_new_int(a, 0)) ||
       kyso_array_push(a, bbox, kyso_obj_new_int(a, 0)) ||
       kyso_array_push(a, bbox, kyso_obj_new_real(a, width)) ||
       kyso_array_push(a, bbox, kyso_obj_new_real(a, height)) ||
       kyso_dict_set(a, form, "Type", kyso_obj_new_name(a, "XObject")) ||
       kyso_dict_set(a, form, "Subtype", kyso_obj_new_name(a, "Form")) ||
       kyso_dict_set(a, form, "BBox", bbox) ||
-      kyso_dict_set(a, form, "Resources", res ? res : kyso_obj_new_dict(a)) ||
-      kyso_dict_set(a, form, "Length", kyso_obj_new_int(a, n)))
+      kyso_dict_set(a, form, "Resources", res) ||
+      kyso_dict_set(a, form, "Length",
+                    kyso_obj_new_int(a, (int64_t)content.len)))
     goto nomem;
-  stm = kyso_obj_new_stream(a, form, content, (size_t)n);
-  *out = kyso_update_add(u, stm);
+  if (spec->has_matrix) {
+    for (i = 0; i < 6; i++)
+      if (kyso_array_push(a, matrix, kyso_obj_new_real(a, spec->matrix[i])))
+        goto nomem;
+    if (kyso_dict_set(a, form, "Matrix", matrix))
+      goto nomem;
+  }
+  stm = kyso_obj_new_stream(a, form, content.data, content.len);
+  *out = stm ? kyso_update_add(u, stm) : NULL;
   if (!*out)
     goto nomem;
   ret = KYSO_OK;
@@ -110,6 +147,7 @@ kyso_status kyso_appearance_build(kyso_update *u, kyso_blob png, double width,
 nomem:
   ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
 done:
+  kyso_buf_free(&content);
   kyso_image_free(&img);
   return ret;
 }

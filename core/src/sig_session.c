@@ -23,6 +23,7 @@
 #include "pdf_text.h"
 #include "pdf_update.h"
 #include "sig_appearance.h"
+#include "sig_profile.h"
 #include "time_civil.h"
 
 enum {
@@ -56,6 +57,7 @@ void kyso_sign_options_init(kyso_sign_options *o) {
   o->scheme = KYSO_SCHEME_AUTO;
   o->page = 1;
   o->utc_offset_minutes = 7 * 60;
+  o->profile = KYSO_PROFILE_PERSONAL;
 }
 
 /* PDF date with offset (7.9.4): D:YYYYMMDDHHmmSS+HH'mm' */
@@ -103,7 +105,7 @@ static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
                           "signing time plus UTC offset is past year 9999");
   if (o->page < 1)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "page numbers start at 1");
-  if (o->visible) {
+  if (o->visible && o->profile == KYSO_PROFILE_PERSONAL) {
     for (i = 0; i < 4; i++)
       if (!isfinite(o->rect[i]) || fabs(o->rect[i]) > 14400)
         return kyso_error_set(err, KYSO_ERR_ARGUMENT,
@@ -130,6 +132,8 @@ static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
     ret = check_text(o->location, "location", err);
   if (ret == KYSO_OK)
     ret = check_text(o->contact_info, "contact info", err);
+  if (ret == KYSO_OK)
+    ret = kyso_profile_check(o, err);
   return ret;
 }
 
@@ -172,7 +176,8 @@ static int set_text(kyso_arena *a, kyso_obj *dict, const char *key,
 
 /* The /V signature dictionary with its two placeholders (12.8.1). */
 static kyso_obj *build_sig_dict(kyso_update *u, const kyso_sign_options *o,
-                                const char *name, size_t reserve) {
+                                const char *name, const char *reason,
+                                size_t reserve) {
   kyso_arena *a = &u->arena;
   kyso_obj *d = kyso_obj_new_dict(a), *br = kyso_obj_new_array(a);
   kyso_obj *contents = kyso_obj_new(a, KYSO_OBJ_STRING);
@@ -195,7 +200,7 @@ static kyso_obj *build_sig_dict(kyso_update *u, const kyso_sign_options *o,
       kyso_dict_set(a, d, "ByteRange", br) ||
       kyso_dict_set(a, d, "Contents", contents) ||
       kyso_dict_set(a, d, "M", kyso_obj_new_string(a, date, strlen(date))) ||
-      set_text(a, d, "Name", name) || set_text(a, d, "Reason", o->reason) ||
+      set_text(a, d, "Name", name) || set_text(a, d, "Reason", reason) ||
       set_text(a, d, "Location", o->location) ||
       set_text(a, d, "ContactInfo", o->contact_info) ||
       kyso_dict_set(a, app, "Name", kyso_obj_new_name(a, "kyso")) ||
@@ -206,7 +211,7 @@ static kyso_obj *build_sig_dict(kyso_update *u, const kyso_sign_options *o,
 }
 
 /* Field and widget in one dictionary (12.7.4.5, 12.5.6.19). */
-static kyso_obj *build_field(kyso_update *u, const kyso_sign_options *o,
+static kyso_obj *build_field(kyso_update *u, const kyso_profile_plan *plan,
                              const kyso_page *page, const char *field_name,
                              kyso_obj *sig_ref, kyso_obj *ap_ref) {
   kyso_arena *a = &u->arena;
@@ -217,12 +222,9 @@ static kyso_obj *build_field(kyso_update *u, const kyso_sign_options *o,
 
   if (!f || !rect || !ap)
     return NULL;
-  if (o->visible) {
-    r[0] = o->rect[0];
-    r[1] = o->rect[1];
-    r[2] = o->rect[0] + o->rect[2];
-    r[3] = o->rect[1] + o->rect[3];
-  }
+  if (plan->visible)
+    for (i = 0; i < 4; i++)
+      r[i] = plan->user_rect[i];
   for (i = 0; i < 4; i++)
     if (kyso_array_push(a, rect, kyso_obj_new_real(a, r[i])))
       return NULL;
@@ -277,7 +279,8 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
   kyso_status ret;
   kyso_obj *sig, *sig_ref, *field, *field_ref, *ap_ref = NULL;
   const kyso_page *page;
-  const char *name = o->name;
+  const char *name = o->name, *reason = o->reason;
+  kyso_profile_plan plan;
   char field_name[KYSO_FORM_NAME_MAX + 1];
   size_t count = 0;
   int mdp = 0;
@@ -301,22 +304,22 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
                               sizeof(field_name), err);
   if (ret != KYSO_OK)
     return ret;
+  ret = kyso_profile_build(u, page, o, &plan, err);
+  if (ret != KYSO_OK)
+    return ret;
+  ap_ref = plan.ap_ref;
+  if ((!name || !*name) && plan.name && *plan.name)
+    name = plan.name;
   if (!name || !*name)
     name = subject_cn(&u->arena, o->certificate);
-  if (o->visible) {
-    ret = kyso_appearance_build(u, o->image, o->rect[2], o->rect[3], &ap_ref,
-                                err);
-    if (ret != KYSO_OK)
-      return ret;
-  } else if (o->image.len) {
-    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                          "an image needs a visible rectangle");
-  }
-  sig = build_sig_dict(u, o, name,
+  if (reason == NULL || !*reason)
+    reason = plan.reason;
+  sig = build_sig_dict(u, o, name, reason,
                        o->contents_reserve ? o->contents_reserve
                                            : compute_reserve(o));
   sig_ref = sig ? kyso_update_add(u, sig) : NULL;
-  field = sig_ref ? build_field(u, o, page, field_name, sig_ref, ap_ref) : NULL;
+  field =
+      sig_ref ? build_field(u, &plan, page, field_name, sig_ref, ap_ref) : NULL;
   field_ref = field ? kyso_update_add(u, field) : NULL;
   if (!field_ref)
     return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");

@@ -99,12 +99,19 @@ export async function loadKyso(options = {}) {
   };
 
   return {
-    // Phase 1: { handle, signedAttributes, digest, scheme }.
+    // Phase 1: { handle, signedAttributes, digest, scheme, hashedBy }.
     // options: certificate (DER), chain [DER], digest ('SHA-256'...),
     // scheme, signingTime (Date/seconds; default now), utcOffsetMinutes
     // (420), name, reason, location, contactInfo, fieldName, page,
-    // rect [x, y, w, h] (points), image (PNG), contentsReserve, profile
-    // ('personal'); plus transfer (detach pdf instead of copying it) and
+    // rect [x, y, w, h] (points, the page as a person sees it), image (PNG
+    // or JPEG), contentsReserve, webCrypto (false: hash inside the module).
+    // Decree 30 (core/include/kyso/sign.h has the exact rules): profile
+    // ('personal' | 'organization' | 'attachment' | 'copy'), docNumber,
+    // issueDate ("Tiền Giang, ngày 11 tháng 12 năm 2024"), numberRect and
+    // dateRect (personal: empty fields the clerk fills), numberField,
+    // dateField, sealSizeMm (36), copyForm ('SAO Y'...), copier,
+    // organization, font (TrueType; default: Liberation Serif beside the
+    // module). Plus transfer (detach pdf instead of copying it) and
     // onProgress({ stage, done, total }).
     prepare(pdf, options = {}) {
       const { transfer, onProgress, ...rest } = options;

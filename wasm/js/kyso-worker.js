@@ -69,10 +69,38 @@ const DIGESTS = ['SHA-256', 'SHA-384', 'SHA-512'];
 const SCHEMES = ['AUTO', 'RSA_PKCS1', 'RSA_PSS', 'ECDSA'];
 const INDICATIONS = ['TOTAL_PASSED', 'INDETERMINATE', 'TOTAL_FAILED'];
 // Option indices, as in kyso_wasm.c.
-const TEXT = { name: 0, reason: 1, location: 2, contactInfo: 3, fieldName: 4 };
-const BLOB = { certificate: 0, chain: 1, image: 2 };
-const NUM = { digest: 0, scheme: 1, time: 2, offset: 3, page: 4, x: 5, y: 6,
-              width: 7, height: 8, reserve: 9 };
+const TEXT = { name: 0, reason: 1, location: 2, contactInfo: 3, fieldName: 4,
+               docNumber: 5, issueDate: 6, numberField: 7, dateField: 8,
+               copyForm: 9, copier: 10, organization: 11 };
+const BLOB = { certificate: 0, chain: 1, image: 2, font: 3 };
+const NUM = { digest: 0, scheme: 1, time: 2, offset: 3, page: 4, rect: 5,
+              reserve: 9, profile: 10, sealSizeMm: 11, numberRect: 12,
+              dateRect: 16 };
+const PROFILES = ['personal', 'organization', 'attachment', 'copy'];
+
+// The text of Decree 30 stamps and fields is drawn with a subset of
+// Liberation Serif (Debian's fonts-liberation2), copied beside the module by
+// wasm/build.sh and read once, only when a signature draws text.
+const fontUrl = new URL('./LiberationSerif-Regular.ttf', import.meta.url);
+let bundledFont = null;
+async function loadFont() {
+  if (bundledFont) return bundledFont;
+  let bytes;
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    bytes = await readFile(fontUrl).catch(() => null);
+  } else {
+    const r = await fetch(fontUrl).catch(() => null);
+    bytes = r && r.ok ? await r.arrayBuffer() : null;
+  }
+  if (!bytes)
+    throw new KysoError('ARGUMENT', 'no font for the signature text: pass options.font (a TrueType file)');
+  bundledFont = new Uint8Array(bytes);
+  return bundledFont;
+}
+
+const needsText = (o) => ['attachment', 'copy', 'organization'].includes(o.profile) ||
+  o.numberRect !== undefined || o.dateRect !== undefined;
 
 class KysoError extends Error {
   constructor(code, message) {
@@ -169,11 +197,13 @@ function setOptions(scope, opt, o) {
   const optionKeys = new Set(['certificate', 'chain', 'digest', 'scheme',
     'signingTime', 'utcOffsetMinutes', 'name', 'reason', 'location',
     'contactInfo', 'fieldName', 'page', 'rect', 'image', 'contentsReserve',
-    'profile', 'webCrypto']);
+    'profile', 'webCrypto', 'font', 'docNumber', 'issueDate', 'numberRect',
+    'dateRect', 'numberField', 'dateField', 'sealSizeMm', 'copyForm', 'copier',
+    'organization']);
   for (const k of Object.keys(o))
     if (!optionKeys.has(k)) throw new KysoError('ARGUMENT', `unknown option "${k}"`);
-  if (o.profile !== undefined && o.profile !== 'personal')
-    throw new KysoError('ARGUMENT', `profile "${o.profile}" is not supported yet`);
+  if (o.profile !== undefined && !PROFILES.includes(o.profile))
+    throw new KysoError('ARGUMENT', `profile "${o.profile}" is not one of ${PROFILES}`);
   if (!o.certificate) throw new KysoError('ARGUMENT', 'certificate is required');
   const blob = (which, v, what) => {
     const b = toBytes(v, what);
@@ -182,6 +212,7 @@ function setOptions(scope, opt, o) {
   blob(BLOB.certificate, o.certificate, 'certificate');
   for (const c of o.chain ?? []) blob(BLOB.chain, c, 'a chain certificate');
   if (o.image) blob(BLOB.image, o.image, 'image');
+  if (o.font) blob(BLOB.font, o.font, 'font');
   for (const [k, i] of Object.entries(TEXT)) {
     if (o[k] === undefined) continue;
     if (typeof o[k] !== 'string') throw new KysoError('ARGUMENT', `${k} must be a string`);
@@ -201,12 +232,19 @@ function setOptions(scope, opt, o) {
   num(NUM.time, seconds(o.signingTime, 'signingTime'));
   if (o.utcOffsetMinutes !== undefined) num(NUM.offset, o.utcOffsetMinutes);
   if (o.page !== undefined) num(NUM.page, o.page);
-  if (o.rect !== undefined) {
-    if (!Array.isArray(o.rect) || o.rect.length !== 4 ||
-        !o.rect.every((v) => typeof v === 'number' && Number.isFinite(v)))
-      throw new KysoError('ARGUMENT', 'rect must be [x, y, width, height] in points');
-    o.rect.forEach((v, i) => num(NUM.x + i, v));
-  }
+  const rect = (name, first) => {
+    const r = o[name];
+    if (r === undefined) return;
+    if (!Array.isArray(r) || r.length !== 4 ||
+        !r.every((v) => typeof v === 'number' && Number.isFinite(v)))
+      throw new KysoError('ARGUMENT', `${name} must be [x, y, width, height] in points`);
+    r.forEach((v, i) => num(first + i, v));
+  };
+  rect('rect', NUM.rect);
+  rect('numberRect', NUM.numberRect);
+  rect('dateRect', NUM.dateRect);
+  if (o.profile !== undefined) num(NUM.profile, PROFILES.indexOf(o.profile));
+  if (o.sealSizeMm !== undefined) num(NUM.sealSizeMm, o.sealSizeMm);
   if (o.contentsReserve !== undefined) num(NUM.reserve, o.contentsReserve);
 }
 
@@ -217,9 +255,10 @@ async function prepare({ pdf, options }, progress) {
   let session = 0;
   try {
     const bytes = toBytes(pdf, 'pdf');
+    const withFont = !o.font && needsText(o) ? { ...o, font: await loadFont() } : o;
     opt = core._kw_sign_new();
     check(opt);
-    setOptions(scope, opt, o);
+    setOptions(scope, opt, withFont);
     progress('copy', 0, bytes.length);
     const p = core._kw_alloc(bytes.length); // owned by kw_prepare from here
     if (!p) throw lastError();

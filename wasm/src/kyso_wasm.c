@@ -276,24 +276,25 @@ KW_EXPORT void kw_report_free(kyso_report *r) {
 
 /* Options under construction: kyso_sign_options plus the storage its
  * pointers borrow until kw_prepare copies them. */
-typedef struct kw_sign {
-  kyso_sign_options opt;
-  uint8_t *certificate;
-  kyso_blob chain[KW_CHAIN_MAX];
-  uint8_t *image;
-  char *text[5];
-} kw_sign;
-
 enum {
   KW_TEXT_NAME,
   KW_TEXT_REASON,
   KW_TEXT_LOCATION,
   KW_TEXT_CONTACT,
-  KW_TEXT_FIELD
+  KW_TEXT_FIELD,
+  KW_TEXT_DOC_NUMBER,
+  KW_TEXT_ISSUE_DATE,
+  KW_TEXT_NUMBER_FIELD,
+  KW_TEXT_DATE_FIELD,
+  KW_TEXT_COPY_FORM,
+  KW_TEXT_COPIER,
+  KW_TEXT_ORGANIZATION,
+  KW_TEXT_COUNT
 };
 
-enum { KW_BLOB_CERTIFICATE, KW_BLOB_CHAIN, KW_BLOB_IMAGE };
+enum { KW_BLOB_CERTIFICATE, KW_BLOB_CHAIN, KW_BLOB_IMAGE, KW_BLOB_FONT };
 
+/* Numeric options; each rectangle takes four: x, y, width, height. */
 enum {
   KW_NUM_DIGEST,
   KW_NUM_SCHEME,
@@ -301,11 +302,21 @@ enum {
   KW_NUM_OFFSET,
   KW_NUM_PAGE,
   KW_NUM_X,
-  KW_NUM_Y,
-  KW_NUM_WIDTH,
-  KW_NUM_HEIGHT,
-  KW_NUM_RESERVE
+  KW_NUM_RESERVE = KW_NUM_X + 4,
+  KW_NUM_PROFILE,
+  KW_NUM_SEAL_MM,
+  KW_NUM_NUMBER_X,
+  KW_NUM_DATE_X = KW_NUM_NUMBER_X + 4
 };
+
+typedef struct kw_sign {
+  kyso_sign_options opt;
+  uint8_t *certificate;
+  kyso_blob chain[KW_CHAIN_MAX];
+  uint8_t *image;
+  uint8_t *font;
+  char *text[KW_TEXT_COUNT];
+} kw_sign;
 
 KW_EXPORT kw_sign *kw_sign_new(void) {
   kw_sign *s = calloc(1, sizeof(*s));
@@ -323,6 +334,7 @@ KW_EXPORT void kw_sign_free(kw_sign *s) {
   for (i = 0; i < s->opt.chain_count; i++)
     free((void *)s->chain[i].data);
   free(s->image);
+  free(s->font);
   for (i = 0; i < sizeof(s->text) / sizeof(s->text[0]); i++)
     free(s->text[i]);
   free(s);
@@ -372,6 +384,12 @@ KW_EXPORT int kw_sign_set_blob(kw_sign *s, int which, const uint8_t *data,
     s->opt.image.data = copy;
     s->opt.image.len = len;
     break;
+  case KW_BLOB_FONT:
+    free(s->font);
+    s->font = copy;
+    s->opt.font.data = copy;
+    s->opt.font.len = len;
+    break;
   default:
     free(copy);
     fail(KYSO_ERR_ARGUMENT, "unknown option");
@@ -385,7 +403,7 @@ KW_EXPORT int kw_sign_set_text(kw_sign *s, int which, const char *value) {
   size_t len;
   char *copy;
 
-  if (!s || !value || which < 0 || which > KW_TEXT_FIELD) {
+  if (!s || !value || which < 0 || which >= KW_TEXT_COUNT) {
     fail(KYSO_ERR_ARGUMENT, "unknown option");
     return 0;
   }
@@ -406,7 +424,14 @@ KW_EXPORT int kw_sign_set_text(kw_sign *s, int which, const char *value) {
   case KW_TEXT_REASON: s->opt.reason = copy; break;
   case KW_TEXT_LOCATION: s->opt.location = copy; break;
   case KW_TEXT_CONTACT: s->opt.contact_info = copy; break;
-  default: s->opt.field_name = copy; break;
+  case KW_TEXT_FIELD: s->opt.field_name = copy; break;
+  case KW_TEXT_DOC_NUMBER: s->opt.doc_number = copy; break;
+  case KW_TEXT_ISSUE_DATE: s->opt.issue_date_text = copy; break;
+  case KW_TEXT_NUMBER_FIELD: s->opt.number_field = copy; break;
+  case KW_TEXT_DATE_FIELD: s->opt.date_field = copy; break;
+  case KW_TEXT_COPY_FORM: s->opt.copy_form = copy; break;
+  case KW_TEXT_COPIER: s->opt.copier = copy; break;
+  default: s->opt.organization = copy; break;
   }
   return 1;
 }
@@ -414,9 +439,28 @@ KW_EXPORT int kw_sign_set_text(kw_sign *s, int which, const char *value) {
 /* Sets a numeric option; setting any rect member makes the signature
  * visible. */
 KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
-  if (!s || value != value) {
-    fail(KYSO_ERR_ARGUMENT, "a numeric option is not a number");
+  /* Out-of-range conversions to int, int64_t or size_t are undefined. */
+  double max =
+      which == KW_NUM_TIME || which == KW_NUM_RESERVE ? 9.0e15 : 2147483647.0;
+  if (!s || value != value || value > max || value < -max ||
+      (which == KW_NUM_RESERVE && value < 0)) {
+    fail(KYSO_ERR_ARGUMENT, "a numeric option is out of range");
     return 0;
+  }
+  if (which >= KW_NUM_X && which < KW_NUM_X + 4) {
+    s->opt.rect[which - KW_NUM_X] = value;
+    s->opt.visible = 1;
+    return 1;
+  }
+  if (which >= KW_NUM_NUMBER_X && which < KW_NUM_NUMBER_X + 4) {
+    s->opt.number_rect[which - KW_NUM_NUMBER_X] = value;
+    s->opt.has_number_rect = 1;
+    return 1;
+  }
+  if (which >= KW_NUM_DATE_X && which < KW_NUM_DATE_X + 4) {
+    s->opt.date_rect[which - KW_NUM_DATE_X] = value;
+    s->opt.has_date_rect = 1;
+    return 1;
   }
   switch (which) {
   case KW_NUM_DIGEST: s->opt.digest = (kyso_digest)(int)value; break;
@@ -424,14 +468,9 @@ KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
   case KW_NUM_TIME: s->opt.signing_time = (int64_t)value; break;
   case KW_NUM_OFFSET: s->opt.utc_offset_minutes = (int)value; break;
   case KW_NUM_PAGE: s->opt.page = (int)value; break;
-  case KW_NUM_X:
-  case KW_NUM_Y:
-  case KW_NUM_WIDTH:
-  case KW_NUM_HEIGHT:
-    s->opt.rect[which - KW_NUM_X] = value;
-    s->opt.visible = 1;
-    break;
   case KW_NUM_RESERVE: s->opt.contents_reserve = (size_t)value; break;
+  case KW_NUM_PROFILE: s->opt.profile = (kyso_sign_profile)(int)value; break;
+  case KW_NUM_SEAL_MM: s->opt.seal_size_mm = value; break;
   default: fail(KYSO_ERR_ARGUMENT, "unknown option"); return 0;
   }
   return 1;
