@@ -1,0 +1,185 @@
+// kyso-errors.js - the one error type kyso.js throws: KysoError with a
+// stable .code, and for every code a sentence saying what happened and what
+// the user should do, in Vietnamese (default) and English. Host codes come
+// from native-host/PROTOCOL.md ("Errors"); the WASM module's codes (PDF_*,
+// SIGN_*, IMAGE_*, ARGUMENT...) are the CLI's and pass through unchanged.
+
+// code -> { vi: [what happened, what to do], en: [...] }
+const TEXT = {
+  HOST_NOT_INSTALLED: {
+    vi: ['Máy này chưa cài phần mềm ký số kyso (kyso-host).',
+         'Tải và cài đặt kyso, rồi tải lại trang này.'],
+    en: ['The kyso signing software (kyso-host) is not installed on this computer.',
+         'Download and install kyso, then reload this page.'],
+  },
+  HOST_NOT_RUNNING: {
+    // Over the websocket a host that is not running and one that is not
+    // installed look the same (connection refused): one code, both hints.
+    vi: ['Không kết nối được với phần mềm ký số kyso trên máy này: phần mềm chưa chạy hoặc chưa được cài đặt.',
+         'Mở kyso (hoặc đăng nhập lại máy nếu vừa cài) rồi thử lại; nếu máy chưa có kyso, hãy tải và cài đặt.'],
+    en: ['Cannot reach the kyso signing software on this computer: it is not running or not installed.',
+         'Start kyso (or log in again if you just installed it) and retry; if kyso is not installed, download and install it.'],
+  },
+  LOCAL_ACCESS_BLOCKED: {
+    vi: ['Trình duyệt đã chặn trang này kết nối tới phần mềm ký số trên máy (quyền truy cập mạng cục bộ).',
+         'Bấm biểu tượng bên trái thanh địa chỉ, cho phép "Truy cập mạng cục bộ" (Local network access) rồi tải lại trang; hoặc cài tiện ích kyso cho trình duyệt.'],
+    en: ['The browser blocked this page from reaching the signing software on this computer (local network access).',
+         'Click the icon left of the address bar, allow "Local network access", then reload; or install the kyso browser extension.'],
+  },
+  ORIGIN_DENIED: {
+    vi: ['Trang này không được phép dùng token ký số của bạn.',
+         'Nếu bạn tin trang này, hãy thử lại và chọn "Luôn cho phép" hoặc "Chỉ lần này" trong hộp thoại của kyso. Nếu trang bị chặn trong cấu hình (deny_origin), hãy nhờ quản trị gỡ bỏ.'],
+    en: ['This site is not allowed to use your signing token.',
+         'If you trust this site, try again and choose "Always" or "Once" in the kyso dialog. If it is denied in the configuration (deny_origin), ask your administrator.'],
+  },
+  USER_CANCELLED: {
+    vi: ['Bạn đã huỷ thao tác ký.', 'Bấm Ký lại khi bạn muốn ký.'],
+    en: ['You cancelled signing.', 'Click Sign again when you want to sign.'],
+  },
+  USER_TIMEOUT: {
+    vi: ['Hết thời gian chờ bạn xác nhận trong hộp thoại của kyso.',
+         'Bấm Ký lại, rồi xác nhận và nhập mã PIN trong vòng 2 phút.'],
+    en: ['The kyso dialog timed out waiting for you.',
+         'Click Sign again, then confirm and enter the PIN within 2 minutes.'],
+  },
+  PIN_INCORRECT: {
+    vi: ['Mã PIN không đúng.',
+         'Bấm Ký lại và nhập đúng mã PIN. Nhập sai quá số lần cho phép sẽ khoá token.'],
+    en: ['Wrong PIN.',
+         'Click Sign again and enter the right PIN. Too many wrong PINs lock the token.'],
+  },
+  PIN_LOCKED: {
+    vi: ['Mã PIN của token đã bị khoá.',
+         'Liên hệ đơn vị cấp chứng thư số để mở khoá token.'],
+    en: ['The token\'s PIN is locked.',
+         'Contact the certificate issuer to unlock the token.'],
+  },
+  TOKEN_REMOVED: {
+    vi: ['Token ký số đã bị rút ra.', 'Cắm lại token rồi bấm Ký lại.'],
+    en: ['The signing token was removed.', 'Plug the token back in and sign again.'],
+  },
+  CERT_NOT_FOUND: {
+    vi: ['Không token nào đang cắm có chứng thư số đã chọn.',
+         'Cắm token chứa chứng thư này, hoặc tải lại danh sách và chọn chứng thư khác.'],
+    en: ['No plugged-in token holds the chosen certificate.',
+         'Plug in the token holding it, or reload the list and choose another certificate.'],
+  },
+  BUSY: {
+    vi: ['Phần mềm ký số đang chờ bạn trả lời một yêu cầu khác.',
+         'Hoàn tất hoặc huỷ hộp thoại kyso đang mở, rồi thử lại.'],
+    en: ['The signing software is waiting for you to answer another request.',
+         'Finish or cancel the open kyso dialog, then retry.'],
+  },
+  HOST_DISCONNECTED: {
+    vi: ['Mất kết nối với phần mềm ký số kyso.', 'Kiểm tra kyso vẫn đang chạy rồi thử lại.'],
+    en: ['The connection to the kyso signing software was lost.', 'Check that kyso is running and retry.'],
+  },
+  HOST_INCOMPATIBLE: {
+    vi: ['Phiên bản phần mềm ký số kyso trên máy không tương thích với trang này.',
+         'Cập nhật kyso lên phiên bản mới nhất.'],
+    en: ['The kyso signing software on this computer is not compatible with this page.',
+         'Update kyso to the latest version.'],
+  },
+  INVALID_ARGUMENT: {
+    vi: ['Phần mềm ký số từ chối yêu cầu vì không hợp lệ (lỗi của trang web).',
+         'Báo cho quản trị trang web.'],
+    en: ['The signing software refused an invalid request (a bug in this site).',
+         'Report it to the site\'s administrator.'],
+  },
+  NATIVE_FATAL: {
+    vi: ['Phần mềm ký số gặp lỗi nội bộ.',
+         'Thử lại; nếu vẫn lỗi, khởi động lại kyso và gửi nhật ký cho bộ phận hỗ trợ.'],
+    en: ['The signing software failed internally.',
+         'Retry; if it persists, restart kyso and send its log to support.'],
+  },
+  ARGUMENT: {
+    vi: ['Tham số ký không hợp lệ (lỗi của trang web).', 'Báo cho quản trị trang web.'],
+    en: ['Invalid signing options (a bug in this site).', 'Report it to the site\'s administrator.'],
+  },
+  // The module's form errors: mostly a step out of order in the Decree 30
+  // sequence (a seal with no leader's signature to cover, number and date
+  // fields never made or already filled), not a damaged file (PDF_*).
+  PDF_FORM: {
+    vi: ['Văn bản chưa sẵn sàng cho bước ký này: chưa có chữ ký (có ảnh) của lãnh đạo để đóng dấu lên, chưa có ô số và ngày văn bản, ô đã được điền, hoặc văn bản không cho ký thêm.',
+         'Kiểm tra lãnh đạo đã ký văn bản này trước (và đã đặt ô số, ngày văn bản); nếu vẫn lỗi, báo cho quản trị trang web kèm mã lỗi.'],
+    en: ['The document is not ready for this signing step: no leader\'s signature (with an image) for the seal to cover, no number and date fields, fields already filled, or no further signature allowed.',
+         'Check that the leader signed this document first (with the number and date boxes placed); if it persists, report the error code to the site\'s administrator.'],
+  },
+};
+
+// The WASM module's codes by family (the CLI's status names, kyso/status.h).
+const FAMILY = {
+  PDF_: {
+    vi: ['Tệp PDF bị hỏng hoặc kyso chưa hỗ trợ loại tệp này.',
+         'Mở tệp bằng trình xem PDF và lưu (in) lại thành PDF mới, rồi ký lại.'],
+    en: ['The PDF file is damaged or of a kind kyso does not support.',
+         'Open it in a PDF viewer, save (print) it as a new PDF, and sign again.'],
+  },
+  SIGN_: {
+    vi: ['Không tạo được chữ ký với chứng thư số này.',
+         'Kiểm tra token và chứng thư số (còn hạn, đúng khoá), rồi ký lại.'],
+    en: ['The signature could not be made with this certificate.',
+         'Check the token and the certificate (valid, matching key), then sign again.'],
+  },
+  IMAGE_: {
+    vi: ['Ảnh chữ ký không dùng được (chỉ nhận PNG hoặc JPEG, kích thước vừa phải).',
+         'Chọn ảnh chữ ký khác.'],
+    en: ['The signature image is unusable (PNG or JPEG of a reasonable size only).',
+         'Choose another signature image.'],
+  },
+  LIMIT: {
+    vi: ['Tệp vượt quá giới hạn kyso xử lý được.', 'Giảm kích thước tệp rồi ký lại.'],
+    en: ['The file exceeds what kyso can process.', 'Make the file smaller and sign again.'],
+  },
+};
+const GENERIC = {
+  vi: ['Không ký được tài liệu.', 'Thử lại; nếu vẫn lỗi, báo cho quản trị trang web kèm mã lỗi.'],
+  en: ['The document could not be signed.', 'Retry; if it persists, report the error code to the site\'s administrator.'],
+};
+
+function textFor(code) {
+  if (TEXT[code]) return TEXT[code];
+  for (const [prefix, t] of Object.entries(FAMILY)) if (code.startsWith(prefix)) return t;
+  return GENERIC;
+}
+
+export class KysoError extends Error {
+  // code: stable name; detail: the host's or module's own message (English,
+  // for logs); extra: { retriesLeft, document, ... }; lang: which language
+  // .message uses ('vi' default).
+  constructor(code, detail = '', extra = {}, lang = 'vi') {
+    const t = textFor(code);
+    const texts = {};
+    for (const l of ['vi', 'en']) {
+      let [what, todo] = t[l];
+      if (code === 'PIN_INCORRECT' && Number.isInteger(extra.retriesLeft))
+        what += l === 'vi' ? ` Còn ${extra.retriesLeft} lần thử.` : ` ${extra.retriesLeft} tries left.`;
+      texts[l] = { what, todo };
+    }
+    const main = texts[lang === 'en' ? 'en' : 'vi'];
+    super(`${main.what} ${main.todo}`);
+    this.name = 'KysoError';
+    this.code = code;
+    this.detail = detail;
+    this.vi = texts.vi; // { what, todo }
+    this.en = texts.en;
+    Object.assign(this, extra);
+  }
+
+  // "what happened. what to do." in one language.
+  text(lang = 'vi') {
+    const t = lang === 'en' ? this.en : this.vi;
+    return `${t.what} ${t.todo}`;
+  }
+}
+
+// Any thrown value as a KysoError (the WASM module's own KysoError keeps
+// its code; its message becomes .detail).
+export function asKysoError(e, lang = 'vi') {
+  if (e instanceof KysoError) return e;
+  if (e && typeof e.code === 'string' && e.name === 'KysoError')
+    return new KysoError(e.code, e.message, {}, lang);
+  return new KysoError('NATIVE_FATAL', String(e && e.message ? e.message : e), {}, lang);
+}
+
+export const HOST_ERROR_CODES = Object.freeze(Object.keys(TEXT).filter((c) => !c.startsWith('PDF_')));

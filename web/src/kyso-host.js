@@ -1,0 +1,237 @@
+// kyso-host.js - the road to kyso-host (native-host/PROTOCOL.md) from a
+// page: through the kyso browser extension when one answers the bridge
+// below, else over the host's websocket on loopback. Both give the same
+// object: { transport, hello, request(msg) -> reply, close() }, replies
+// being the host's JSON ({id, result} or {id, error}).
+//
+// The extension bridge (window.postMessage, same window; the content script
+// of a kyso extension implements the other side — the extension itself is
+// not part of this repository yet):
+//   page -> ext  {kyso:'hello', bridge:1}
+//   ext -> page  {kyso:'ready', bridge:1, hello:{version, features}}
+//                or {kyso:'ready', bridge:1, hostMissing:true} when Chrome
+//                cannot start the native host (not installed)
+//   page -> ext  {kyso:'request', id:N, message:{...host request...}}
+//   ext -> page  {kyso:'response', id:N, message:{...host reply...}}
+//                or {kyso:'error', id:N, code:'HOST_NOT_INSTALLED' |
+//                'HOST_DISCONNECTED', message:'...'}
+// N is the page's own counter; the host request's own "id" is untouched.
+// The page waits BRIDGE_WAIT_MS for 'ready' and then uses the websocket.
+import { KysoError } from './kyso-errors.js';
+
+export const DEFAULT_PORT = 8750;
+const BRIDGE_WAIT_MS = 300;
+const HELLO_WAIT_MS = 5000;
+const PROTOCOL_MAJOR = '1';
+
+// ---- extension bridge ------------------------------------------------------
+
+function bridgeTarget() {
+  // file:// pages have the origin "null": postMessage needs '*' there.
+  return typeof location !== 'undefined' && location.origin && location.origin !== 'null'
+    ? location.origin : '*';
+}
+
+async function connectExtension(lang, waitMs) {
+  if (typeof window === 'undefined' || typeof window.postMessage !== 'function') return null;
+  const pending = new Map();
+  let ready = null;
+  let nextId = 1;
+  const onMessage = (ev) => {
+    const m = ev.data;
+    if (ev.source !== window || !m || typeof m !== 'object' || m.bridge !== 1) return;
+    if (m.kyso === 'ready' && ready) {
+      ready(m);
+    } else if ((m.kyso === 'response' || m.kyso === 'error') && pending.has(m.id)) {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.kyso === 'response') p.resolve(m.message);
+      else p.reject(new KysoError(m.code || 'HOST_DISCONNECTED', m.message || '', {}, lang));
+    }
+  };
+  window.addEventListener('message', onMessage);
+  const answer = await new Promise((resolve) => {
+    ready = resolve;
+    setTimeout(() => resolve(null), waitMs);
+    window.postMessage({ kyso: 'hello', bridge: 1 }, bridgeTarget());
+  });
+  ready = null;
+  if (!answer) {
+    window.removeEventListener('message', onMessage);
+    return null;
+  }
+  if (answer.hostMissing || !answer.hello) {
+    window.removeEventListener('message', onMessage);
+    throw new KysoError('HOST_NOT_INSTALLED', 'the extension cannot start kyso-host', {}, lang);
+  }
+  return {
+    transport: 'extension',
+    hello: answer.hello,
+    request(message) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        window.postMessage({ kyso: 'request', bridge: 1, id, message }, bridgeTarget());
+      });
+    },
+    close() {
+      window.removeEventListener('message', onMessage);
+      for (const p of pending.values())
+        p.reject(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
+      pending.clear();
+    },
+  };
+}
+
+// ---- websocket -------------------------------------------------------------
+
+const isLoopbackHost = (h) =>
+  h === 'localhost' || h === '[::1]' || h === '::1' || /^127\./.test(h) || h.endsWith('.localhost');
+
+// Chrome's Local Network Access: a public page needs the user's permission
+// to reach loopback. A refused permission is the only case the page can
+// tell apart from "nothing listens there".
+async function localAccessDenied() {
+  const perms = typeof navigator !== 'undefined' ? navigator.permissions : null;
+  if (!perms || typeof perms.query !== 'function') return false;
+  for (const name of ['local-network-access', 'loopback-network', 'local-network']) {
+    try {
+      const st = await perms.query({ name });
+      return st.state === 'denied';
+    } catch {
+      // not a permission name this browser knows: try the next one
+    }
+  }
+  return false;
+}
+
+// Why the websocket never opened. The browser says nothing (1006), so:
+// a denied Local Network Access permission -> LOCAL_ACCESS_BLOCKED; else
+// HOST_NOT_RUNNING, whose text covers "not installed" too. An origin listed
+// in deny_origin is refused at the handshake and looks the same: the hint
+// in .maybe says so.
+async function connectFailure(lang, url) {
+  if (await localAccessDenied())
+    return new KysoError('LOCAL_ACCESS_BLOCKED', `cannot open ${url}`, {}, lang);
+  const publicPage = typeof location !== 'undefined' && /^https?:$/.test(location.protocol) &&
+    !isLoopbackHost(location.hostname);
+  return new KysoError('HOST_NOT_RUNNING', `cannot open ${url}`, {
+    maybe: publicPage ? ['HOST_NOT_INSTALLED', 'LOCAL_ACCESS_BLOCKED', 'ORIGIN_DENIED']
+                      : ['HOST_NOT_INSTALLED', 'ORIGIN_DENIED'],
+  }, lang);
+}
+
+async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1', WebSocketImpl } = {}) {
+  const WS = WebSocketImpl ?? globalThis.WebSocket;
+  if (!WS) throw new KysoError('HOST_NOT_RUNNING', 'this environment has no WebSocket', {}, lang);
+  const url = `ws://${address.includes(':') ? `[${address}]` : address}:${port}/`;
+  let ws;
+  try {
+    ws = new WS(url);
+  } catch (e) {
+    // Thrown synchronously: a blocked port or a mixed-content rule.
+    throw (await localAccessDenied())
+      ? new KysoError('LOCAL_ACCESS_BLOCKED', String(e), {}, lang)
+      : new KysoError('HOST_NOT_RUNNING', String(e), {}, lang);
+  }
+  const waiting = new Map(); // host request id -> {resolve, reject}
+  let closed = false;
+  const failAll = (err) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+
+  const hello = await new Promise((resolve, reject) => {
+    let opened = false;
+    const timer = setTimeout(() => {
+      reject(new KysoError('HOST_NOT_RUNNING', 'no greeting from the host', {}, lang));
+      try { ws.close(); } catch { /* already closing */ }
+    }, HELLO_WAIT_MS);
+    ws.onopen = () => { opened = true; };
+    ws.onerror = () => {}; // onclose follows with the useful part
+    ws.onclose = async () => {
+      clearTimeout(timer);
+      closed = true;
+      reject(opened ? new KysoError('HOST_DISCONNECTED', 'closed before the greeting', {}, lang)
+                    : await connectFailure(lang, url));
+    };
+    ws.onmessage = (ev) => {
+      clearTimeout(timer);
+      let m = null;
+      try { m = JSON.parse(ev.data); } catch { /* not JSON: below */ }
+      if (!m || typeof m.version !== 'string')
+        return reject(new KysoError('HOST_INCOMPATIBLE', 'unexpected greeting', {}, lang));
+      resolve(m);
+    };
+  });
+
+  ws.onmessage = (ev) => {
+    let m;
+    try { m = JSON.parse(ev.data); } catch { return; }
+    const key = m && m.id !== undefined && m.id !== null ? String(m.id) : null;
+    if (key !== null && waiting.has(key)) {
+      const w = waiting.get(key);
+      waiting.delete(key);
+      w.resolve(m);
+    } else if (key === null && waiting.size) {
+      // The host could not read a request (id null): fail the oldest.
+      const [k, w] = waiting.entries().next().value;
+      waiting.delete(k);
+      w.resolve(m);
+    }
+  };
+  ws.onclose = () => {
+    closed = true;
+    failAll(new KysoError('HOST_DISCONNECTED', 'the host closed the connection', {}, lang));
+  };
+  return {
+    transport: 'websocket',
+    hello,
+    request(message) {
+      if (closed) return Promise.reject(new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang));
+      return new Promise((resolve, reject) => {
+        waiting.set(String(message.id), { resolve, reject });
+        ws.send(JSON.stringify(message));
+      });
+    },
+    close() {
+      closed = true;
+      failAll(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
+      try { ws.close(); } catch { /* already closed */ }
+    },
+  };
+}
+
+// connectHost({ transport: 'auto'|'extension'|'websocket', port, address,
+// lang, bridgeWaitMs, WebSocket }): the first road that answers.
+export async function connectHost(options = {}) {
+  const lang = options.lang ?? 'vi';
+  const mode = options.transport ?? 'auto';
+  let conn = null;
+  let notInstalled = null; // the extension says it cannot start the host
+  if (mode !== 'websocket') {
+    try {
+      conn = await connectExtension(lang, options.bridgeWaitMs ?? BRIDGE_WAIT_MS);
+    } catch (e) {
+      if (mode === 'extension' || e.code !== 'HOST_NOT_INSTALLED') throw e;
+      notInstalled = e;
+    }
+    if (!conn && mode === 'extension')
+      throw new KysoError('HOST_NOT_INSTALLED', 'no kyso extension answered', {}, lang);
+  }
+  if (!conn) {
+    try {
+      conn = await connectWebSocket(lang, {
+        port: options.port, address: options.address, WebSocketImpl: options.WebSocket,
+      });
+    } catch (e) {
+      // Nothing listens either: now we know which of the two it is.
+      throw notInstalled && e.code === 'HOST_NOT_RUNNING' ? notInstalled : e;
+    }
+  }
+  if (String(conn.hello.version).split('.')[0] !== PROTOCOL_MAJOR) {
+    conn.close();
+    throw new KysoError('HOST_INCOMPATIBLE', `host protocol ${conn.hello.version}`, {}, lang);
+  }
+  return conn;
+}

@@ -1,0 +1,380 @@
+// kyso.js - sign PDFs from a web page with the user's USB token: the PDF is
+// prepared and finished in the browser (the kyso WASM module, nothing is
+// uploaded) and only the CMS SignedAttributes go to kyso-host on this
+// computer, which asks the user's consent and PIN and signs with the token.
+// See web/README.md for a copy-paste example and every error code.
+//
+//   import * as Kyso from './kyso.js';
+//   const kyso = await Kyso.connect();
+//   const certs = await kyso.certificates();            // signers, not CAs
+//   // The leader (Decree 30 "personal"): the signature image, and where
+//   // the clerk will stamp the number and the date.
+//   const approved = await kyso.signPdf(pdfBytes, {
+//     certificate: certs[0].id, profile: 'personal', image: pngBytes, page: 1,
+//     rect: [x, y, w, h], numberRect: [...], dateRect: [...], reason: 'Phê duyệt' });
+//   // The clerk at issuance: the seal over the left third of the leader's
+//   // signature (found automatically), the number and the date filled in.
+//   const issued = await kyso.signPdf(approved, {
+//     certificate: clerkCert, profile: 'organization', image: sealPng,
+//     docNumber: '123/QĐ-UBND', issueDate: 'Tiền Giang, ngày 11 tháng 12 năm 2024' });
+//   const many = await kyso.signPdfs([{ pdf, name }, ...], { certificate, ... });
+//
+// Rectangles are [x, y, width, height] in points of the page as a person
+// sees it (origin bottom left of the visible page, after /Rotate);
+// visibleRect() converts a box dragged on a pdf.js rendering.
+//
+// Every failure is a KysoError (kyso-errors.js): .code, .message (what
+// happened and what to do, Vietnamese unless lang: 'en'), .vi and .en.
+import { KysoError, asKysoError } from './kyso-errors.js';
+import { connectHost, DEFAULT_PORT } from './kyso-host.js';
+
+export { KysoError };
+export const VERSION = '0.1.0';
+
+// The prepare options a caller may give per document (kyso-wasm.js
+// prepare); everything else is kyso.js's own.
+const PREPARE_KEYS = ['image', 'page', 'rect', 'reason', 'location', 'contactInfo',
+  'fieldName', 'signingTime', 'utcOffsetMinutes', 'digest', 'contentsReserve', 'font'];
+// Decree 30/2020 Appendix I profiles (core/include/kyso/sign.h): what each
+// one requires and the options that belong to it alone. An option given to
+// a profile that does not use it is an ARGUMENT error rather than silently
+// dropped (a document number that never appears is worse than an error).
+const PROFILE_KEYS = {
+  personal: { required: [], own: ['numberRect', 'dateRect', 'numberField', 'dateField'] },
+  organization: { required: ['image'],
+    own: ['docNumber', 'issueDate', 'numberField', 'dateField', 'sealSizeMm', 'organization'] },
+  attachment: { required: ['docNumber'], own: ['docNumber'] },
+  copy: { required: ['copyForm'], own: ['copyForm', 'copier', 'organization'] },
+};
+const PROFILES = Object.keys(PROFILE_KEYS);
+const DECREE30_KEYS = [...new Set(Object.values(PROFILE_KEYS).flatMap((p) => p.own))];
+const TEXT_KEYS = ['docNumber', 'issueDate', 'numberField', 'dateField', 'copyForm', 'copier', 'organization'];
+const RECT_KEYS = ['rect', 'numberRect', 'dateRect'];
+const TEXT_MAX = 1024; // bytes, KYSO_PROFILE_TEXT_MAX in the core
+const MAX_BATCH = 100; // PROTOCOL.md: a batch is at most 100 documents
+
+const b64 = {
+  encode(u8) {
+    let s = '';
+    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+    return btoa(s);
+  },
+  decode(s) {
+    const bin = atob(s);
+    const u8 = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+    return u8;
+  },
+};
+
+async function toBytes(v, what, lang) {
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
+  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  if (typeof Blob !== 'undefined' && v instanceof Blob) return new Uint8Array(await v.arrayBuffer());
+  throw new KysoError('ARGUMENT', `${what} must be bytes (Uint8Array, ArrayBuffer or Blob)`, {}, lang);
+}
+
+// What the consent dialog shows beside each document's name: the first 16
+// hex digits of its SHA-256, which the user can compare with the portal's.
+// WebCrypto exists only in secure contexts (https, localhost); a plain http
+// page (which Chrome's Local Network Access blocks from the host anyway)
+// gets the size instead, still something the user can compare.
+async function fingerprint(bytes) {
+  if (!globalThis.crypto?.subtle) return `${bytes.length} bytes`;
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// "CN=Nguyễn Văn A,O=..." -> "Nguyễn Văn A" (the host's RFC 2253-like text).
+function rdn(dn, key) {
+  const m = new RegExp(`(?:^|,)\\s*${key}=((?:\\\\.|[^,])*)`).exec(dn ?? '');
+  return m ? m[1].replace(/\\(.)/g, '$1') : '';
+}
+
+// The host's certificate entry, with the DER decoded and the names a
+// picker shows.
+function certView(c) {
+  return {
+    ...c,
+    der: b64.decode(c.certificate),
+    commonName: rdn(c.subject, 'CN'),
+    organization: rdn(c.subject, 'O'),
+    issuerName: rdn(c.issuer, 'CN'),
+  };
+}
+
+// The CA certificates from the same list that chain `leaf` up (the vendor
+// tools store them on the token): sub-CA first, root last.
+function chainFor(leaf, all) {
+  const chain = [];
+  let cur = leaf;
+  for (let depth = 0; depth < 8 && cur.issuer !== cur.subject; depth++) {
+    const up = all.find((c) => c.ca && c.subject === cur.issuer && c.tokenLabel === leaf.tokenLabel) ??
+      all.find((c) => c.ca && c.subject === cur.issuer);
+    if (!up || chain.includes(up)) break;
+    chain.push(up);
+    cur = up;
+  }
+  return chain.map((c) => c.der);
+}
+
+class Client {
+  constructor(conn, options) {
+    this.conn = conn;
+    this.options = options;
+    this.lang = options.lang ?? 'vi';
+    this.nextId = 1;
+    this.wasm = null;
+    this.listed = null;
+  }
+
+  get transport() { return this.conn.transport; }
+  get hostVersion() { return this.conn.hello.version; }
+  get features() { return this.conn.hello.features ?? []; }
+
+  err(code, detail, extra) { return new KysoError(code, detail, extra, this.lang); }
+
+  // One host request; a host error becomes a KysoError with its code.
+  async call(msg) {
+    const id = `k${this.nextId++}`;
+    const reply = await this.conn.request({ id, ...msg });
+    if (reply && reply.result) return reply.result;
+    const e = reply && reply.error ? reply.error : { code: 'NATIVE_FATAL', message: 'no reply' };
+    const extra = e.code === 'PIN_INCORRECT' ? { retriesLeft: e.retriesLeft ?? null } : {};
+    throw this.err(e.code, e.message ?? '', extra);
+  }
+
+  async module() {
+    if (!this.wasm) {
+      const url = this.options.wasmUrl ?? new URL('./wasm/kyso-wasm.js', import.meta.url).href;
+      this.wasm = import(/* webpackIgnore: true */ url).then((m) => m.loadKyso());
+      this.wasm.catch(() => { this.wasm = null; });
+    }
+    try {
+      return await this.wasm;
+    } catch (e) {
+      throw asKysoError(e, this.lang);
+    }
+  }
+
+  // The signing certificates on every token (CA certificates are kept for
+  // chains, not listed; { all: true } lists them too). Each entry: id,
+  // subject, issuer, commonName, organization, issuerName, notBefore,
+  // notAfter, keyType, tokenLabel, label, ca, certificate (base64), der.
+  async certificates({ all = false } = {}) {
+    const r = await this.call({ cmd: 'certificates' });
+    this.listed = (r.certificates ?? []).map(certView);
+    return all ? this.listed.slice() : this.listed.filter((c) => !c.ca);
+  }
+
+  async certificateById(id) {
+    if (!this.listed || !this.listed.some((c) => c.id === id)) await this.certificates();
+    const c = this.listed.find((x) => x.id === id);
+    if (!c) throw this.err('CERT_NOT_FOUND', `no certificate ${id}`);
+    return c;
+  }
+
+  // prepare options for one document: the caller's (the document's own
+  // over the shared ones), checked, in the module's names.
+  prepareOptions(cert, shared, doc) {
+    const o = { certificate: cert.der };
+    const pick = (k) => (doc[k] !== undefined ? doc[k] : shared[k]);
+    const chain = doc.chain ?? shared.chain;
+    if (chain !== false) o.chain = chain ?? chainFor(cert, this.listed);
+    for (const k of PREPARE_KEYS) {
+      const v = pick(k);
+      if (v !== undefined) o[k] = v;
+    }
+    // "name" is the file name the consent dialog shows; the signer's /Name
+    // in the signature dictionary is signerName.
+    const signerName = pick('signerName');
+    if (signerName !== undefined) o.name = signerName;
+    const profile = pick('profile') ?? 'personal';
+    if (!PROFILES.includes(profile))
+      throw this.err('ARGUMENT', `profile "${profile}" is not one of ${PROFILES.join(', ')}`);
+    o.profile = profile;
+    const rules = PROFILE_KEYS[profile];
+    for (const k of DECREE30_KEYS) {
+      const v = pick(k);
+      if (v === undefined) continue;
+      if (!rules.own.includes(k))
+        throw this.err('ARGUMENT', `${k} does not belong to the ${profile} profile (${this.whereKey(k)})`);
+      o[k] = v;
+    }
+    if (profile === 'attachment' || profile === 'copy') {
+      if (o.image !== undefined)
+        throw this.err('ARGUMENT', `the ${profile} profile draws text only: leave out image`);
+    }
+    this.checkOptions(profile, o);
+    return o;
+  }
+
+  // Which profile an option is for, for the error message.
+  whereKey(k) {
+    const owners = PROFILES.filter((p) => PROFILE_KEYS[p].own.includes(k));
+    return `it is for ${owners.join(' and ')}`;
+  }
+
+  // Clear errors before the module sees the options (it checks them again).
+  checkOptions(profile, o) {
+    for (const k of TEXT_KEYS) {
+      if (o[k] === undefined) continue;
+      if (k === 'issueDate' && o[k] instanceof Date)
+        throw this.err('ARGUMENT', 'issueDate is the text stamped, e.g. "Tiền Giang, ngày 11 tháng 12 năm 2024" ' +
+          '(Kyso.issueDateText(date, place) writes it from a Date)');
+      if (typeof o[k] !== 'string' || o[k].trim() === '')
+        throw this.err('ARGUMENT', `${k} must be a non-empty string`);
+      if (new TextEncoder().encode(o[k]).length > TEXT_MAX)
+        throw this.err('ARGUMENT', `${k} is longer than ${TEXT_MAX} bytes`);
+      o[k] = o[k].normalize('NFC'); // the core draws and matches NFC text
+    }
+    for (const k of RECT_KEYS) {
+      const r = o[k];
+      if (r === undefined) continue;
+      if (!Array.isArray(r) || r.length !== 4 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) ||
+          r[2] <= 0 || r[3] <= 0)
+        throw this.err('ARGUMENT', `${k} must be [x, y, width, height] in points of the page as displayed, ` +
+          'width and height above 0');
+    }
+    if (o.sealSizeMm !== undefined &&
+        !(typeof o.sealSizeMm === 'number' && o.sealSizeMm >= 5 && o.sealSizeMm <= 100))
+      throw this.err('ARGUMENT', 'sealSizeMm must be a number of millimetres, 5 to 100 (36: a round seal)');
+    for (const k of PROFILE_KEYS[profile].required) {
+      if (o[k] !== undefined) continue;
+      const what = { image: 'image (the red seal PNG)', docNumber: 'docNumber (e.g. "123/QĐ-UBND")',
+        copyForm: 'copyForm ("SAO Y", "SAO LỤC" or "TRÍCH SAO")' }[k];
+      throw this.err('ARGUMENT', `the ${profile} profile needs ${what}`);
+    }
+    if (profile === 'copy' && o.copier === undefined && o.organization === undefined)
+      throw this.err('ARGUMENT', 'the copy profile needs copier (the copying organization, e.g. "Văn phòng UBND tỉnh")');
+  }
+
+  // Sign one PDF: Uint8Array of the signed file (the input plus an
+  // incremental update).
+  async signPdf(pdf, options = {}) {
+    const [signed] = await this.signPdfs([{ ...options, pdf }], options);
+    return signed;
+  }
+
+  // Sign several PDFs with one consent and one PIN. docs: [{ pdf, name,
+  // ...per-document prepare options }]; options: certificate (id from
+  // certificates(), required), profile ('personal' | 'organization' |
+  // 'attachment' | 'copy'), image, page, rect, reason, chain, the Decree 30
+  // options (numberRect, dateRect, docNumber, issueDate, sealSizeMm,
+  // copyForm, copier, organization, numberField, dateField, font), signal
+  // (AbortSignal: cancels the host's dialog), onProgress({ stage, index,
+  // total }). Resolves to the signed files in the same order.
+  async signPdfs(docs, options = {}) {
+    if (!Array.isArray(docs) || docs.length === 0 || docs.length > MAX_BATCH)
+      throw this.err('ARGUMENT', `signPdfs takes 1 to ${MAX_BATCH} documents`);
+    if (!options.certificate) throw this.err('ARGUMENT', 'options.certificate (an id from certificates()) is required');
+    const progress = options.onProgress ?? (() => {});
+    const cert = await this.certificateById(options.certificate);
+    const kyso = await this.module();
+    const prepared = [];
+    try {
+      for (const [i, doc] of docs.entries()) {
+        progress({ stage: 'prepare', index: i, total: docs.length });
+        const bytes = await toBytes(doc.pdf, `document ${i + 1}`, this.lang);
+        const opts = this.prepareOptions(cert, options, doc);
+        if (opts.image) opts.image = await toBytes(opts.image, 'image', this.lang);
+        if (opts.font) opts.font = await toBytes(opts.font, 'font', this.lang);
+        const p = await kyso.prepare(bytes, opts);
+        prepared.push({ p, name: doc.name ?? `document-${i + 1}.pdf`, fp: await fingerprint(bytes) });
+      }
+      progress({ stage: 'sign', index: 0, total: docs.length });
+      const request = {
+        cmd: 'sign', certificate: cert.id,
+        documents: prepared.map((d) => ({
+          signedAttributes: b64.encode(d.p.signedAttributes), name: d.name, fingerprint: d.fp,
+        })),
+      };
+      const r = await this.withCancel(request, options.signal);
+      const sigs = r.signatures ?? [];
+      if (sigs.length !== prepared.length)
+        throw this.err('NATIVE_FATAL', `the host returned ${sigs.length} signatures for ${prepared.length} documents`);
+      const out = [];
+      for (const [i, d] of prepared.entries()) {
+        progress({ stage: 'finish', index: i, total: docs.length });
+        out.push(await kyso.finish(d.p.handle, b64.decode(sigs[i])));
+        d.p = null;
+      }
+      progress({ stage: 'done', index: docs.length, total: docs.length });
+      return out;
+    } catch (e) {
+      throw asKysoError(e, this.lang);
+    } finally {
+      for (const d of prepared) if (d.p) kyso.release(d.p.handle).catch(() => {});
+    }
+  }
+
+  async withCancel(request, signal) {
+    if (!signal) return this.call(request);
+    if (signal.aborted) throw this.err('USER_CANCELLED', 'aborted before signing');
+    const id = `k${this.nextId}`;
+    const onAbort = () => {
+      this.conn.request({ id: `k${this.nextId++}-cancel`, cmd: 'cancel', request: id }).catch(() => {});
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await this.call(request);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close() {
+    this.conn.close();
+    if (this.wasm) {
+      const k = await this.wasm.catch(() => null);
+      if (k) await k.close();
+      this.wasm = null;
+    }
+  }
+}
+
+// A box on a page rendered with pdf.js -> [x, y, width, height] in points
+// of the page as a person sees it, what every rect option takes. viewport:
+// page.getViewport({ scale }) with the page's own rotation (the default);
+// box: { x, y, w, h } in the viewport's CSS pixels, origin top left.
+// Rotated and cropped pages need nothing more: the core maps the visible
+// page back to the page's user space.
+export function visibleRect(viewport, { x, y, w, h }) {
+  const s = viewport.scale;
+  const r = [x / s, (viewport.height - (y + h)) / s, w / s, h / s];
+  return r.map((v) => Math.round(v * 100) / 100);
+}
+
+// The issue date line of Decree 30 (Appendix I, place and date of issue:
+// "Địa danh, ngày ... tháng ... năm ..."): days below 10 and the months 1
+// and 2 get a leading zero. issueDateText(new Date(2024, 11, 11), 'Tiền Giang') ->
+// "Tiền Giang, ngày 11 tháng 12 năm 2024" (the date's local calendar day).
+export function issueDateText(date, place) {
+  if (!(date instanceof Date) || Number.isNaN(date.getTime()))
+    throw new KysoError('ARGUMENT', 'issueDateText needs a valid Date');
+  const d = date.getDate();
+  const m = date.getMonth() + 1;
+  const text = `ngày ${d < 10 ? '0' : ''}${d} tháng ${m < 3 ? '0' : ''}${m} năm ${date.getFullYear()}`;
+  return place ? `${place}, ${text}` : text;
+}
+
+// connect(options): find kyso-host (extension first, then the websocket).
+// options: port (8750), address ('127.0.0.1'), transport ('auto' |
+// 'extension' | 'websocket'), lang ('vi' | 'en'), wasmUrl (kyso-wasm.js;
+// default ./wasm/kyso-wasm.js beside kyso.js), preload (true: load the
+// module right away, in the background), bridgeWaitMs (300),
+// WebSocket (a constructor, for Node).
+export async function connect(options = {}) {
+  const lang = options.lang ?? 'vi';
+  try {
+    const conn = await connectHost({ ...options, port: options.port ?? DEFAULT_PORT, lang });
+    const client = new Client(conn, options);
+    // Start the WASM module now (~1 MB to compile) so the first signPdf
+    // does not wait for it; a failure surfaces at that signPdf.
+    if (options.preload !== false) client.module().catch(() => {});
+    return client;
+  } catch (e) {
+    throw asKysoError(e, lang);
+  }
+}
