@@ -1,6 +1,9 @@
-// bench_client.mjs BATCH ROUNDS ATTRS LOOP:SESSION...: times `sign` batches
-// through the websocket and compares with the raw times given, per round:
-// the signing loop alone, and a whole PKCS#11 session (load, login, sign).
+// bench_client.mjs BATCH ROUNDS ATTRS RAW_SIGN ARGS...: times `sign`
+// batches through the websocket and compares, round by round, with the raw
+// times of RAW_SIGN ARGS (tests/host/host_raw_sign, run just before each
+// batch so both sides of a ratio see the same machine load): the signing
+// loop alone, and a whole PKCS#11 session (load, login, sign).
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 const require = createRequire(new URL("../../tests/host/package.json", import.meta.url));
@@ -8,9 +11,14 @@ const WebSocket = require("ws");
 
 const [batch, rounds] = process.argv.slice(2, 4).map(Number);
 const attrs = fs.readFileSync(process.argv[4]).toString("base64");
-const pairs = process.argv.slice(5).map((p) => p.split(":").map(Number));
-const raw = pairs.map((p) => p[0]);
-const session = pairs.map((p) => p[1]);
+const [rawSign, ...rawArgs] = process.argv.slice(5);
+const raw = [];
+const session = [];
+const rawRound = () => {
+  const [loop, whole] = execFileSync(rawSign, rawArgs, { encoding: "utf8" }).trim().split(" ").map(Number);
+  raw.push(loop);
+  session.push(whole);
+};
 const env = process.env;
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 
@@ -27,6 +35,7 @@ const cert = certs.find((c) => !c.ca);
 const docs = Array.from({ length: batch }, (_, i) => ({ signedAttributes: attrs, name: `doc-${i}.pdf`, fingerprint: "00" }));
 const host = [];
 for (let r = 0; r < rounds; r++) {
+  rawRound();
   const t0 = process.hrtime.bigint();
   ws.send(JSON.stringify({ id: r + 1, cmd: "sign", certificate: cert.id, documents: docs }));
   const reply = await next();

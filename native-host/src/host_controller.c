@@ -74,7 +74,10 @@ struct host_ctl {
   host_config *cfg;
   host_prompt *prompt;
   pthread_mutex_t lock;       /* busy, job, known ids, config origins */
-  pthread_mutex_t token_lock; /* one libp11 context per module at a time */
+  pthread_mutex_t token_lock; /* tokens: one thread in the modules at a time */
+  /* One per configured module, loaded on first use and kept across requests
+   * (NULL: not loaded, or it failed to load). */
+  kyso_token *tokens[HOST_CONFIG_MAX_MODULES];
   int busy;
   int worker_started;
   pthread_t worker;
@@ -357,6 +360,8 @@ static int on_cert(const kyso_token_cert *c, void *arg) {
       if (at >= 0)
         ASN1_STRING_to_UTF8(
             &cn, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
+      free(lc->found_cn); /* a match whose copy failed, walked again */
+      free(lc->found_token);
       lc->found_cn = strdup(cn ? (char *)cn : "?");
       OPENSSL_free(cn);
       lc->found_der = malloc((size_t)n);
@@ -392,21 +397,44 @@ done:
   return 0;
 }
 
-/* Walks every configured module under the token lock. */
-static void walk_modules(host_ctl *ctl, list_ctx *lc) {
+/* How fresh a module's view must be before it is used. */
+typedef enum module_view {
+  MODULE_RESCAN, /* the loaded module, its slot list read again */
+  MODULE_RELOAD  /* the module loaded again (C_Finalize, C_Initialize) */
+} module_view;
+
+/* Module m's token with a fresh slot list, loading the module when it is
+ * not loaded yet, when asked to, or when it can no longer list its slots
+ * (SoftHSM2, for a token deleted under it). NULL when it cannot be loaded.
+ * Under the token lock; the pointer is valid until the lock is released. */
+static kyso_token *module_token(host_ctl *ctl, int m, module_view view) {
+  kyso_token **t = &ctl->tokens[m];
+  kyso_error err;
+
+  if (*t && view == MODULE_RESCAN && kyso_token_rescan(*t, &err) == KYSO_OK)
+    goto done;
+  kyso_token_close(*t);
+  *t = NULL;
+  if (kyso_token_open(ctl->cfg->modules[m], t, &err) != KYSO_OK)
+    host_log("module skipped: %s", err.message);
+
+done:
+  return *t;
+}
+
+/* Walks the configured modules under the token lock: every one for a
+ * listing, until the certificate is found in find mode. */
+static void walk_modules(host_ctl *ctl, list_ctx *lc, module_view view) {
   int m;
   kyso_token *t;
   kyso_error err;
 
-  for (m = 0; m < ctl->cfg->module_count; m++) {
+  for (m = 0; m < ctl->cfg->module_count && !lc->found_der; m++) {
     lc->module = m;
     pthread_mutex_lock(&ctl->token_lock);
-    if (kyso_token_open(ctl->cfg->modules[m], &t, &err) == KYSO_OK) {
+    t = module_token(ctl, m, view);
+    if (t)
       kyso_token_list_certs(t, on_cert, lc, &err);
-      kyso_token_close(t);
-    } else {
-      host_log("module skipped: %s", err.message);
-    }
     pthread_mutex_unlock(&ctl->token_lock);
   }
 }
@@ -421,8 +449,22 @@ static void do_certificates(host_peer *p, json_t *id) {
     send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
     return;
   }
-  walk_modules(p->ctl, &lc);
+  /* The listing is what the user picks from: it must show a token created
+   * since the module was loaded, which SoftHSM2 and many vendor modules
+   * only report after C_Initialize (PKCS#11 v2.40 5.5 leaves slot list
+   * changes to the module). A reload costs a millisecond or two. */
+  walk_modules(p->ctl, &lc, MODULE_RELOAD);
   send_result(p, id, json_pack("{s:o}", "certificates", lc.array));
+}
+
+/* Finds the certificate lc->want: in the loaded modules, their slot lists
+ * read again (a token pulled since is gone from them); then, when it is not
+ * there, in modules loaded afresh (a token inserted since the module was
+ * loaded). */
+static void find_cert(host_ctl *ctl, list_ctx *lc) {
+  walk_modules(ctl, lc, MODULE_RESCAN);
+  if (!lc->found_der)
+    walk_modules(ctl, lc, MODULE_RELOAD);
 }
 
 /* ---- signing ----------------------------------------------------------------
@@ -565,21 +607,16 @@ static const char *token_code(kyso_status s) {
   }
 }
 
-/* Login and sign every document; results into sigs (base64 strings). */
-static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
-                            const uint8_t *cert, size_t cert_len,
-                            kyso_scheme scheme, char *pin, json_t *sigs,
-                            int *tries, kyso_error *err) {
+/* On token t: select the token holding cert, log in, sign every document;
+ * results into sigs (base64 strings). */
+static kyso_status sign_with(kyso_token *t, host_job *j, const uint8_t *cert,
+                             size_t cert_len, kyso_scheme scheme, char *pin,
+                             json_t *sigs, int *tries, kyso_error *err) {
   kyso_status ret;
-  kyso_token *t = NULL;
   uint8_t *sig = NULL;
   size_t sig_len = 0, i;
   char *b64;
 
-  pthread_mutex_lock(&ctl->token_lock);
-  ret = kyso_token_open(ctl->cfg->modules[module], &t, err);
-  if (ret != KYSO_OK)
-    goto done;
   ret = kyso_token_select_by_cert(t, cert, cert_len, err);
   if (ret != KYSO_OK)
     goto done;
@@ -612,7 +649,52 @@ static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
 done:
   OPENSSL_cleanse(pin, HOST_PIN_MAX);
   free(sig);
-  kyso_token_close(t);
+  return ret;
+}
+
+/* 1 when module's tokens, read again, no longer hold cert. A module that
+ * fails mid-batch (SoftHSM2 answers CKR_GENERAL_ERROR for a token deleted
+ * under it) is asked so. Under the token lock. */
+static int token_gone(host_ctl *ctl, int module, const uint8_t *cert,
+                      size_t cert_len) {
+  kyso_token *t = module_token(ctl, module, MODULE_RESCAN);
+  kyso_error err;
+
+  return !t || kyso_token_select_by_cert(t, cert, cert_len, &err) != KYSO_OK;
+}
+
+/* Login and sign every document on module's token; see sign_with. */
+static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
+                            const uint8_t *cert, size_t cert_len,
+                            kyso_scheme scheme, char *pin, json_t *sigs,
+                            int *tries, kyso_error *err) {
+  kyso_status ret;
+  kyso_token *t;
+  kyso_error logout_err;
+
+  pthread_mutex_lock(&ctl->token_lock);
+  /* Read again: the token may have been pulled or swapped while the user
+   * answered, and the certificate list must come from the token in the
+   * slot now. */
+  t = module_token(ctl, module, MODULE_RESCAN);
+  if (!t) {
+    OPENSSL_cleanse(pin, HOST_PIN_MAX);
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                         "the PKCS#11 module cannot be loaded again");
+    goto done;
+  }
+  ret = sign_with(t, j, cert, cert_len, scheme, pin, sigs, tries, err);
+  if ((ret == KYSO_ERR_TOKEN_MODULE || ret == KYSO_ERR_TOKEN_SIGN) &&
+      token_gone(ctl, module, cert, cert_len))
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_NOT_FOUND,
+                         "the token was removed while signing");
+
+done:
+  /* The module stays loaded, the login does not: the next batch asks for
+   * the PIN again, and libp11's copy of it is wiped. */
+  t = ctl->tokens[module];
+  if (t && kyso_token_logout(t, &logout_err) != KYSO_OK)
+    host_log("after signing: %s", logout_err.message);
   pthread_mutex_unlock(&ctl->token_lock);
   return ret;
 }
@@ -635,7 +717,7 @@ static void do_sign(host_ctl *ctl, host_job *j) {
   memset(pin, 0, sizeof(pin));
   lc.ctl = ctl;
   lc.want = j->cert_id;
-  walk_modules(ctl, &lc);
+  find_cert(ctl, &lc);
   if (!lc.found_der) {
     if (known_id(ctl, j->cert_id))
       send_error(j->peer, j->id, "TOKEN_REMOVED",
@@ -1019,6 +1101,8 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
 }
 
 void host_ctl_free(host_ctl *ctl) {
+  int m;
+
   if (!ctl)
     return;
   pthread_mutex_lock(&ctl->lock);
@@ -1029,6 +1113,8 @@ void host_ctl_free(host_ctl *ctl) {
   pthread_mutex_unlock(&ctl->lock);
   if (ctl->worker_started)
     pthread_join(ctl->worker, NULL);
+  for (m = 0; m < HOST_CONFIG_MAX_MODULES; m++)
+    kyso_token_close(ctl->tokens[m]);
   pthread_mutex_destroy(&ctl->lock);
   pthread_mutex_destroy(&ctl->token_lock);
   free(ctl);

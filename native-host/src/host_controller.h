@@ -7,7 +7,9 @@
  * protocol (native-host/PROTOCOL.md): size, JSON, exact key sets, the
  * origin's standing; answers `certificates` from the configured PKCS#11
  * modules; runs `sign` (consent, PIN, token) and first-use origin prompts
- * on one worker thread, so one dialog is open at a time (else BUSY).
+ * on one worker thread, so one dialog is open at a time (else BUSY). The
+ * modules stay loaded between requests (a listing loads them afresh); each
+ * signing batch logs in and out.
  *
  * Replies go through the peer's send callback, from the calling thread or
  * from the worker: the callback must be thread-safe. After

@@ -37,6 +37,8 @@
 #define PINENTRY_GRACE_S 5
 /* Startup and non-interactive commands answer quickly. */
 #define PINENTRY_COMMAND_TIMEOUT_S 10
+/* A pinentry exits on BYE; one still running after this is killed. */
+#define PINENTRY_EXIT_GRACE_MS 500
 
 enum {
   GPG_ERR_TIMEOUT = 62,
@@ -307,34 +309,80 @@ static host_prompt_result pe_get_pin(host_prompt *p, const host_dialog *d,
   return r;
 }
 
+/* After BYE: reads (and drops) what the pinentry still says until it
+ * closes its end, which it does as it exits, or until deadline_ms. Waiting
+ * on the pipe wakes the moment it exits; polling waitpid would sleep. */
+static void await_eof(pinentry_prompt *pp, int64_t deadline_ms) {
+  char buf[256];
+  struct pollfd pfd;
+  int64_t left;
+  ssize_t r;
+
+  pfd.fd = pp->from_child;
+  pfd.events = POLLIN;
+  for (;;) {
+    left = deadline_ms - now_ms();
+    if (left <= 0)
+      break;
+    r = poll(&pfd, 1, (int)left);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    r = read(pp->from_child, buf, sizeof(buf));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break; /* closed: the pinentry is exiting */
+  }
+  OPENSSL_cleanse(buf, sizeof(buf));
+}
+
+/* Reaps pid, killing it when it has not exited by deadline_ms. It has
+ * usually closed its pipe already and is a few microseconds from exiting:
+ * short naps first, longer ones for a slow pinentry. */
+static void reap(pid_t pid, int64_t deadline_ms) {
+  struct timespec tick = {0, 50 * 1000};
+  int status;
+  pid_t r;
+
+  for (;;) {
+    r = waitpid(pid, &status, WNOHANG);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r != 0)
+      return; /* reaped (or not our child any more) */
+    if (now_ms() >= deadline_ms)
+      break;
+    nanosleep(&tick, NULL);
+    if (tick.tv_nsec < 10 * 1000 * 1000)
+      tick.tv_nsec *= 2;
+  }
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+}
+
 static void pe_end(host_prompt *p) {
   pinentry_prompt *pp = (pinentry_prompt *)p;
   pid_t pid;
-  int i, status;
-  const struct timespec tick = {0, 10 * 1000 * 1000};
+  int64_t deadline = now_ms() + PINENTRY_EXIT_GRACE_MS;
 
   if (pp->to_child >= 0) {
     (void)write_all(pp->to_child, "BYE\n", 4);
     close(pp->to_child);
   }
-  if (pp->from_child >= 0)
+  if (pp->from_child >= 0) {
+    await_eof(pp, deadline);
     close(pp->from_child);
+  }
   pp->to_child = pp->from_child = -1;
   pthread_mutex_lock(&pp->lock);
   pid = pp->pid;
   pp->pid = 0;
   pthread_mutex_unlock(&pp->lock);
-  if (pid <= 0)
-    return;
-  /* A well-behaved pinentry exits on BYE / EOF; give it a moment. */
-  for (i = 0; i < 50; i++) {
-    if (waitpid(pid, &status, WNOHANG) != 0)
-      goto wiped;
-    nanosleep(&tick, NULL);
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-wiped:
+  if (pid > 0)
+    reap(pid, deadline);
   OPENSSL_cleanse(pp->rbuf, sizeof(pp->rbuf));
   OPENSSL_cleanse(pp->line, sizeof(pp->line));
   pp->have = 0;

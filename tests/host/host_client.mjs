@@ -145,8 +145,15 @@ async function common(c, label, opts) {
   ok(!log.includes(env.TOKEN_PIN), `${label}: the PIN is not echoed anywhere in the dialog`);
   if (r && r.result) pdfs.forEach((p, i) => finishAndCheck(cert, p, r.result.signatures[i], `${label} doc ${i + 1}`));
 
-  // refusals, none of which may produce a signature
+  // the module stays loaded between requests, the login does not: the next
+  // batch asks the token for the PIN again
   const one = (attrs) => [{ signedAttributes: attrs.toString("base64"), name: "a.pdf", fingerprint: "abcd" }];
+  pinAnswers(["ok", "pin:00000000"]);
+  r = await c.request({ id: "b4", cmd: "sign", certificate: id, documents: one(prepare(cert, pdfs[1])) });
+  ok(errCode(r) === "PIN_INCORRECT", `${label}: a wrong PIN right after a signed batch is refused (${errCode(r)})`);
+  noSig(r, `${label} wrong PIN after a batch`);
+
+  // refusals, none of which may produce a signature
   r = await c.request({ id: 2, cmd: "sign", certificate: id, documents: one(crypto.randomBytes(32)) });
   ok(errCode(r) === "INVALID_ARGUMENT", `${label}: bare digest refused`); noSig(r, `${label} bare digest`);
   const other = prepare(`${env.PKI_DIR}/third-rsa2048.pem`, pdfs[1]);
@@ -210,13 +217,33 @@ async function common(c, label, opts) {
 
   // token removed between listing and signing
   const attrs2 = prepare(cert, pdfs[1]);
+  const tokens = `${env.TOKEN_DIR}/tokens`, saved = `${env.TOKEN_DIR}/tokens.saved`;
   r = await c.request({ id: 21, cmd: "certificates" });
-  fs.rmSync(`${env.TOKEN_DIR}/tokens`, { recursive: true, force: true });
-  fs.mkdirSync(`${env.TOKEN_DIR}/tokens`);
+  fs.cpSync(tokens, saved, { recursive: true });
+  fs.rmSync(tokens, { recursive: true, force: true });
+  fs.mkdirSync(tokens);
   pinAnswers([]);
   r = await c.request({ id: 22, cmd: "sign", certificate: id, documents: one(attrs2) });
   ok(errCode(r) === "TOKEN_REMOVED", `${label}: token removed between listing and signing (${errCode(r)})`);
   noSig(r, `${label} removed`);
+
+  // the token comes back: listed again by the running host, and it signs
+  fs.rmSync(tokens, { recursive: true, force: true });
+  fs.cpSync(saved, tokens, { recursive: true });
+  r = await c.request({ id: 23, cmd: "certificates" });
+  ok(r && r.result && r.result.certificates.some((x) => x.id === id), `${label}: a token inserted while the host runs is listed`);
+  pinAnswers([]);
+  r = await c.request({ id: 24, cmd: "sign", certificate: id, documents: one(attrs2) });
+  ok(r && r.result && r.result.signatures.length === 1, `${label}: the token signs again once it is back (${r && r.error ? r.error.code : "signed"})`);
+
+  // token deleted (softhsm2-util --delete-token) while the user answers
+  pinAnswers(["sleep:2"]);
+  c.send(JSON.stringify({ id: 25, cmd: "sign", certificate: id, documents: one(attrs2) }));
+  await new Promise((res) => setTimeout(res, 500));
+  execFileSync("softhsm2-util", ["--delete-token", "--token", env.TOKEN_PERSON], { stdio: "ignore" });
+  r = await c.next();
+  ok(r && r.id === 25 && errCode(r) === "TOKEN_REMOVED", `${label}: token removed during the consent dialog (${errCode(r)})`);
+  noSig(r, `${label} removed during the dialog`);
   c.close();
 }
 

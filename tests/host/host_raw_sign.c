@@ -3,7 +3,8 @@
  * SignedAttributes with the token directly (the shared libp11 wrapper, one
  * login), timed; prints two times in seconds: the signing loop alone, and
  * the whole PKCS#11 session (load the module, find the token, log in, find
- * the key, sign N times), which is what the host does for each batch.
+ * the key, sign N times): the host keeps its modules loaded, so it does all
+ * of that per batch but the load.
  *
  *   host_raw_sign MODULE TOKEN_LABEL PIN ATTRS.der N
  */

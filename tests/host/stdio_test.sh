@@ -5,6 +5,7 @@
 # every refusal (see host_client.mjs).
 . "$(dirname "$0")/host_setup.sh"
 host_setup
+host_expect_token_deletion
 
 section "native messaging"
 if node "$KYSO_HOST_TESTDIR/host_client.mjs" stdio; then

@@ -4,6 +4,7 @@
 # stdio (see host_client.mjs).
 . "$(dirname "$0")/host_setup.sh"
 host_setup
+host_expect_token_deletion
 host_start_ws
 
 section "loopback only"

@@ -324,20 +324,75 @@ int kyso_token_get_tries_left(const kyso_token *t) {
   return t ? t->tries_left : -1;
 }
 
+/* Releases the slot list and enumerates it afresh. Releasing makes libp11
+ * wipe its object caches and its PIN copy and close the slots' sessions
+ * (which logs out, PKCS#11 v2.40 5.6 C_CloseAllSessions). Afresh, because
+ * PKCS11_update_slots in libp11 0.4.12 indexes the old list wrongly and
+ * crashes. The key and the selection point into the old list: they go. */
+static int p11_reread_slots(kyso_token *t) {
+  int ok;
+
+  EVP_PKEY_free(t->key);
+  t->key = NULL;
+  t->cert = NULL;
+  t->slot = NULL;
+  if (t->slots)
+    PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
+  t->slots = NULL;
+  t->nslots = 0;
+  ok = p11_call_ok(PKCS11_enumerate_slots(t->ctx, &t->slots, &t->nslots));
+  if (!ok) {
+    t->slots = NULL; /* libp11 leaves nothing behind on failure */
+    t->nslots = 0;
+  }
+  return ok;
+}
+
+kyso_status kyso_token_rescan(kyso_token *t, kyso_error *err) {
+  kyso_status ret;
+  unsigned long ckr;
+
+  if (!t)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "pkcs11: no token");
+  t->tries_left = -1;
+  if (p11_reread_slots(t)) {
+    ret = KYSO_OK;
+  } else {
+    ckr = p11_last_ckr();
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                         "the PKCS#11 module cannot list its slots again "
+                         "(CKR 0x%lX)",
+                         ckr);
+  }
+  ERR_clear_error();
+  return ret;
+}
+
+kyso_status kyso_token_logout(kyso_token *t, kyso_error *err) {
+  int logged_in = 0;
+
+  if (!t)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "pkcs11: no token");
+  EVP_PKEY_free(t->key); /* its methods point into the slot's key list */
+  t->key = NULL;
+  t->cert = NULL;
+  /* C_Logout first; should it fail, closing every session below logs out
+   * all the same. */
+  if (t->slot && p11_call_ok(PKCS11_is_logged_in(t->slot, 0, &logged_in)) &&
+      logged_in)
+    (void)PKCS11_logout(t->slot);
+  ERR_clear_error();
+  return kyso_token_rescan(t, err);
+}
+
 /* After a wrong PIN, the token's flags say how close it is to locking
  * (CKF_USER_PIN_COUNT_LOW / FINAL_TRY / LOCKED), but libp11 read them before
- * the login: list the slots again and find ours by its id. The list is
- * released and enumerated afresh because PKCS11_update_slots in libp11
- * 0.4.12 indexes the old list wrongly and crashes. */
+ * the login: list the slots again and find ours by its id. */
 static kyso_status p11_wrong_pin(kyso_token *t, kyso_error *err) {
   const PKCS11_TOKEN *token = NULL;
   unsigned int i;
 
-  PKCS11_release_all_slots(t->ctx, t->slots, t->nslots);
-  t->slots = NULL;
-  t->slot = NULL;
-  t->nslots = 0;
-  if (p11_call_ok(PKCS11_enumerate_slots(t->ctx, &t->slots, &t->nslots))) {
+  if (p11_reread_slots(t)) {
     for (i = 0; i < t->nslots; i++)
       if (t->slots[i].token &&
           PKCS11_get_slotid_from_slot(&t->slots[i]) == t->slot_id) {
@@ -366,12 +421,25 @@ kyso_status kyso_token_login(kyso_token *t, const char *pin, kyso_error *err) {
   kyso_status ret;
   const PKCS11_TOKEN *token;
   unsigned long ckr;
+  int logged_in = 0;
 
   if (!t || !t->slot) {
     ret = kyso_error_set(err, KYSO_ERR_STATE, "pkcs11: no token selected");
     goto done;
   }
   token = t->slot->token;
+  /* libp11 skips C_Login on a slot it believes logged in, and takes
+   * CKR_USER_ALREADY_LOGGED_IN as success: either way any PIN would do. */
+  if (!p11_call_ok(PKCS11_is_logged_in(t->slot, 0, &logged_in)))
+    logged_in = 0; /* the login below will tell what is wrong */
+  ERR_clear_error();
+  if (logged_in) {
+    ret = kyso_error_set(err, KYSO_ERR_STATE,
+                         "pkcs11: token \"%s\" is still logged in "
+                         "(kyso_token_logout first)",
+                         token->label);
+    goto done;
+  }
   /* Do not spend a try on a token that is already locked. */
   if (token->userPinLocked) {
     ret = kyso_error_set(err, KYSO_ERR_TOKEN_PIN_LOCKED,

@@ -3,17 +3,23 @@
  * the native host.
  *
  * A kyso_token is one loaded PKCS#11 module and the slot list read when it
- * was opened. It lists the certificates on every token of the module,
- * selects one token (by label or by the certificate it holds), logs in,
- * picks the private key that goes with a certificate and signs: it hashes
- * the data itself, then the token does the private-key operation. libp11's
- * mixed return conventions and the module's CK_RV become kyso_status codes
- * here and nowhere else.
+ * was opened (or last rescanned). It lists the certificates on every token
+ * of the module, selects one token (by label or by the certificate it
+ * holds), logs in, picks the private key that goes with a certificate and
+ * signs: it hashes the data itself, then the token does the private-key
+ * operation. libp11's mixed return conventions and the module's CK_RV become
+ * kyso_status codes here and nowhere else.
+ *
+ * A one-shot user (the CLI) opens, logs in, signs and closes. A long-lived
+ * one (the native host) keeps the module loaded: kyso_token_rescan before
+ * trusting the slot list again (a token may have been pulled or swapped),
+ * kyso_token_logout after each login.
  *
  * It does not read PINs, prompt, or keep a PIN: the caller passes the PIN to
  * kyso_token_login and wipes it right after (libp11 0.4.12 keeps a copy in
- * the slot to log in again after fork; it is cleansed at kyso_token_close).
- * It never prints. Not thread-safe: one kyso_token per thread at a time.
+ * the slot to log in again after fork; it is cleansed at kyso_token_logout
+ * and kyso_token_close). It never prints. Not thread-safe: one kyso_token
+ * per thread at a time.
  */
 #ifndef KYSO_TOKEN_H
 #define KYSO_TOKEN_H
@@ -52,6 +58,22 @@ typedef struct kyso_token_cert {
   unsigned long slot_id;
 } kyso_token_cert;
 
+/* Reads the slot list again, as kyso_token_open did: tokens inserted or
+ * removed since (as far as the module reports them: many modules, SoftHSM2
+ * among them, fix their token list at C_Initialize, so only closing and
+ * opening the module again shows a token created meanwhile), fresh token
+ * flags, certificate and key lists read again on their next use. Drops the
+ * selection and the picked key. KYSO_ERR_TOKEN_MODULE when the module can no
+ * longer list its slots (SoftHSM2 does so for a token deleted under it):
+ * close the token and open the module again. (On that path libp11 0.4.12
+ * leaks the failing slot's few hundred bytes: once per deleted token.) */
+kyso_status kyso_token_rescan(kyso_token *t, kyso_error *err);
+
+/* Ends what kyso_token_login began: logs out, drops the picked key and
+ * rescans (libp11 closes the sessions and wipes its copy of the PIN), so the
+ * next kyso_token_login asks the token again. Fine without a login. */
+kyso_status kyso_token_logout(kyso_token *t, kyso_error *err);
+
 /* Calls fn for each parseable certificate on each initialized token (no
  * login: certificates are public objects). fn returns 0 to go on, nonzero to
  * stop. Tokens whose certificates cannot be read are skipped. */
@@ -83,7 +105,9 @@ int kyso_token_needs_login(const kyso_token *t);
 /* Opens a session on the selected token and logs in as user. A locked PIN
  * is refused before a try is spent. Errors: KYSO_ERR_TOKEN_PIN_INCORRECT
  * (see kyso_token_get_tries_left), _PIN_LOCKED, _NOT_FOUND (removed),
- * _MODULE, KYSO_ERR_ARGUMENT (no PIN and no PIN pad). */
+ * _MODULE, KYSO_ERR_ARGUMENT (no PIN and no PIN pad), KYSO_ERR_STATE
+ * (already logged in: libp11 would skip C_Login and take any PIN, so call
+ * kyso_token_logout between two logins). */
 kyso_status kyso_token_login(kyso_token *t, const char *pin, kyso_error *err);
 
 /* After KYSO_ERR_TOKEN_PIN_INCORRECT: tries left as the token's flags tell
