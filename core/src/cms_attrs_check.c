@@ -113,66 +113,57 @@ static const EVP_MD *hash_from_algid(der algid) {
   return NULL;
 }
 
-/* IssuerSerial ::= SEQUENCE { issuer GeneralNames, serialNumber INTEGER }
- * (RFC 5035 4): the one directoryName must be cert's issuer. */
-static kyso_status check_issuer_serial(der is, X509 *x509, kyso_error *err) {
-  der names, name, serial, name_der, name_content;
+/* The certificate's serialNumber (content octets) and issuer (whole Name
+ * DER), read from its DER (RFC 5280 4.1) without a full parse. */
+static int cert_issuer_serial(const uint8_t *cert, size_t len, der *issuer,
+                              der *serial) {
+  der all = {cert, len}, c, tbs, skip;
   uint8_t tag;
-  unsigned char *issuer = NULL, *ser = NULL;
-  ASN1_INTEGER *cert_serial = NULL;
-  int issuer_len, ser_len;
-  kyso_status ret;
-  der inner;
+
+  if (!der_expect(&all, DER_SEQUENCE, &c) || all.len != 0 ||
+      !der_expect(&c, DER_SEQUENCE, &tbs) || !der_next(&tbs, &tag, &skip, NULL))
+    return 0;
+  if (tag == 0xA0 && !der_next(&tbs, &tag, &skip, NULL))
+    return 0;
+  if (tag != DER_INTEGER)
+    return 0;
+  *serial = skip;
+  return der_expect(&tbs, DER_SEQUENCE, &skip) &&
+         der_next(&tbs, &tag, &skip, issuer) && tag == DER_SEQUENCE;
+}
+
+static kyso_status check_issuer_serial(der is, const uint8_t *cert,
+                                       size_t cert_len, kyso_error *err) {
+  der names, name, serial, name_der, name_content, inner, c_issuer, c_serial;
+  uint8_t tag;
 
   if (!der_expect(&is, DER_SEQUENCE, &names) ||
       !der_expect(&is, DER_INTEGER, &serial) || is.len != 0 ||
-      !der_expect(&names, DER_CTX_4, &name) || names.len != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
-                         "signing-certificate-v2: malformed issuerSerial");
-    goto done;
-  }
+      !der_expect(&names, DER_CTX_4, &name) || names.len != 0)
+    return kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
+                          "signing-certificate-v2: malformed issuerSerial");
   inner = name;
   if (!der_next(&inner, &tag, &name_content, &name_der) ||
-      tag != DER_SEQUENCE || inner.len != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
-                         "signing-certificate-v2: issuer is not a Name");
-    goto done;
-  }
-  issuer_len = i2d_X509_NAME(X509_get_issuer_name(x509), &issuer);
-  cert_serial = X509_get_serialNumber(x509);
-  ser_len = i2d_ASN1_INTEGER(cert_serial, &ser);
-  /* ser is the whole INTEGER TLV: compare its content octets. */
-  if (issuer_len <= 0 || ser_len <= 2) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "certificate issuer or serial cannot be encoded");
-    goto done;
-  }
-  {
-    der s = {ser, (size_t)ser_len}, content;
-    if (!der_expect(&s, DER_INTEGER, &content) ||
-        (size_t)issuer_len != name_der.len ||
-        memcmp(issuer, name_der.p, name_der.len) != 0 ||
-        content.len != serial.len ||
-        memcmp(content.p, serial.p, serial.len) != 0) {
-      ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
-                           "signing-certificate-v2 names another "
-                           "certificate's issuer and serial number");
-      goto done;
-    }
-  }
-  ret = KYSO_OK;
-
-done:
-  OPENSSL_free(issuer);
-  OPENSSL_free(ser);
-  return ret;
+      tag != DER_SEQUENCE || inner.len != 0)
+    return kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
+                          "signing-certificate-v2: issuer is not a Name");
+  if (!cert_issuer_serial(cert, cert_len, &c_issuer, &c_serial))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "certificate issuer or serial cannot be read");
+  if (c_issuer.len != name_der.len ||
+      memcmp(c_issuer.p, name_der.p, name_der.len) != 0 ||
+      c_serial.len != serial.len ||
+      memcmp(c_serial.p, serial.p, serial.len) != 0)
+    return kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
+                          "signing-certificate-v2 names another "
+                          "certificate's issuer and serial number");
+  return KYSO_OK;
 }
 
 /* SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2,
  * policies ... OPTIONAL }; the first ESSCertIDv2 is the signer's. */
 static kyso_status check_signing_cert(der value, const uint8_t *cert,
-                                      size_t cert_len, X509 *x509,
-                                      kyso_error *err) {
+                                      size_t cert_len, kyso_error *err) {
   der sc, certs, id, first, hash;
   uint8_t tag;
   der elem;
@@ -215,15 +206,13 @@ static kyso_status check_signing_cert(der value, const uint8_t *cert,
     return kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
                           "signing-certificate-v2: trailing data in "
                           "ESSCertIDv2");
-  return check_issuer_serial(elem, x509, err);
+  return check_issuer_serial(elem, cert, cert_len, err);
 }
 
 kyso_status kyso_cms_attrs_check(const uint8_t *attrs, size_t len,
                                  const uint8_t *cert, size_t cert_len,
                                  kyso_digest *digest, kyso_error *err) {
   kyso_status ret;
-  X509 *x509 = NULL;
-  const uint8_t *p = cert;
   der all = {attrs, len}, set, attr, oid, values, value;
   uint8_t tag;
   der seen[KYSO_LIMIT_SIGNED_ATTRS_COUNT];
@@ -242,8 +231,7 @@ kyso_status kyso_cms_attrs_check(const uint8_t *attrs, size_t len,
                          KYSO_LIMIT_SIGNED_ATTRS);
     goto done;
   }
-  if (cert_len > (size_t)0x7fffffff ||
-      !(x509 = d2i_X509(NULL, &p, (long)cert_len)) || p != cert + cert_len) {
+  if (!cert_issuer_serial(cert, cert_len, &value, &value)) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
                          "attrs check: the certificate cannot be parsed");
     goto done;
@@ -317,7 +305,7 @@ kyso_status kyso_cms_attrs_check(const uint8_t *attrs, size_t len,
                              "signing-certificate-v2: not one SEQUENCE");
         goto done;
       }
-      ret = check_signing_cert(whole, cert, cert_len, x509, err);
+      ret = check_signing_cert(whole, cert, cert_len, err);
       if (ret != KYSO_OK)
         goto done;
       have_sc = 1;
@@ -335,6 +323,5 @@ kyso_status kyso_cms_attrs_check(const uint8_t *attrs, size_t len,
   ret = KYSO_OK;
 
 done:
-  X509_free(x509);
   return ret;
 }

@@ -548,6 +548,11 @@ static const char *ask_user(host_ctl *ctl, host_job *j, const char *signer,
              j->doc_count - CONSENT_LISTED_DOCS);
   text_add(desc, sizeof(desc), "(%s asks to sign %zu document(s) as %s.)",
            j->peer->origin, j->doc_count, signer);
+  if (job_cancelled(ctl, j)) { /* before the dialog: nothing to abort yet */
+    *message = "the request was cancelled";
+    code = "USER_CANCELLED";
+    goto done;
+  }
   r = pr->vtable->begin(pr);
   if (r != HOST_PROMPT_OK) {
     *message = "the pinentry program cannot be started";
@@ -969,19 +974,31 @@ static const char *parse_sign(json_t *req, host_job *j) {
   return NULL;
 }
 
+/* 1 when ctl->job is p's request target; under ctl->lock. */
+static int job_is(host_ctl *ctl, host_peer *p, json_t *target) {
+  return ctl->job && ctl->job->peer == p && json_equal(ctl->job->id, target);
+}
+
+/* The acknowledgement is sent before the dialog is closed: the client reads
+ * it before the cancelled request's USER_CANCELLED, however fast the worker
+ * answers once its dialog is gone. */
 static void do_cancel(host_peer *p, json_t *id, json_t *target) {
   host_ctl *ctl = p->ctl;
   int hit = 0;
 
   pthread_mutex_lock(&ctl->lock);
-  if (ctl->job && ctl->job->peer == p && json_equal(ctl->job->id, target) &&
-      !ctl->job->cancelled) {
+  if (job_is(ctl, p, target) && !ctl->job->cancelled) {
     ctl->job->cancelled = 1;
-    ctl->prompt->vtable->abort(ctl->prompt);
     hit = 1;
   }
   pthread_mutex_unlock(&ctl->lock);
   send_result(p, id, json_pack("{s:b}", "cancelled", hit));
+  if (!hit)
+    return;
+  pthread_mutex_lock(&ctl->lock);
+  if (job_is(ctl, p, target) && ctl->job->cancelled) /* not a later job */
+    ctl->prompt->vtable->abort(ctl->prompt);
+  pthread_mutex_unlock(&ctl->lock);
 }
 
 static int id_ok(json_t *id) {
