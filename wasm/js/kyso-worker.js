@@ -68,7 +68,7 @@ let broken = false;
 const DIGESTS = ['SHA-256', 'SHA-384', 'SHA-512'];
 const SCHEMES = ['AUTO', 'RSA_PKCS1', 'RSA_PSS', 'ECDSA'];
 const INDICATIONS = ['TOTAL_PASSED', 'INDETERMINATE', 'TOTAL_FAILED'];
-// Option indices, as in kyso_wasm.c.
+// Option indices, as in wasm/src/kw_sign.c.
 const TEXT = { name: 0, reason: 1, location: 2, contactInfo: 3, fieldName: 4,
                docNumber: 5, issueDate: 6, numberField: 7, dateField: 8,
                copyForm: 9, copier: 10, organization: 11 };
@@ -363,20 +363,41 @@ function release({ handle }) {
 
 const RANGES_MAX = 64; // signatures hashed by WebCrypto; more: by the module
 
-// Digests of every signature's byte ranges by WebCrypto, as the three
-// arrays kw_verify takes; SHA-256, what nearly every signature uses (others
-// are hashed inside). null when there is nothing to hash.
-async function rangeHints(scope, p, bytes) {
+// Starts WebCrypto on every signature's byte ranges (SHA-256, what nearly
+// every signature uses; others are hashed inside the module). null when
+// there is nothing to hash.
+function startRangeHints(scope, p, bytes) {
   const out = scope.alloc(RANGES_MAX * 4 * 8);
   const n = core._kw_byte_ranges(p, bytes.length, out, RANGES_MAX);
   if (n <= 0) return null; // unreadable files fail in kw_verify with its error
   const count = Math.min(n, RANGES_MAX);
   const ranges = core.HEAPF64.slice(out >> 3, (out >> 3) + count * 4);
-  const values = new Uint8Array(count * 64);
-  for (let i = 0; i < count; i++) {
+  const pending = [];
+  for (let i = 0; i < count - 1; i++) {
     const [a, b, c, d] = ranges.subarray(i * 4, i * 4 + 4);
-    values.set(await webDigest(0, [bytes.subarray(a, a + b), bytes.subarray(c, c + d)]), i * 64);
+    pending.push(webDigest(0, [bytes.subarray(a, a + b), bytes.subarray(c, c + d)]));
   }
+  // The last one (usually the only one) without a joined copy: bytes is
+  // this call's own copy, already in the module and hashed for the others
+  // (WebCrypto copies its input when called), so the second range can be
+  // moved down to end the first in place.
+  const [a, b, c, d] = ranges.subarray((count - 1) * 4, count * 4);
+  if (a === 0 && c >= b) {
+    bytes.copyWithin(b, c, c + d);
+    pending.push(subtle.digest('SHA-256', bytes.subarray(0, b + d)).then((h) => new Uint8Array(h)));
+  } else {
+    pending.push(webDigest(0, [bytes.subarray(a, a + b), bytes.subarray(c, c + d)]));
+  }
+  const digests = Promise.all(pending);
+  digests.catch(() => {}); // awaited later; a failure surfaces there
+  return { count, ranges, digests };
+}
+
+// The started digests as the three arrays kw_verify takes.
+async function placeRangeHints(scope, started) {
+  const { count, ranges } = started;
+  const values = new Uint8Array(count * 64);
+  (await started.digests).forEach((d, i) => values.set(d, i * 64));
   const rangesPtr = scope.alloc(ranges.byteLength);
   core.HEAPF64.set(ranges, rangesPtr >> 3);
   const digestsPtr = scope.alloc(count * 4); // all SHA-256 (0)
@@ -399,19 +420,21 @@ async function verify({ pdf, options }, progress) {
   try {
     const bytes = toBytes(pdf, 'pdf');
     const at = seconds(o.at, 'at');
+    progress('copy', 0, bytes.length);
+    const p = scope.bytes(bytes);
+    // WebCrypto hashes on its own thread while the trust set is parsed here.
+    let started = null;
+    if (useWebCrypto(o.webCrypto)) {
+      progress('hash', 0, bytes.length);
+      started = startRangeHints(scope, p, bytes);
+    }
     trust = core._kw_trust_new(o.noDefaultTrust ? 0 : 1);
     check(trust);
     for (const a of o.trustAnchors ?? []) {
       const b = toBytes(a, 'a trust anchor');
       check(core._kw_trust_add(trust, scope.bytes(b), b.length));
     }
-    progress('copy', 0, bytes.length);
-    const p = scope.bytes(bytes);
-    let hints = null;
-    if (useWebCrypto(o.webCrypto)) {
-      progress('hash', 0, bytes.length);
-      hints = await rangeHints(scope, p, bytes);
-    }
+    const hints = started ? await placeRangeHints(scope, started) : null;
     progress('verify', 0, bytes.length);
     report = core._kw_verify(p, bytes.length, trust, at, hints?.ranges ?? 0,
                              hints?.digests ?? 0, hints?.values ?? 0,
