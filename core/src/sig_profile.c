@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "kyso/limits.h"
 #include "pdf_page.h"
 #include "sig_appearance.h"
 #include "sig_profile.h"
@@ -321,5 +322,23 @@ kyso_status kyso_profile_build(kyso_update *u, const kyso_page *page,
     plan->reason = o->copy_form;
     break;
   }
+  return ret;
+}
+
+kyso_status kyso_profile_page_annots(kyso_update *u, const kyso_page *page,
+                                     kyso_obj **annots, size_t *count,
+                                     kyso_error *err) {
+  kyso_status ret;
+  kyso_obj *pg = NULL;
+
+  *annots = NULL;
+  *count = 0;
+  ret = kyso_update_get(u, page->num, &pg, err);
+  if (ret == KYSO_OK)
+    ret = kyso_pdf_dict_get(u->pdf, pg, "Annots", annots, err);
+  if (ret == KYSO_OK && kyso_obj_is(*annots, KYSO_OBJ_ARRAY))
+    *count = (*annots)->u.array.count < KYSO_LIMIT_FORM_FIELDS
+                 ? (*annots)->u.array.count
+                 : KYSO_LIMIT_FORM_FIELDS;
   return ret;
 }

@@ -62,6 +62,13 @@ kyso_status kyso_profile_fill_fields(kyso_update *u, const kyso_page *page,
 kyso_status kyso_profile_find_personal(kyso_update *u, const kyso_page *page,
                                        double box[4], kyso_error *err);
 
+/* The page's /Annots as the update sees it (the update's copy of the page
+ * when it changed it), and how many of its entries to walk: at most
+ * KYSO_LIMIT_FORM_FIELDS; 0 when it has none or it is not an array. */
+kyso_status kyso_profile_page_annots(kyso_update *u, const kyso_page *page,
+                                     kyso_obj **annots, size_t *count,
+                                     kyso_error *err);
+
 /* ---- shared by the text layouts -------------------------------------- */
 
 /* Draws lines (count of them) at size in a box of width x height, each

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kyso/limits.h"
 #include "pdf_form_edit.h"
 #include "pdf_page.h"
 #include "pdf_text.h"
@@ -201,17 +200,13 @@ static kyso_status find_field(kyso_update *u, const kyso_page *page,
                               fill_target *t, kyso_error *err) {
   kyso_status ret;
   kyso_pdf *pdf = u->pdf;
-  kyso_obj *pg = NULL, *annots = NULL;
-  size_t i;
+  kyso_obj *annots = NULL;
+  size_t i, count = 0;
 
-  ret = kyso_update_get(u, page->num, &pg, err);
-  if (ret == KYSO_OK)
-    ret = kyso_pdf_dict_get(pdf, pg, "Annots", &annots, err);
+  ret = kyso_profile_page_annots(u, page, &annots, &count, err);
   if (ret != KYSO_OK)
     return ret;
-  for (i = 0; kyso_obj_is(annots, KYSO_OBJ_ARRAY) &&
-              i < annots->u.array.count && i < KYSO_LIMIT_FORM_FIELDS;
-       i++) {
+  for (i = 0; i < count; i++) {
     kyso_error e;
     kyso_obj *item = annots->u.array.items[i], *w = NULL, *tobj, *rect = NULL;
     kyso_obj *q;

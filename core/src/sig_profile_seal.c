@@ -8,7 +8,6 @@
  */
 #include <string.h>
 
-#include "kyso/limits.h"
 #include "pdf_page.h"
 #include "sig_profile.h"
 
@@ -70,18 +69,14 @@ kyso_status kyso_profile_find_personal(kyso_update *u, const kyso_page *page,
                                        double box[4], kyso_error *err) {
   kyso_status ret;
   kyso_pdf *pdf = u->pdf;
-  kyso_obj *pg = NULL, *annots = NULL;
-  size_t i;
+  kyso_obj *annots = NULL;
+  size_t i, count = 0;
   int found = 0;
 
-  ret = kyso_update_get(u, page->num, &pg, err);
-  if (ret == KYSO_OK)
-    ret = kyso_pdf_dict_get(pdf, pg, "Annots", &annots, err);
+  ret = kyso_profile_page_annots(u, page, &annots, &count, err);
   if (ret != KYSO_OK)
     return ret;
-  for (i = 0; kyso_obj_is(annots, KYSO_OBJ_ARRAY) &&
-              i < annots->u.array.count && i < KYSO_LIMIT_FORM_FIELDS;
-       i++) {
+  for (i = 0; i < count; i++) {
     kyso_error e;
     kyso_obj *w = NULL, *ap = NULL, *n = NULL, *rect = NULL;
     double user[4], vis[4], iw, ih, s, sx, sy;
