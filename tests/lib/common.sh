@@ -107,6 +107,18 @@ require_cmd() {
   done
 }
 
+# judge_node CMD...: one pass/fail per "PASS|FAIL<TAB>message" line that CMD
+# (a node script) prints; a CMD that dies, or judges nothing, is a failure.
+judge_node() {
+  local status text n=0 label
+  label="$(basename "$2")${3:+ $(basename "$3")}"
+  while IFS=$'\t' read -r status text; do
+    n=$((n + 1))
+    if [ "$status" = PASS ]; then pass "$text"; else fail "$text"; fi
+  done < <("$@" 2>"$TEST_TMP/node.err" || printf 'FAIL\t%s exited non-zero\n' "$label")
+  [ "$n" -gt 1 ] || fail "$label judged nothing: $(_kyso_clip "$(cat "$TEST_TMP/node.err")")"
+}
+
 # ---- assertions ------------------------------------------------------------
 
 assert_true() { # MESSAGE CMD...: CMD must succeed

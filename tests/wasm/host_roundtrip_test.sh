@@ -30,16 +30,6 @@ token_add_identity "$TOKEN_PERSON_EC" "$PKI_DIR" person-ec256 01
 token_add_ca_certs "$TOKEN_PERSON_EC" "$PKI_DIR"
 OUT=$(fresh_dir signed)
 
-# judge_node CMD...: one pass/fail per "PASS|FAIL\tmessage" line CMD prints;
-# a CMD that dies without judging anything is a failure too.
-judge_node() {
-  local status text n=0
-  while IFS=$'\t' read -r status text; do
-    n=$((n + 1))
-    if [ "$status" = PASS ]; then pass "$text"; else fail "$text"; fi
-  done < <("$@" 2>"$TEST_TMP/node.err" || echo "FAIL	$(basename "$2") exited non-zero")
-  [ "$n" -gt 1 ] || fail "$(basename "$2") judged nothing: $(_kyso_clip "$(cat "$TEST_TMP/node.err")")"
-}
 
 section "prepare (wasm) -> sign (kyso-host) -> finish (wasm)"
 host_start_ws

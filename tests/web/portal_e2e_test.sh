@@ -61,16 +61,6 @@ for _ in $(seq 1 50); do
 done
 grep -q "kyso web:" "$TEST_TMP/serve.log" || die "web/serve.mjs did not start: $(cat "$TEST_TMP/serve.log")"
 
-# judge_node CMD...: one pass/fail per "PASS|FAIL\tmessage" line CMD prints;
-# a CMD that dies without judging anything is a failure too.
-judge_node() {
-  local status text n=0
-  while IFS=$'\t' read -r status text; do
-    n=$((n + 1))
-    if [ "$status" = PASS ]; then pass "$text"; else fail "$text"; fi
-  done < <("$@" 2>"$TEST_TMP/node.err" || echo "FAIL	$(basename "$2") $3 exited non-zero")
-  [ "$n" -gt 1 ] || fail "$(basename "$2") $3 judged nothing: $(_kyso_clip "$(cat "$TEST_TMP/node.err")")"
-}
 
 section "demo portal: cancel, wrong PIN, leader, clerk, download"
 host_start_ws

@@ -29,14 +29,6 @@ host_setup
 verify_setup
 OUT=$(fresh_dir signed)
 
-judge_node() {
-  local status text n=0
-  while IFS=$'\t' read -r status text; do
-    n=$((n + 1))
-    if [ "$status" = PASS ]; then pass "$text"; else fail "$text"; fi
-  done < <("$@" 2>"$TEST_TMP/node.err" || echo "FAIL	$(basename "$2") exited non-zero")
-  [ "$n" -gt 1 ] || fail "$(basename "$2") judged nothing: $(_kyso_clip "$(cat "$TEST_TMP/node.err")")"
-}
 
 section "kyso.js against kyso-host"
 host_start_ws
