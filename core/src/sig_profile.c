@@ -342,3 +342,23 @@ kyso_status kyso_profile_page_annots(kyso_update *u, const kyso_page *page,
                  : KYSO_LIMIT_FORM_FIELDS;
   return ret;
 }
+
+int kyso_profile_widget_rect(kyso_pdf *pdf, const kyso_page *page,
+                             kyso_obj *rect, double vis[4]) {
+  double user[4];
+  kyso_error e;
+  size_t k;
+
+  if (!kyso_obj_is(rect, KYSO_OBJ_ARRAY) || rect->u.array.count != 4)
+    return 0;
+  for (k = 0; k < 4; k++) {
+    kyso_obj *v = NULL;
+    if (kyso_pdf_resolve(pdf, rect->u.array.items[k], &v, &e) != KYSO_OK ||
+        !kyso_obj_is_number(v))
+      return 0;
+    user[k] = kyso_obj_number(v);
+  }
+  /* kyso_page_rect_from_user orders the corners itself. */
+  kyso_page_rect_from_user(page, user, vis);
+  return 1;
+}

@@ -69,6 +69,11 @@ kyso_status kyso_profile_page_annots(kyso_update *u, const kyso_page *page,
                                      kyso_obj **annots, size_t *count,
                                      kyso_error *err);
 
+/* A widget's /Rect (4 numbers, any corner order) in visible space (x, y,
+ * width, height); 0 when it is not 4 numbers. */
+int kyso_profile_widget_rect(kyso_pdf *pdf, const kyso_page *page,
+                             kyso_obj *rect, double vis[4]);
+
 /* ---- shared by the text layouts -------------------------------------- */
 
 /* Draws lines (count of them) at size in a box of width x height, each

@@ -211,8 +211,6 @@ static kyso_status find_field(kyso_update *u, const kyso_page *page,
     kyso_obj *item = annots->u.array.items[i], *w = NULL, *tobj, *rect = NULL;
     kyso_obj *q;
     const char *name;
-    double user[4];
-    size_t k;
     if (!kyso_obj_is(item, KYSO_OBJ_REF) ||
         kyso_pdf_resolve(pdf, item, &w, &e) != KYSO_OK ||
         !kyso_obj_is(w, KYSO_OBJ_DICT) ||
@@ -230,29 +228,9 @@ static kyso_status find_field(kyso_update *u, const kyso_page *page,
     ret = kyso_pdf_dict_get(pdf, w, "Rect", &rect, err);
     if (ret != KYSO_OK)
       return ret;
-    for (k = 0;
-         kyso_obj_is(rect, KYSO_OBJ_ARRAY) && rect->u.array.count == 4 && k < 4;
-         k++) {
-      kyso_obj *v = NULL;
-      if (kyso_pdf_resolve(pdf, rect->u.array.items[k], &v, &e) != KYSO_OK ||
-          !kyso_obj_is_number(v))
-        break;
-      user[k] = kyso_obj_number(v);
-    }
-    if (k < 4)
+    if (!kyso_profile_widget_rect(pdf, page, rect, t->vis))
       return kyso_error_set(err, KYSO_ERR_PDF_FORM,
                             "field '%s' has no usable /Rect", t->name);
-    if (user[0] > user[2]) {
-      double s = user[0];
-      user[0] = user[2];
-      user[2] = s;
-    }
-    if (user[1] > user[3]) {
-      double s = user[1];
-      user[1] = user[3];
-      user[3] = s;
-    }
-    kyso_page_rect_from_user(page, user, t->vis);
     if (t->vis[2] < 1 || t->vis[3] < 1)
       return kyso_error_set(err, KYSO_ERR_PDF_FORM,
                             "field '%s' has an empty /Rect", t->name);

@@ -79,8 +79,7 @@ kyso_status kyso_profile_find_personal(kyso_update *u, const kyso_page *page,
   for (i = 0; i < count; i++) {
     kyso_error e;
     kyso_obj *w = NULL, *ap = NULL, *n = NULL, *rect = NULL;
-    double user[4], vis[4], iw, ih, s, sx, sy;
-    size_t k;
+    double vis[4], iw, ih, s, sx, sy;
     if (kyso_pdf_resolve(pdf, annots->u.array.items[i], &w, &e) != KYSO_OK ||
         !kyso_obj_is(w, KYSO_OBJ_DICT) || !is_signature_widget(pdf, w) ||
         kyso_pdf_dict_get(pdf, w, "AP", &ap, &e) != KYSO_OK ||
@@ -88,28 +87,8 @@ kyso_status kyso_profile_find_personal(kyso_update *u, const kyso_page *page,
         kyso_pdf_dict_get(pdf, ap, "N", &n, &e) != KYSO_OK ||
         !find_image(pdf, n, 0, &iw, &ih) ||
         kyso_pdf_dict_get(pdf, w, "Rect", &rect, &e) != KYSO_OK ||
-        !kyso_obj_is(rect, KYSO_OBJ_ARRAY) || rect->u.array.count != 4)
+        !kyso_profile_widget_rect(pdf, page, rect, vis))
       continue;
-    for (k = 0; k < 4; k++) {
-      kyso_obj *v = NULL;
-      if (kyso_pdf_resolve(pdf, rect->u.array.items[k], &v, &e) != KYSO_OK ||
-          !kyso_obj_is_number(v))
-        break;
-      user[k] = kyso_obj_number(v);
-    }
-    if (k < 4)
-      continue;
-    if (user[0] > user[2]) {
-      double t = user[0];
-      user[0] = user[2];
-      user[2] = t;
-    }
-    if (user[1] > user[3]) {
-      double t = user[1];
-      user[1] = user[3];
-      user[3] = t;
-    }
-    kyso_page_rect_from_user(page, user, vis);
     if (vis[2] <= 0 || vis[3] <= 0)
       continue;
     /* The image as drawn: fitted, centered. */
