@@ -74,6 +74,9 @@ static const char sign_usage[] =
     "  --field NAME         signature field name (default SignatureN)\n"
     "  --time ISO8601       signing time, e.g. 2024-12-11T09:30:15+07:00\n"
     "                       (default: now, shown in +07:00)\n"
+    "  --allow-unusable-cert  sign even with a certificate that is expired,\n"
+    "                       not yet valid or not for signing at --time\n"
+    "                       (the signature cannot be valid: test fixtures)\n"
     "  --tsa-command CMD    add a signature timestamp (PAdES B-T): CMD runs\n"
     "                       through /bin/sh with a DER RFC 3161\n"
     "                       TimeStampReq (SHA-256 of the signature value,\n"
@@ -156,6 +159,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     O_COPIER,
     O_ORGANIZATION,
     O_FONT,
+    O_ALLOW_UNUSABLE,
     O_HELP
   };
   static const struct option opts[] = {
@@ -191,6 +195,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       {"copier", required_argument, 0, O_COPIER},
       {"organization", required_argument, 0, O_ORGANIZATION},
       {"font", required_argument, 0, O_FONT},
+      {"allow-unusable-cert", no_argument, 0, O_ALLOW_UNUSABLE},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
@@ -228,6 +233,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_COPIER: a->opt.copier = optarg; break;
     case O_ORGANIZATION: a->opt.organization = optarg; break;
     case O_FONT: a->font = optarg; break;
+    case O_ALLOW_UNUSABLE: a->opt.allow_unusable_certificate = 1; break;
     case O_PROFILE:
       if (strcmp(optarg, "personal") == 0)
         a->opt.profile = KYSO_PROFILE_PERSONAL;

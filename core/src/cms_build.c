@@ -29,6 +29,8 @@
 
 #include "der_write.h"
 #include "kyso/limits.h"
+#include "kyso/time.h"
+#include "time_civil.h"
 
 /*
  * Bounds on inputs this module reads (style habit 7). Local for now; they
@@ -309,6 +311,53 @@ kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
   if (ret != KYSO_OK)
     goto done;
   *resolved = r;
+  ret = KYSO_OK;
+done:
+  X509_free(x);
+  ERR_pop_to_mark();
+  return ret;
+}
+
+kyso_status kyso_cms_check_usable(kyso_blob certificate, int64_t at,
+                                  int utc_offset_minutes, kyso_error *err) {
+  kyso_status ret = KYSO_ERR_SIGN_CERTIFICATE;
+  X509 *x = NULL;
+  int64_t not_before = 0, not_after = 0;
+  uint32_t usage;
+  char when[32], limit[32]; /* kyso_time_format_iso8601 */
+
+  ERR_set_mark();
+  ret = cert_parse(certificate, "signer certificate", &x, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (kyso_time_from_asn1(X509_get0_notBefore(x), &not_before) != 0 ||
+      kyso_time_from_asn1(X509_get0_notAfter(x), &not_after) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
+                         "signer certificate validity cannot be read");
+    goto done;
+  }
+  kyso_time_format_iso8601(at, utc_offset_minutes, when);
+  if (at < not_before || at > not_after) {
+    kyso_time_format_iso8601(at < not_before ? not_before : not_after,
+                             utc_offset_minutes, limit);
+    ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
+                         at < not_before
+                             ? "signer certificate is not valid before %s "
+                               "(signing time %s)"
+                             : "signer certificate expired at %s "
+                               "(signing time %s)",
+                         limit, when);
+    goto done;
+  }
+  /* RFC 5280 4.2.1.3: no extension means any use. */
+  usage = X509_get_key_usage(x);
+  if (usage != UINT32_MAX &&
+      !(usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
+    ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
+                         "signer certificate keyUsage allows neither "
+                         "digitalSignature nor nonRepudiation");
+    goto done;
+  }
   ret = KYSO_OK;
 done:
   X509_free(x);

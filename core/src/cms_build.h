@@ -31,6 +31,13 @@ kyso_status kyso_digest_parts(kyso_digest digest, const kyso_blob *parts,
 kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
                                     kyso_scheme *resolved, kyso_error *err);
 
+/* Checks that the signer certificate may sign at `at` (seconds UTC):
+ * within its validity period and, when it has keyUsage, with
+ * digitalSignature or nonRepudiation. Otherwise KYSO_ERR_SIGN_CERTIFICATE
+ * naming the date (in utc_offset_minutes) or the usage. */
+kyso_status kyso_cms_check_usable(kyso_blob certificate, int64_t at,
+                                  int utc_offset_minutes, kyso_error *err);
+
 /*
  * SignedAttributes, DER SET OF (tag 0x31) sorted as DER requires:
  * content-type = id-data, message-digest = message_digest,

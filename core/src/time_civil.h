@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include <openssl/asn1.h>
+
 /* Days since 1970-01-01 of a civil date, and back. */
 int64_t kyso_days_from_civil(int64_t y, unsigned m, unsigned d);
 void kyso_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
@@ -14,5 +16,9 @@ void kyso_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
 /* Splits seconds into a civil date and time of day. */
 void kyso_civil_from_seconds(int64_t t, int64_t *y, unsigned *mo, unsigned *d,
                              unsigned *h, unsigned *mi, unsigned *s);
+
+/* Seconds UTC of an ASN1_TIME (X.509 validity, CRL and timestamp times);
+ * 0 ok, -1 malformed. */
+int kyso_time_from_asn1(const ASN1_TIME *t, int64_t *out);
 
 #endif

@@ -33,6 +33,7 @@ DEFINE_STACK_OF(OCSP_RESPONSE)
 #include "buf.h"
 #include "kyso/verify.h"
 #include "pdf_file.h"
+#include "time_civil.h"
 
 typedef enum kyso_check_result {
   KYSO_RESULT_NOT_RUN = 0, /* an earlier check failed, or not applicable */
@@ -201,8 +202,6 @@ kyso_status kyso_report_write_json(kyso_report *report, kyso_error *err);
 void kyso_time_format_utc(int64_t t, char out[32]);
 /* Parses a PDF date (7.9.4) into seconds UTC; 0 ok, -1 malformed. */
 int kyso_time_parse_pdf(const char *s, size_t len, int64_t *out);
-/* Seconds UTC of an ASN1_TIME; 0 ok, -1 malformed. */
-int kyso_time_from_asn1(const ASN1_TIME *t, int64_t *out);
 
 /* ---- the stages ------------------------------------------------------- */
 

@@ -111,6 +111,35 @@ expect_error ARGUMENT no-signer "$GOOD" -- --pin-file "$(kyso_pin_file)"
 expect_error IO chain-missing "$GOOD" -- --pkcs11-module "$TOKEN_MODULE" \
   --token "$TOKEN_PERSON" --pin-file "$(kyso_pin_file)" --chain "$TEST_TMP/khong-co.pem"
 
+section "certificate not usable at the signing time"
+# Such a signature could never be valid: kyso refuses before the token
+# signs anything (tests that need one pass --allow-unusable-cert).
+pki_bad_setup "$PKI_DIR"
+printf '%s' "$PKI_P12_PASS" >"$TEST_TMP/p12pass"
+for ee in expired notyet keyenc; do
+  expect_error SIGN_CERTIFICATE "cert-$ee" "$GOOD" -- --p12 "$PKI_BAD/$ee.p12" \
+    --pin-file "$TEST_TMP/p12pass" --chain "$PKI_BAD/chain.pem" --time "$KYSO_TEST_TIME"
+done
+assert_match "$(cat "$RUN_ERR")" "keyUsage allows neither digitalSignature nor nonRepudiation" \
+  "keyEncipherment only: the message names the key usage"
+# The token's certificate is valid 2024-06-01 .. 2034-06-01 (UTC).
+expect_error SIGN_CERTIFICATE cert-before-validity "$GOOD" -- "${TOKEN_ARGS[@]}" \
+  --time 2024-06-01T06:59:59+07:00
+assert_match "$(cat "$RUN_ERR")" "not valid before 2024-06-01T07:00:00\\+07:00" \
+  "before its validity: the message gives the date in Vietnam time"
+expect_error SIGN_CERTIFICATE cert-after-validity "$GOOD" -- "${TOKEN_ARGS[@]}" \
+  --time 2034-06-01T07:00:01+07:00
+assert_match "$(cat "$RUN_ERR")" "expired at 2034-06-01T07:00:00\\+07:00" \
+  "after its validity: the message gives the date"
+outdir=$(fresh_dir out.cert-last-second)
+kyso_run sign --in "$GOOD" --out "$outdir/signed.pdf" "${TOKEN_ARGS[@]}" \
+  --time 2034-06-01T07:00:00+07:00
+assert_success "the last second of the validity period still signs"
+outdir=$(fresh_dir out.cert-allowed)
+kyso_run sign --in "$GOOD" --out "$outdir/signed.pdf" --p12 "$PKI_BAD/expired.p12" \
+  --pin-file "$TEST_TMP/p12pass" --time "$KYSO_TEST_TIME" --allow-unusable-cert
+assert_success "--allow-unusable-cert signs with the expired certificate"
+
 section "input and output paths"
 outdir=$(fresh_dir out.no-input)
 kyso_run sign --in "$TEST_TMP/khong-co.pdf" --out "$outdir/signed.pdf" "${TOKEN_ARGS[@]}"

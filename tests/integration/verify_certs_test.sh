@@ -77,16 +77,16 @@ verdict "$W/good.pdf" Signature1 INDETERMINATE TRY_LATER revocation indeterminat
 SEEN_SUBS="" # count the certificate problems only
 
 section "expired"
-sign_as expired "$PKI_BAD/chain.pem"
+sign_as expired "$PKI_BAD/chain.pem" --allow-unusable-cert
 verdict "$W/expired.pdf" Signature1 INDETERMINATE OUT_OF_BOUNDS_NO_POE validity 'failed|indeterminate' certificate_expired \
   "expired at the claimed signing time" --at 2024-12-11T10:00:00+07:00
-sign_as expired.ts "$PKI_BAD/chain.pem" --tsa-command "$PKI_BAD/tsa-reply.sh"
+sign_as expired.ts "$PKI_BAD/chain.pem" --allow-unusable-cert --tsa-command "$PKI_BAD/tsa-reply.sh"
 dss_only "$W/expired.ts.pdf" "$W/expired.ts.dss.pdf" "${crl[@]}" --ocsp "$PKI_BAD/ocsp/tsa.der"
 verdict "$W/expired.ts.dss.pdf" Signature1 TOTAL_FAILED EXPIRED validity failed certificate_expired \
   "expired before its timestamp"
 
 section "not yet valid"
-sign_as notyet "$PKI_BAD/chain.pem"
+sign_as notyet "$PKI_BAD/chain.pem" --allow-unusable-cert
 dss_only "$W/notyet.pdf" "$W/notyet.dss.pdf" "${crl[@]}" --ocsp "$PKI_BAD/ocsp/notyet.der"
 verdict "$W/notyet.dss.pdf" Signature1 INDETERMINATE NOT_YET_VALID validity 'failed|indeterminate' certificate_not_yet_valid \
   "not yet valid at the claimed signing time"
@@ -116,7 +116,7 @@ assert_eq "passed ok" "$(report_get "S(0).checks.chain.result + ' ' + S(0).check
   "the impostor chain is well formed: trusting the fake root builds it"
 
 section "keyEncipherment only"
-sign_as keyenc "$PKI_BAD/chain.pem"
+sign_as keyenc "$PKI_BAD/chain.pem" --allow-unusable-cert
 dss_only "$W/keyenc.pdf" "$W/keyenc.dss.pdf" "${crl[@]}" --ocsp "$PKI_BAD/ocsp/keyenc.der"
 verdict "$W/keyenc.dss.pdf" Signature1 INDETERMINATE SIG_CONSTRAINTS_FAILURE key_usage 'failed|indeterminate' \
   key_usage_not_for_signing "keyUsage without digitalSignature or nonRepudiation"

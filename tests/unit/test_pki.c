@@ -32,7 +32,7 @@ int test_pki_cert_self_signed(EVP_PKEY *key, uint64_t serial,
                                  (const unsigned char *)cn, -1, -1, 0) != 1 ||
       X509_set_subject_name(x, name) != 1 ||
       X509_set_issuer_name(x, name) != 1 ||
-      !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
+      !ASN1_TIME_set(X509_getm_notBefore(x), TEST_PKI_NOT_BEFORE) ||
       !X509_gmtime_adj(X509_getm_notAfter(x), days * 24 * 3600) ||
       X509_set_pubkey(x, key) != 1 || X509_sign(x, key, EVP_sha256()) <= 0)
     goto done;

@@ -12,20 +12,26 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "kyso/sign.h"
 
+/* 2024-01-01T00:00:00Z */
+#define TEST_PKI_NOT_BEFORE ((time_t)1704067200)
+
 /* A new key: "RSA" of `bits`, else EC on `curve` ("P-256"). NULL on
  * failure; the caller frees it with EVP_PKEY_free. */
 EVP_PKEY *test_pki_key_new(const char *type, size_t bits, const char *curve);
 
 /* A self-signed X.509 v3 certificate for key, signed with SHA-256: subject
- * and issuer C=country (NULL: no C), CN=cn (UTF-8), valid from an hour ago
- * for `days` days. On success returns 1 with *cert (X509_free) and *der,
- * *der_len (OPENSSL_free) set; 0 on failure, outputs untouched. */
+ * and issuer C=country (NULL: no C), CN=cn (UTF-8), valid from
+ * TEST_PKI_NOT_BEFORE (before every signing time the tests use: kyso
+ * refuses to sign outside the validity period) until `days` days from now. On
+ * success returns 1 with *cert (X509_free) and *der, *der_len (OPENSSL_free)
+ * set; 0 on failure, outputs untouched. */
 int test_pki_cert_self_signed(EVP_PKEY *key, uint64_t serial,
                               const char *country, const char *cn, long days,
                               X509 **cert, uint8_t **der, size_t *der_len);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zlib.h>
 
 #include <openssl/bio.h>
@@ -20,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "check.h"
 #include "kyso/pdf.h"
@@ -593,6 +595,7 @@ static void test_dates(test_key *k) {
     options_for(&o, k);
     o.signing_time = dates[i].t;
     o.utc_offset_minutes = dates[i].offset;
+    o.allow_unusable_certificate = 1; /* most dates lie outside its validity */
     CHECK_EQ_INT(sign_pdf(orig, orig_len, &o, k->key, &out, &out_len, &err),
                  KYSO_OK);
     if (out && kyso_pdf_open(out, out_len, &pdf, &err) == KYSO_OK &&
@@ -610,6 +613,76 @@ static void test_dates(test_key *k) {
   o.utc_offset_minutes = 840;
   expect_prepare_error(orig, orig_len, &o, KYSO_ERR_ARGUMENT, "year 10000");
   free(orig);
+}
+
+/* k's certificate again, with keyUsage keyEncipherment only (critical). */
+static int cert_for_encryption_only(const test_key *k, uint8_t **der,
+                                    size_t *der_len) {
+  X509 *x = X509_dup(k->cert);
+  X509_EXTENSION *ext = NULL;
+  X509V3_CTX ctx;
+  unsigned char *out = NULL;
+  int n = 0, ok = 0;
+
+  if (!x)
+    goto done;
+  X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+  ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_key_usage,
+                            "critical,keyEncipherment");
+  if (!ext || X509_add_ext(x, ext, -1) != 1 ||
+      X509_sign(x, k->key, EVP_sha256()) <= 0)
+    goto done;
+  n = i2d_X509(x, &out);
+  if (n <= 0)
+    goto done;
+  *der = out;
+  *der_len = (size_t)n;
+  ok = 1;
+done:
+  X509_EXTENSION_free(ext);
+  X509_free(x);
+  return ok;
+}
+
+/* A certificate that cannot make a valid signature at signing_time
+ * (before notBefore, after notAfter, keyUsage not for signing) is refused
+ * before anything is built; allow_unusable_certificate signs anyway. */
+static void test_unusable_certificate(const uint8_t *pdf, size_t len,
+                                      test_key *k) {
+  kyso_sign_options o;
+  kyso_error err;
+  uint8_t *out = NULL, *enc = NULL;
+  size_t out_len = 0, enc_len = 0;
+
+  options_for(&o, k);
+  o.signing_time = (int64_t)TEST_PKI_NOT_BEFORE - 1;
+  expect_prepare_error(pdf, len, &o, KYSO_ERR_SIGN_CERTIFICATE,
+                       "before notBefore");
+  o.allow_unusable_certificate = 1;
+  CHECK_EQ_INT(sign_pdf(pdf, len, &o, k->key, &out, &out_len, &err), KYSO_OK);
+  free(out);
+  out = NULL;
+  o.allow_unusable_certificate = 0;
+  o.signing_time = (int64_t)time(NULL) + 400 * 86400; /* valid 365 days */
+  expect_prepare_error(pdf, len, &o, KYSO_ERR_SIGN_CERTIFICATE,
+                       "after notAfter");
+  o.signing_time = (int64_t)TEST_PKI_NOT_BEFORE;
+  CHECK_EQ_INT(sign_pdf(pdf, len, &o, k->key, &out, &out_len, &err), KYSO_OK);
+  free(out);
+  out = NULL;
+
+  CHECK(cert_for_encryption_only(k, &enc, &enc_len));
+  if (enc) {
+    options_for(&o, k);
+    o.certificate.data = enc;
+    o.certificate.len = enc_len;
+    expect_prepare_error(pdf, len, &o, KYSO_ERR_SIGN_CERTIFICATE,
+                         "keyEncipherment only");
+    o.allow_unusable_certificate = 1;
+    CHECK_EQ_INT(sign_pdf(pdf, len, &o, k->key, &out, &out_len, &err), KYSO_OK);
+    free(out);
+  }
+  OPENSSL_free(enc);
 }
 
 static void test_errors(test_key *rsa, test_key *ec) {
@@ -688,6 +761,7 @@ static void test_errors(test_key *rsa, test_key *ec) {
   o.signing_time = -1;
   expect_prepare_error(orig, orig_len, &o, KYSO_ERR_ARGUMENT, "time < 0");
   o.signing_time = SIGNING_TIME;
+  test_unusable_certificate(orig, orig_len, rsa);
 
   /* a field name already in the form */
   doc = test_pdf_build(with_field, 4, TEST_PDF_ID, "", &doc_len);

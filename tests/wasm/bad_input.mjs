@@ -64,6 +64,11 @@ const refusals = [
   ['a certificate that is not DER', { certificate: new Uint8Array([1, 2, 3]) }, null],
   ['an unknown digest', { certificate, digest: 'MD5' }, 'ARGUMENT'],
   ['a page past the end', { certificate, page: 99, rect: [10, 10, 100, 50] }, null],
+  // The test certificate is valid 2024-06-01 .. 2034-06-01 (UTC).
+  ['a time before the certificate', { certificate, signingTime: new Date('2024-05-31T23:59:59Z') },
+   'SIGN_CERTIFICATE'],
+  ['a time after the certificate', { certificate, signingTime: new Date('2034-06-01T00:00:01Z') },
+   'SIGN_CERTIFICATE'],
 ];
 for (const [what, options, code] of refusals) {
   const e = await failure(kyso.prepare(minimal, options));

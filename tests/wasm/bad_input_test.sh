@@ -6,7 +6,8 @@
 #     10,000-deep nesting, encrypted (the shared bad fixtures), 200 MB of
 #     zeros: verify and prepare both fail with `kyso verify`'s / `kyso
 #     sign`'s code; a good file verifies right after each.
-#   - bad signing options (no certificate, unknown option, bad rect, a
+#   - bad signing options (no certificate, unknown option, bad rect, a time
+#     outside the certificate's validity (SIGN_CERTIFICATE), a
 #     signature value from another key) are refused with ARGUMENT/SIGN_VALUE.
 #   - 1,000 verify calls and 1,000 prepare+finish round trips: the heap in
 #     use after them is what it was after the first few.

@@ -81,6 +81,12 @@ async function run(out) {
     e = await failure(kyso.signPdf(new TextEncoder().encode('not a pdf'), { certificate: cert, name: 'x.pdf' }));
     check(e.code === 'PDF_HEADER' && e.message.startsWith('Tệp PDF bị hỏng'),
       `the module's codes pass through with a text (${e.code}: ${e.message})`);
+    // A certificate that cannot sign at that time is refused before the
+    // user is asked, with its own text (not "damaged file").
+    e = await failure(kyso.signPdf(fixture('vn-chromium.pdf'), { certificate: cert, signingTime: new Date('2035-01-01T00:00:00Z') }));
+    check(e.code === 'SIGN_CERTIFICATE' && /expired at 2034-06-01/.test(e.detail) &&
+      e.message.startsWith('Chứng thư số đã chọn không dùng để ký được') && e.en.what.includes('has expired'),
+    `an expired certificate is SIGN_CERTIFICATE (${e.code}: ${e.detail} / ${e.message})`);
     // Decree 30 options checked by kyso.js, each with a message that says
     // what is wrong.
     const vn = fixture('vn-chromium.pdf');

@@ -96,6 +96,14 @@ const TEXT = {
     vi: ['Tham số ký không hợp lệ (lỗi của trang web).', 'Báo cho quản trị trang web.'],
     en: ['Invalid signing options (a bug in this site).', 'Report it to the site\'s administrator.'],
   },
+  // The module refuses a certificate that cannot make a valid signature
+  // now (kyso_cms_check_usable): say which kinds, not "damaged".
+  SIGN_CERTIFICATE: {
+    vi: ['Chứng thư số đã chọn không dùng để ký được lúc này: đã hết hạn, chưa đến ngày có hiệu lực, hoặc không dành cho ký số.',
+         'Chọn chứng thư số khác còn hiệu lực; nếu không có, liên hệ đơn vị cấp chứng thư số để gia hạn hoặc cấp mới.'],
+    en: ['The chosen certificate cannot sign now: it has expired, is not yet valid, or is not meant for signing.',
+         'Choose another, valid certificate; if you have none, ask the certificate issuer to renew or reissue it.'],
+  },
   // The module's form errors: mostly a step out of order in the Decree 30
   // sequence (a seal with no leader's signature to cover, number and date
   // fields never made or already filled), not a damaged file (PDF_*).

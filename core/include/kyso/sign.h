@@ -130,6 +130,12 @@ typedef struct kyso_sign_options {
                                by ATTACHMENT and COPY */
   size_t contents_reserve;  /* bytes reserved for the CMS; 0 = computed
                                from the chain with room for a timestamp */
+  /* 0 (default): a signer certificate outside its validity period at
+   * signing_time, or whose keyUsage has neither digitalSignature nor
+   * nonRepudiation, is KYSO_ERR_SIGN_CERTIFICATE before anything is built
+   * (such a signature can never be valid). 1: sign anyway, for making
+   * test fixtures of invalid signatures. */
+  int allow_unusable_certificate;
 
   /* ---- Decree 30 profiles (all optional for PERSONAL) ----------------
    * Text options are UTF-8 (NFC), at most 1024 bytes each. */
