@@ -68,6 +68,9 @@ async function run(out) {
     check(certs.length === 1 && certs[0].commonName === 'Nguyễn Văn A' && certs[0].der instanceof Uint8Array,
       `one signing certificate, CN decoded (${certs.map((c) => c.commonName)})`);
     check(all.length === 3 && all.filter((c) => c.ca).length === 2, `all: true lists the token's CA certificates too (${all.length})`);
+    check(certs[0].validNow === true && certs[0].notAfterDate.toISOString() === '2034-06-01T00:00:00.000Z' &&
+      certs[0].notBeforeDate.toISOString() === '2024-06-01T00:00:00.000Z',
+    `validity as Dates, valid now (${certs[0].notBeforeDate?.toISOString()} .. ${certs[0].notAfterDate?.toISOString()}, ${certs[0].validNow})`);
     const cert = certs[0].id;
 
     // Argument errors are the caller's, before the host is asked.

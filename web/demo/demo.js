@@ -78,9 +78,16 @@ function fillCerts(select, certs, preferOrg) {
     const o = document.createElement('option');
     o.value = c.id;
     o.textContent = `${c.commonName || c.label} — ${c.organization || c.issuerName} (${c.tokenLabel})`;
+    if (!c.validNow) {
+      // Listed so the user sees why it is missing, but not selectable.
+      const when = (c.notAfterDate < new Date() ? c.notAfterDate : c.notBeforeDate).toLocaleDateString('vi-VN');
+      o.textContent += c.notAfterDate < new Date() ? ` — hết hạn ngày ${when}` : ` — có hiệu lực từ ngày ${when}`;
+      o.disabled = true;
+    }
     select.append(o);
   }
-  const pick = certs.find((c) => /MNS:/.test(c.subject) === preferOrg);
+  const pick = certs.find((c) => c.validNow && /MNS:/.test(c.subject) === preferOrg) ??
+    certs.find((c) => c.validNow);
   if (pick) select.value = pick.id;
 }
 

@@ -94,13 +94,21 @@ function rdn(dn, key) {
 
 // The host's certificate entry, with the DER decoded and the names a
 // picker shows.
-function certView(c) {
+function certView(c, now = Date.now()) {
+  const notBefore = new Date(c.notBefore);
+  const notAfter = new Date(c.notAfter);
   return {
     ...c,
     der: b64.decode(c.certificate),
     commonName: rdn(c.subject, 'CN'),
     organization: rdn(c.subject, 'O'),
     issuerName: rdn(c.issuer, 'CN'),
+    notBeforeDate: notBefore,
+    notAfterDate: notAfter,
+    // Within its validity period when listed: a certificate outside it
+    // cannot sign (signPdf refuses it with SIGN_CERTIFICATE), so a picker
+    // should show it disabled.
+    validNow: notBefore.getTime() <= now && now <= notAfter.getTime(),
   };
 }
 
@@ -164,7 +172,7 @@ class Client {
   // notAfter, keyType, tokenLabel, label, ca, certificate (base64), der.
   async certificates({ all = false } = {}) {
     const r = await this.call({ cmd: 'certificates' });
-    this.listed = (r.certificates ?? []).map(certView);
+    this.listed = (r.certificates ?? []).map((c) => certView(c));
     return all ? this.listed.slice() : this.listed.filter((c) => !c.ca);
   }
 
