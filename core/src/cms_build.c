@@ -293,43 +293,14 @@ done:
   return ret;
 }
 
-kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
-                                    kyso_scheme *resolved, kyso_error *err) {
+/* Checks that x may sign at `at` (see kyso_cms_check_signer). */
+static kyso_status usable_check(X509 *x, int64_t at, int utc_offset_minutes,
+                                kyso_error *err) {
   kyso_status ret = KYSO_ERR_SIGN_CERTIFICATE;
-  X509 *x = NULL;
-  kyso_scheme r = KYSO_SCHEME_AUTO;
-
-  ERR_set_mark();
-  if (!resolved) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "no place for the scheme");
-    goto done;
-  }
-  ret = cert_parse(certificate, "signer certificate", &x, err);
-  if (ret != KYSO_OK)
-    goto done;
-  ret = key_check(x, wanted, &r, err);
-  if (ret != KYSO_OK)
-    goto done;
-  *resolved = r;
-  ret = KYSO_OK;
-done:
-  X509_free(x);
-  ERR_pop_to_mark();
-  return ret;
-}
-
-kyso_status kyso_cms_check_usable(kyso_blob certificate, int64_t at,
-                                  int utc_offset_minutes, kyso_error *err) {
-  kyso_status ret = KYSO_ERR_SIGN_CERTIFICATE;
-  X509 *x = NULL;
   int64_t not_before = 0, not_after = 0;
   uint32_t usage;
   char when[32], limit[32]; /* kyso_time_format_iso8601 */
 
-  ERR_set_mark();
-  ret = cert_parse(certificate, "signer certificate", &x, err);
-  if (ret != KYSO_OK)
-    goto done;
   if (kyso_time_from_asn1(X509_get0_notBefore(x), &not_before) != 0 ||
       kyso_time_from_asn1(X509_get0_notAfter(x), &not_after) != 0) {
     ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
@@ -360,9 +331,40 @@ kyso_status kyso_cms_check_usable(kyso_blob certificate, int64_t at,
   }
   ret = KYSO_OK;
 done:
+  return ret;
+}
+
+kyso_status kyso_cms_check_signer(kyso_blob certificate, kyso_scheme wanted,
+                                  const int64_t *usable_at,
+                                  int utc_offset_minutes, kyso_scheme *resolved,
+                                  kyso_error *err) {
+  kyso_status ret = KYSO_ERR_SIGN_CERTIFICATE;
+  X509 *x = NULL;
+  kyso_scheme r = KYSO_SCHEME_AUTO;
+
+  ERR_set_mark();
+  if (!resolved) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "no place for the scheme");
+    goto done;
+  }
+  ret = cert_parse(certificate, "signer certificate", &x, err);
+  if (ret != KYSO_OK)
+    goto done;
+  ret = key_check(x, wanted, &r, err);
+  if (ret == KYSO_OK && usable_at)
+    ret = usable_check(x, *usable_at, utc_offset_minutes, err);
+  if (ret != KYSO_OK)
+    goto done;
+  *resolved = r;
+done:
   X509_free(x);
   ERR_pop_to_mark();
   return ret;
+}
+
+kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
+                                    kyso_scheme *resolved, kyso_error *err) {
+  return kyso_cms_check_signer(certificate, wanted, NULL, 0, resolved, err);
 }
 
 /* AlgorithmIdentifier of a SHA-2 digest with parameters absent, as

@@ -27,16 +27,19 @@ kyso_status kyso_digest_parts(kyso_digest digest, const kyso_blob *parts,
 
 /* Resolves KYSO_SCHEME_AUTO from the certificate's key (RSA: PKCS#1 v1.5,
  * EC: ECDSA) and checks that an explicit scheme fits the key type and that
- * the key is one kyso supports (RSA >= 2048, EC P-256/P-384/P-521). */
+ * the key is one kyso supports (RSA >= 2048, EC P-256/P-384/P-521).
+ * With usable_at (seconds UTC), also that the certificate may sign then:
+ * within its validity period and, when it has keyUsage, with
+ * digitalSignature or nonRepudiation; otherwise KYSO_ERR_SIGN_CERTIFICATE
+ * naming the date (in utc_offset_minutes) or the usage. */
+kyso_status kyso_cms_check_signer(kyso_blob certificate, kyso_scheme wanted,
+                                  const int64_t *usable_at,
+                                  int utc_offset_minutes, kyso_scheme *resolved,
+                                  kyso_error *err);
+
+/* kyso_cms_check_signer without the time check. */
 kyso_status kyso_cms_resolve_scheme(kyso_blob certificate, kyso_scheme wanted,
                                     kyso_scheme *resolved, kyso_error *err);
-
-/* Checks that the signer certificate may sign at `at` (seconds UTC):
- * within its validity period and, when it has keyUsage, with
- * digitalSignature or nonRepudiation. Otherwise KYSO_ERR_SIGN_CERTIFICATE
- * naming the date (in utc_offset_minutes) or the usage. */
-kyso_status kyso_cms_check_usable(kyso_blob certificate, int64_t at,
-                                  int utc_offset_minutes, kyso_error *err);
 
 /*
  * SignedAttributes, DER SET OF (tag 0x31) sorted as DER requires:

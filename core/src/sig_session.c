@@ -412,11 +412,10 @@ static kyso_status prepare(const uint8_t *pdf_data, size_t pdf_len,
   s->pdf_len = pdf_len;
   ret = copy_options(s, options, err);
   if (ret == KYSO_OK)
-    ret = kyso_cms_resolve_scheme(options->certificate, options->scheme,
-                                  &s->scheme, err);
-  if (ret == KYSO_OK && !options->allow_unusable_certificate)
-    ret = kyso_cms_check_usable(options->certificate, options->signing_time,
-                                options->utc_offset_minutes, err);
+    ret = kyso_cms_check_signer(
+        options->certificate, options->scheme,
+        options->allow_unusable_certificate ? NULL : &options->signing_time,
+        options->utc_offset_minutes, &s->scheme, err);
   if (ret == KYSO_OK)
     ret = kyso_pdf_open(pdf_data, pdf_len, &pdf, err);
   if (ret == KYSO_OK)

@@ -80,8 +80,9 @@ function fillCerts(select, certs, preferOrg) {
     o.textContent = `${c.commonName || c.label} — ${c.organization || c.issuerName} (${c.tokenLabel})`;
     if (!c.validNow) {
       // Listed so the user sees why it is missing, but not selectable.
-      const when = (c.notAfterDate < new Date() ? c.notAfterDate : c.notBeforeDate).toLocaleDateString('vi-VN');
-      o.textContent += c.notAfterDate < new Date() ? ` — hết hạn ngày ${when}` : ` — có hiệu lực từ ngày ${when}`;
+      const expired = c.notAfterDate < new Date();
+      const when = (expired ? c.notAfterDate : c.notBeforeDate).toLocaleDateString('vi-VN');
+      o.textContent += expired ? ` — hết hạn ngày ${when}` : ` — có hiệu lực từ ngày ${when}`;
       o.disabled = true;
     }
     select.append(o);
