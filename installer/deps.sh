@@ -17,6 +17,8 @@ packages=(
   softhsm2 opensc p11-kit
   # independent checkers and PDF producers used by the tests
   qpdf poppler-utils libnss3-tools openssl chromium iproute2
+  # systemd-analyze verify/security on the kyso-host user unit
+  systemd
   # sanitizers, fuzzing, leak checks
   clang libclang-rt-14-dev valgrind
   # fonts (Decree 30 appearance text)

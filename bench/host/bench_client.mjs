@@ -32,7 +32,7 @@ await next();
 ws.send(JSON.stringify({ id: 0, cmd: "certificates" }));
 const certs = (await next()).result.certificates;
 const cert = certs.find((c) => !c.ca);
-const docs = Array.from({ length: batch }, (_, i) => ({ signedAttributes: attrs, name: `doc-${i}.pdf`, fingerprint: "00" }));
+const docs = Array.from({ length: batch }, (_, i) => ({ signedAttributes: attrs, name: `doc-${i}.pdf` }));
 const host = [];
 for (let r = 0; r < rounds; r++) {
   rawRound();

@@ -27,6 +27,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include "der_read.h"
 #include "der_write.h"
 #include "kyso/limits.h"
 #include "kyso/time.h"
@@ -673,66 +674,24 @@ done:
   return ret;
 }
 
-/* Reads one DER identifier and definite, minimal length (X.690 10.1) at p
- * with avail octets; 0 and the header and content lengths if the whole
- * value fits, -1 if not. */
-static int der_read_header(const uint8_t *p, size_t avail, uint8_t *tag,
-                           size_t *hdr_len, size_t *len) {
-  size_t count;
-  size_t v = 0;
-  size_t i;
-
-  if (avail < 2 || (p[0] & 0x1f) == 0x1f)
-    return -1;
-  *tag = p[0];
-  if (p[1] < 0x80) {
-    *hdr_len = 2;
-    *len = p[1];
-  } else {
-    count = p[1] & 0x7f;
-    /* 0x80 is the indefinite form, not DER; leading zeros and long form
-     * for short lengths are not minimal. */
-    if (count == 0 || count > sizeof(size_t) || avail - 2 < count || p[2] == 0)
-      return -1;
-    for (i = 0; i < count; i++)
-      v = (v << 8) | p[2 + i];
-    if (v < 0x80)
-      return -1;
-    *hdr_len = 2 + count;
-    *len = v;
-  }
-  if (*len > avail - *hdr_len)
-    return -1;
-  return 0;
-}
-
 /* Checks that attrs is exactly one DER SET OF SEQUENCE (Attribute) in
  * X.690 11.6 order, as SignedAttributes must be (RFC 5652 5.3, 5.4). */
 static int der_check_signed_attrs(kyso_blob attrs) {
-  uint8_t tag;
-  size_t hdr;
-  size_t len;
-  size_t pos;
-  size_t end;
+  kyso_blob set;
+  kyso_blob content;
   kyso_blob prev = {NULL, 0};
   kyso_blob cur;
+  uint8_t tag;
 
-  if (!attrs.data ||
-      der_read_header(attrs.data, attrs.len, &tag, &hdr, &len) != 0 ||
-      tag != KYSO_DER_SET || hdr + len != attrs.len || len == 0)
+  if (kyso_der_read_only(attrs, KYSO_DER_SET, &set) != 0 || set.len == 0)
     return -1;
-  pos = hdr;
-  end = attrs.len;
-  while (pos < end) {
-    if (der_read_header(attrs.data + pos, end - pos, &tag, &hdr, &len) != 0 ||
+  while (set.len > 0) {
+    if (kyso_der_read(&set, &tag, &content, &cur) != 0 ||
         tag != KYSO_DER_SEQUENCE)
       return -1;
-    cur.data = attrs.data + pos;
-    cur.len = hdr + len;
     if (prev.data && kyso_der_set_order(&prev, &cur) > 0)
       return -1;
     prev = cur;
-    pos += cur.len;
   }
   return 0;
 }
@@ -741,16 +700,13 @@ static int der_check_signed_attrs(kyso_blob attrs) {
  * ContentInfo), within CMS_TOKEN_MAX. Its content is checked by
  * kyso_cms_check_timestamp_token. */
 static kyso_status token_check_der(kyso_blob token, kyso_error *err) {
-  uint8_t tag;
-  size_t hdr;
-  size_t len;
+  kyso_blob content;
 
   if (!token.data || token.len > CMS_TOKEN_MAX)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "timestamp token missing or over %d bytes",
                           CMS_TOKEN_MAX);
-  if (der_read_header(token.data, token.len, &tag, &hdr, &len) != 0 ||
-      tag != KYSO_DER_SEQUENCE || hdr + len != token.len)
+  if (kyso_der_read_only(token, KYSO_DER_SEQUENCE, &content) != 0)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "timestamp token is not one DER SEQUENCE");
   return KYSO_OK;

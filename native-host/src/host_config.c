@@ -1,4 +1,4 @@
-/* host_config.c - host.conf and remembered origins; see host_config.h. */
+/* host_config.c - host.conf; see host_config.h. */
 #define _POSIX_C_SOURCE 200809L
 
 #include "host_config.h"
@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* Default module paths (Debian 12, amd64 multiarch and the plain dirs). */
@@ -51,9 +50,10 @@ static int parse_int(const char *s, int lo, int hi, int *out) {
   return 1;
 }
 
-/* The config dir: $XDG_CONFIG_HOME/kyso or $HOME/.config/kyso. */
-static char *config_dir(void) {
-  const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+/* $XDG_<KIND>_HOME/kyso, else $HOME/<fallback>/kyso (XDG Base Directory
+ * Specification 0.8: a relative $XDG_* is ignored). */
+static char *xdg_dir(const char *env, const char *fallback) {
+  const char *xdg = getenv(env), *home = getenv("HOME");
   char *dir = NULL;
   size_t n;
 
@@ -63,12 +63,32 @@ static char *config_dir(void) {
     if (dir)
       snprintf(dir, n, "%s/kyso", xdg);
   } else if (home && home[0]) {
-    n = strlen(home) + sizeof("/.config/kyso");
+    n = strlen(home) + strlen(fallback) + sizeof("//kyso");
     dir = malloc(n);
     if (dir)
-      snprintf(dir, n, "%s/.config/kyso", home);
+      snprintf(dir, n, "%s/%s/kyso", home, fallback);
   }
   return dir;
+}
+
+/* "yes" / "no" (also 1 / 0, true / false). */
+static int parse_bool(const char *s, int *out) {
+  if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 || strcmp(s, "1") == 0)
+    *out = 1;
+  else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
+           strcmp(s, "0") == 0)
+    *out = 0;
+  else
+    return 0;
+  return 1;
+}
+
+/* An origin line: canonical, or a config error (the lists are compared
+ * with canonical origins only). */
+static int push_origin(char **list, int *count, const char *value) {
+  char canonical[HOST_ORIGIN_MAX];
+  return host_origin_canonical(value, canonical, sizeof(canonical)) &&
+         push(list, count, HOST_CONFIG_MAX_ORIGINS, canonical);
 }
 
 static char *join(const char *dir, const char *name) {
@@ -122,11 +142,11 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
       ok = push(cfg->modules, &cfg->module_count, HOST_CONFIG_MAX_MODULES,
                 value);
     else if (strcmp(key, "allow_origin") == 0)
-      ok = push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS,
-                value);
+      ok = push_origin(cfg->allowed, &cfg->allowed_count, value);
     else if (strcmp(key, "deny_origin") == 0)
-      ok =
-          push(cfg->denied, &cfg->denied_count, HOST_CONFIG_MAX_ORIGINS, value);
+      ok = push_origin(cfg->denied, &cfg->denied_count, value);
+    else if (strcmp(key, "dev_http_loopback") == 0)
+      ok = parse_bool(value, &cfg->dev_http_loopback);
     else if (strcmp(key, "pinentry") == 0) {
       free(cfg->pinentry);
       cfg->pinentry = strdup(value);
@@ -134,6 +154,14 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
     } else {
       ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "%s:%d: unknown key \"%s\"",
                            path, lineno, key);
+      goto done;
+    }
+    if (!ok && strstr(key, "_origin")) {
+      ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                           "%s:%d: %s: \"%.80s\" is not an origin "
+                           "(scheme://host[:port], nothing after; or more "
+                           "than %d)",
+                           path, lineno, key, value, HOST_CONFIG_MAX_ORIGINS);
       goto done;
     }
     if (!ok) {
@@ -147,21 +175,6 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
 done:
   fclose(f);
   return ret;
-}
-
-static void read_origins(host_config *cfg) {
-  FILE *f = fopen(cfg->origins_path, "r");
-  char line[HOST_CONFIG_LINE_MAX];
-  char *o;
-
-  if (!f)
-    return;
-  while (fgets(line, sizeof(line), f)) {
-    o = trim(line);
-    if (o[0] && o[0] != '#')
-      push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS, o);
-  }
-  fclose(f);
 }
 
 static void default_modules(host_config *cfg) {
@@ -187,22 +200,23 @@ kyso_status host_config_load(host_config *cfg, const char *path,
   cfg->port = HOST_DEFAULT_PORT;
   cfg->user_timeout = HOST_DEFAULT_USER_TIMEOUT;
   cfg->idle_timeout = HOST_DEFAULT_IDLE_TIMEOUT;
-  cfg->dir = config_dir();
-  if (!cfg->dir) {
+  cfg->dir = xdg_dir("XDG_CONFIG_HOME", ".config");
+  cfg->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
+  if (!cfg->dir || !cfg->state_dir) {
     ret = kyso_error_set(err, KYSO_ERR_IO,
                          "no config dir: set HOME or XDG_CONFIG_HOME");
     goto done;
   }
-  cfg->origins_path = join(cfg->dir, "origins");
+  cfg->origins_path = join(cfg->state_dir, "origins");
+  cfg->legacy_origins_path = join(cfg->dir, "origins");
   conf = path ? strdup(path) : join(cfg->dir, "host.conf");
-  if (!cfg->origins_path || !conf) {
+  if (!cfg->origins_path || !cfg->legacy_origins_path || !conf) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "config: out of memory");
     goto done;
   }
   ret = read_conf(cfg, conf, path != NULL, err);
   if (ret != KYSO_OK)
     goto done;
-  read_origins(cfg);
   if (cfg->module_count == 0)
     default_modules(cfg);
   if (!cfg->pinentry)
@@ -228,30 +242,10 @@ void host_config_free(host_config *cfg) {
     free(cfg->denied[i]);
   free(cfg->pinentry);
   free(cfg->dir);
+  free(cfg->state_dir);
   free(cfg->origins_path);
+  free(cfg->legacy_origins_path);
   memset(cfg, 0, sizeof(*cfg));
-}
-
-/* scheme://host[:port] with an allowed scheme, printable ASCII, no path
- * beyond a trailing "/" (extension origins as Chrome passes them). */
-static int origin_well_formed(const char *o) {
-  static const char *const schemes[] = {
-      "https://", "http://", "chrome-extension://", "moz-extension://"};
-  size_t i, n = strlen(o);
-  const char *rest = NULL, *slash;
-
-  if (n == 0 || n >= HOST_ORIGIN_MAX)
-    return 0;
-  for (i = 0; i < n; i++)
-    if (o[i] <= ' ' || o[i] > '~')
-      return 0;
-  for (i = 0; i < sizeof(schemes) / sizeof(*schemes) && !rest; i++)
-    if (strncmp(o, schemes[i], strlen(schemes[i])) == 0)
-      rest = o + strlen(schemes[i]);
-  if (!rest || !rest[0] || rest[0] == '/')
-    return 0;
-  slash = strchr(rest, '/');
-  return !slash || slash[1] == '\0';
 }
 
 static int in_list(char *const *list, int count, const char *origin) {
@@ -264,32 +258,13 @@ static int in_list(char *const *list, int count, const char *origin) {
 
 host_origin_state host_config_origin_state(const host_config *cfg,
                                            const char *origin) {
-  if (!origin || !origin_well_formed(origin))
+  char canonical[HOST_ORIGIN_MAX];
+
+  if (!host_origin_canonical(origin, canonical, sizeof(canonical)))
+    return HOST_ORIGIN_DENIED; /* malformed, "null" */
+  if (in_list(cfg->denied, cfg->denied_count, canonical))
     return HOST_ORIGIN_DENIED;
-  if (in_list(cfg->denied, cfg->denied_count, origin))
-    return HOST_ORIGIN_DENIED;
-  if (in_list(cfg->allowed, cfg->allowed_count, origin))
+  if (in_list(cfg->allowed, cfg->allowed_count, canonical))
     return HOST_ORIGIN_ALLOWED;
   return HOST_ORIGIN_UNKNOWN;
-}
-
-kyso_status host_config_remember_origin(host_config *cfg, const char *origin,
-                                        kyso_error *err) {
-  FILE *f;
-
-  if (!origin_well_formed(origin))
-    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "malformed origin");
-  if (!in_list(cfg->allowed, cfg->allowed_count, origin) &&
-      !push(cfg->allowed, &cfg->allowed_count, HOST_CONFIG_MAX_ORIGINS, origin))
-    return kyso_error_set(err, KYSO_ERR_LIMIT, "too many remembered origins");
-  mkdir(cfg->dir, 0700); /* parent (~/.config) normally exists */
-  f = fopen(cfg->origins_path, "a");
-  if (!f)
-    return kyso_error_set(err, KYSO_ERR_IO, "cannot write %s",
-                          cfg->origins_path);
-  fprintf(f, "%s\n", origin);
-  if (fclose(f) != 0)
-    return kyso_error_set(err, KYSO_ERR_IO, "cannot write %s",
-                          cfg->origins_path);
-  return KYSO_OK;
 }

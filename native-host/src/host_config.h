@@ -1,7 +1,8 @@
 /*
  * host_config.h - kyso-host's settings: ~/.config/kyso/host.conf
- * ($XDG_CONFIG_HOME respected) and the origins the user chose to always
- * allow (~/.config/kyso/origins, one per line, written by the host).
+ * ($XDG_CONFIG_HOME respected), read once at start and never written by
+ * the host (module= and pinentry= choose code it runs). What the user
+ * decides in dialogs is kept apart, in the state dir (host_origins.h).
  *
  * host.conf is "key = value" lines, '#' starts a comment:
  *   port = 8750                 websocket port on 127.0.0.1 and [::1]
@@ -11,17 +12,22 @@
  *   pinentry = /usr/bin/pinentry
  *   user_timeout = 120          seconds a dialog waits for the user
  *   idle_timeout = 300          seconds an idle websocket stays open
- * Unknown keys are an error (a typo must not silently drop a setting).
+ *   dev_http_loopback = yes     developers: http://localhost, 127.0.0.1 and
+ *                               [::1] pages may be remembered ("Luôn cho
+ *                               phép") and are asked without the warning
+ * Unknown keys are an error (a typo must not silently drop a setting), and
+ * so is an origin that is not one (host_origin.h): the lists hold
+ * canonical origins only.
  */
 #ifndef KYSO_HOST_CONFIG_H
 #define KYSO_HOST_CONFIG_H
 
+#include "host_origin.h"
 #include "kyso/status.h"
 
 #define HOST_CONFIG_MAX_MODULES 8
 #define HOST_CONFIG_MAX_ORIGINS 64
 #define HOST_CONFIG_LINE_MAX 1024
-#define HOST_ORIGIN_MAX 256
 #define HOST_DEFAULT_PORT 8750
 #define HOST_DEFAULT_USER_TIMEOUT 120
 #define HOST_DEFAULT_IDLE_TIMEOUT 300
@@ -30,20 +36,26 @@ typedef struct host_config {
   int port;
   int user_timeout;
   int idle_timeout;
+  int dev_http_loopback;
   char *modules[HOST_CONFIG_MAX_MODULES];
   int module_count;
-  char *allowed[HOST_CONFIG_MAX_ORIGINS]; /* host.conf and remembered */
+  /* host.conf's lists, canonical; not changed after host_config_load, so
+   * any thread may read them. */
+  char *allowed[HOST_CONFIG_MAX_ORIGINS];
   int allowed_count;
   char *denied[HOST_CONFIG_MAX_ORIGINS];
   int denied_count;
   char *pinentry;
   char *dir;          /* the config dir, e.g. ~/.config/kyso */
-  char *origins_path; /* where "always" decisions go */
+  char *state_dir;    /* e.g. ~/.local/state/kyso ($XDG_STATE_HOME) */
+  char *origins_path; /* remembered origins, in state_dir */
+  /* dir/origins: where earlier versions kept them (read once, to move) */
+  char *legacy_origins_path;
 } host_config;
 
 /* Reads path (NULL: the default host.conf; a missing default file is not
- * an error) and the remembered origins; fills defaults (modules: p11-kit's
- * proxy, else OpenSC and SoftHSM, when present). */
+ * an error); fills defaults (modules: p11-kit's proxy, else OpenSC and
+ * SoftHSM, when present). */
 kyso_status host_config_load(host_config *cfg, const char *path,
                              kyso_error *err);
 void host_config_free(host_config *cfg);
@@ -54,15 +66,11 @@ typedef enum host_origin_state {
   HOST_ORIGIN_DENIED = 2
 } host_origin_state;
 
-/* Checks the shape (scheme://host[:port], http(s) or a browser extension
- * scheme, printable, bounded) and the lists. Malformed or "null":
- * HOST_ORIGIN_DENIED. */
+/* host.conf's verdict on origin, canonicalised first (host_origin.h):
+ * HOST_ORIGIN_DENIED when malformed, "null" or in deny_origin,
+ * HOST_ORIGIN_ALLOWED when in allow_origin, else HOST_ORIGIN_UNKNOWN. The
+ * remembered decisions are the controller's (host_ctl_origin_state). */
 host_origin_state host_config_origin_state(const host_config *cfg,
                                            const char *origin);
-
-/* Remembers "always allow" for origin: in memory and appended to the
- * origins file. Not thread-safe: the controller serialises it. */
-kyso_status host_config_remember_origin(host_config *cfg, const char *origin,
-                                        kyso_error *err);
 
 #endif

@@ -22,26 +22,26 @@
 #include "kyso/cms.h"
 #include "kyso/token.h"
 
-/* Documents listed by name in the consent dialog; the rest are counted
- * (an Assuan line holds 1000 bytes). */
-#define CONSENT_LISTED_DOCS 6
-#define DIALOG_TEXT_MAX 900
+#include "host_dialog_text.h"
+#include "host_origins.h"
+
+/* PIN dialogs in one signing session: after a wrong PIN the user is asked
+ * again, in all this many times, before PIN_INCORRECT is answered. */
+#define HOST_PIN_ROUNDS 3
 #define CERT_ID_HEX 64 /* SHA-256 of the DER, lower-case hex */
-
-void host_log(const char *format, ...) {
-  va_list ap;
-  char stamp[32];
-  time_t t = time(NULL);
-  struct tm tm;
-
-  gmtime_r(&t, &tm);
-  strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  va_start(ap, format);
-  fprintf(stderr, "kyso-host %s: ", stamp);
-  vfprintf(stderr, format, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-}
+/* `certificates` waiting for the listing thread: in all, and per
+ * connection (a native-messaging connection serves every tab). More:
+ * BUSY. */
+#define HOST_CERTS_QUEUE_MAX 1024
+#define HOST_CERTS_PER_PEER 16
+/* A connection's "Chỉ lần này" / "Từ chối" answers, one per origin it
+ * asked for (native messaging: several); the oldest makes room. */
+#define HOST_PEER_DECISIONS_MAX 16
+/* The site as dialogs name it: an origin, then " (qua tiện ích kyso)". */
+#define HOST_SITE_MAX (HOST_ORIGIN_MAX + 32)
+#define VIA_EXTENSION " (qua tiện ích kyso)"
+/* The first-use dialog's description. */
+#define ORIGIN_DIALOG_MAX 900
 
 typedef struct sign_doc {
   uint8_t *attrs;
@@ -49,6 +49,10 @@ typedef struct sign_doc {
   char *name;
   char *fingerprint;
   kyso_digest digest;
+  /* The message-digest attribute value, copied by kyso_cms_attrs_check:
+   * the verification code shown in the dialog is derived from it. */
+  uint8_t md[64];
+  size_t md_len;
 } sign_doc;
 
 typedef enum job_kind { JOB_CERTIFICATES, JOB_SIGN } job_kind;
@@ -57,13 +61,27 @@ typedef struct host_job {
   host_peer *peer; /* holds a reference */
   json_t *id;
   job_kind kind;
-  int origin_prompt; /* ask about the peer's origin first */
+  int origin_prompt; /* ask about the origin first (first use) */
+  /* The origin the request acts for, canonical: the page's when the kyso
+   * extension named it (native messaging), else the connection's. */
+  char origin[HOST_ORIGIN_MAX];
+  int via_extension;
+  char site[HOST_SITE_MAX]; /* origin as dialogs name it */
   char cert_id[CERT_ID_HEX + 1];
   sign_doc *docs;
   size_t doc_count;
   int cancelled; /* under ctl->lock */
+  int prompting; /* under ctl->lock: in the first-use prompt */
+  int preempted; /* under ctl->lock: that prompt gave way to an allowed site */
   json_t *reply; /* the worker's answer, sent once the worker is free */
 } host_job;
+
+/* A `certificates` waiting for the listing thread. */
+typedef struct certs_req {
+  struct certs_req *next;
+  host_peer *peer; /* holds a reference */
+  json_t *id;
+} certs_req;
 
 /* The job the current thread runs (the worker), so its reply can wait
  * until busy is cleared: a client that sends its next request as soon as
@@ -73,7 +91,7 @@ static _Thread_local host_job *worker_job;
 struct host_ctl {
   host_config *cfg;
   host_prompt *prompt;
-  pthread_mutex_t lock;       /* busy, job, known ids, config origins */
+  pthread_mutex_t lock;       /* busy, job, next, known ids, origins, certs_* */
   pthread_mutex_t token_lock; /* tokens: one thread in the modules at a time */
   /* One per configured module, loaded on first use and kept across requests
    * (NULL: not loaded, or it failed to load). */
@@ -82,9 +100,28 @@ struct host_ctl {
   int worker_started;
   pthread_t worker;
   host_job *job;
+  /* An allowed site's request that closed job's first-use prompt: the
+   * worker runs it next. */
+  host_job *next;
   char known[HOST_KNOWN_CERTS][CERT_ID_HEX + 1];
   int known_count;
+  host_origins *origins; /* remembered, refused, prompt quotas */
+  /* `certificates` of allowed origins run on their own thread, off the
+   * transports' threads (the token lock can be held for a whole signing
+   * batch, a PIN pad login included) and beside a dialog. */
+  pthread_cond_t certs_cond;
+  certs_req *certs_head, *certs_tail;
+  int certs_count;
+  int certs_started;
+  int certs_stop;
+  pthread_t certs_thread;
 };
+
+/* "Chỉ lần này" for one origin on a connection. ("Từ chối" is kept per
+ * origin for every connection: host_origins_deny.) */
+typedef struct peer_decision {
+  char origin[HOST_ORIGIN_MAX];
+} peer_decision;
 
 struct host_peer {
   host_ctl *ctl;
@@ -93,8 +130,14 @@ struct host_peer {
   int closed;
   host_send_fn send;
   void *arg;
-  host_origin_state state; /* under ctl->lock */
-  char origin[HOST_ORIGIN_MAX];
+  int native; /* native messaging: requests may name the page's origin */
+  char origin[HOST_ORIGIN_MAX]; /* canonical; "" when malformed */
+  /* under ctl->lock: */
+  peer_decision decisions[HOST_PEER_DECISIONS_MAX];
+  int decision_count;
+  int decision_next; /* the slot reused when full */
+  int full_hello;    /* the versioned hello was sent */
+  int certs_pending; /* in the certificates queue */
 };
 
 /* ---- peers and replies ----------------------------------------------------
@@ -158,9 +201,128 @@ static void send_result(host_peer *p, json_t *id, json_t *result) {
   peer_send(p, json_pack("{s:O?, s:o}", "id", id, "result", result));
 }
 
-host_peer *host_peer_open(host_ctl *ctl, const char *origin, host_send_fn send,
-                          void *arg) {
+/* ---- origins ------------------------------------------------------------
+ */
+
+/* Seconds of a monotonic clock (the origin store's time). */
+static int64_t now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec;
+}
+
+/* Where an origin stands for one request, and why. */
+typedef enum origin_verdict {
+  VERDICT_ALLOWED,
+  VERDICT_UNKNOWN,        /* ask the user (first use) */
+  VERDICT_DENIED_CONFIG,  /* malformed, "null", deny_origin */
+  VERDICT_DENIED_SILENCED /* "Từ chối" lately: not asked again yet */
+} origin_verdict;
+
+static peer_decision *peer_decision_find(host_peer *p, const char *origin) {
+  int i;
+  for (i = 0; i < p->decision_count; i++)
+    if (strcmp(p->decisions[i].origin, origin) == 0)
+      return &p->decisions[i];
+  return NULL;
+}
+
+/* Allows origin for the rest of this connection; under ctl->lock. */
+static void peer_allow_once(host_peer *p, const char *origin) {
+  peer_decision *d = peer_decision_find(p, origin);
+
+  if (!d && p->decision_count < HOST_PEER_DECISIONS_MAX) {
+    d = &p->decisions[p->decision_count++];
+  } else if (!d) {
+    d = &p->decisions[p->decision_next];
+    p->decision_next = (p->decision_next + 1) % HOST_PEER_DECISIONS_MAX;
+  }
+  snprintf(d->origin, sizeof(d->origin), "%s", origin);
+}
+
+/* origin (canonical, "" when malformed) for a request of p (NULL: any
+ * connection); under ctl->lock. *silenced_for: seconds left of a
+ * refusal's back-off. */
+static origin_verdict verdict_locked(host_ctl *ctl, host_peer *p,
+                                     const char *origin, int64_t now,
+                                     int64_t *silenced_for) {
+  host_origin_state conf = host_config_origin_state(ctl->cfg, origin);
+  peer_decision *d;
+  int64_t left;
+
+  if (conf == HOST_ORIGIN_DENIED)
+    return VERDICT_DENIED_CONFIG;
+  if (conf == HOST_ORIGIN_ALLOWED)
+    return VERDICT_ALLOWED;
+  d = p ? peer_decision_find(p, origin) : NULL;
+  if (d)
+    return VERDICT_ALLOWED; /* "Chỉ lần này" on this connection */
+  left = host_origins_denied_for(ctl->origins, origin, now);
+  if (left > 0) {
+    if (silenced_for)
+      *silenced_for = left;
+    return VERDICT_DENIED_SILENCED;
+  }
+  if (host_origins_remembered(ctl->origins, origin))
+    return VERDICT_ALLOWED;
+  return VERDICT_UNKNOWN;
+}
+
+host_origin_state host_ctl_origin_state(host_ctl *ctl, const char *origin) {
+  char canonical[HOST_ORIGIN_MAX];
+  origin_verdict v;
+
+  if (!host_origin_canonical(origin, canonical, sizeof(canonical)))
+    return HOST_ORIGIN_DENIED;
+  pthread_mutex_lock(&ctl->lock);
+  v = verdict_locked(ctl, NULL, canonical, now_s(), NULL);
+  pthread_mutex_unlock(&ctl->lock);
+  /* A silenced refusal is let in: its requests answer ORIGIN_DENIED and
+   * the page can say why. */
+  return v == VERDICT_ALLOWED         ? HOST_ORIGIN_ALLOWED
+         : v == VERDICT_DENIED_CONFIG ? HOST_ORIGIN_DENIED
+                                      : HOST_ORIGIN_UNKNOWN;
+}
+
+host_origin_state host_peer_state(host_peer *peer, int *running) {
+  host_ctl *ctl = peer->ctl;
+  origin_verdict v;
+
+  pthread_mutex_lock(&ctl->lock);
+  /* "always" from another connection counts too */
+  v = verdict_locked(ctl, peer, peer->origin, now_s(), NULL);
+  *running = (ctl->job && ctl->job->peer == peer) ||
+             (ctl->next && ctl->next->peer == peer) || peer->certs_pending > 0;
+  pthread_mutex_unlock(&ctl->lock);
+  return v == VERDICT_ALLOWED   ? HOST_ORIGIN_ALLOWED
+         : v == VERDICT_UNKNOWN ? HOST_ORIGIN_UNKNOWN
+                                : HOST_ORIGIN_DENIED;
+}
+
+/* The versioned hello (contract 4): for an allowed origin only. */
+static json_t *hello_full(void) {
+  return json_pack("{s:s, s:[s,s,s,s]}", "version", HOST_PROTOCOL_VERSION,
+                   "features", "certificates", "sign", "batch", "cancel");
+}
+
+/* Sends the versioned hello unless this connection had it; before the
+ * reply to the request of an origin just allowed. */
+static void send_full_hello(host_peer *p) {
+  host_ctl *ctl = p->ctl;
+  int sent;
+
+  pthread_mutex_lock(&ctl->lock);
+  sent = p->full_hello;
+  p->full_hello = 1;
+  pthread_mutex_unlock(&ctl->lock);
+  if (!sent)
+    peer_send(p, hello_full());
+}
+
+static host_peer *peer_open(host_ctl *ctl, const char *origin, int native,
+                            host_send_fn send, void *arg) {
   host_peer *p = calloc(1, sizeof(*p));
+  origin_verdict v;
 
   if (!p)
     return NULL;
@@ -169,16 +331,27 @@ host_peer *host_peer_open(host_ctl *ctl, const char *origin, host_send_fn send,
   p->refs = 1;
   p->send = send;
   p->arg = arg;
-  if (origin && strlen(origin) < sizeof(p->origin))
-    strcpy(p->origin, origin);
+  p->native = native;
+  host_origin_canonical(origin, p->origin, sizeof(p->origin));
   pthread_mutex_lock(&ctl->lock);
-  p->state = p->origin[0] ? host_config_origin_state(ctl->cfg, p->origin)
-                          : HOST_ORIGIN_DENIED;
+  v = verdict_locked(ctl, p, p->origin, now_s(), NULL);
+  p->full_hello = v == VERDICT_ALLOWED;
   pthread_mutex_unlock(&ctl->lock);
+  /* An origin not allowed learns that the host is there, nothing more
+   * (no version or features to fingerprint the machine with). */
   peer_send(p,
-            json_pack("{s:s, s:[s,s,s,s]}", "version", HOST_PROTOCOL_VERSION,
-                      "features", "certificates", "sign", "batch", "cancel"));
+            p->full_hello ? hello_full() : json_pack("{s:s}", "hello", "kyso"));
   return p;
+}
+
+host_peer *host_peer_open(host_ctl *ctl, const char *origin, host_send_fn send,
+                          void *arg) {
+  return peer_open(ctl, origin, 0, send, arg);
+}
+
+host_peer *host_peer_open_native(host_ctl *ctl, const char *origin,
+                                 host_send_fn send, void *arg) {
+  return peer_open(ctl, origin, 1, send, arg);
 }
 
 void host_peer_refuse(host_peer *peer, const char *code, const char *message) {
@@ -195,6 +368,8 @@ void host_peer_close(host_peer *peer) {
   peer->closed = 1;
   pthread_mutex_unlock(&peer->lock);
   pthread_mutex_lock(&ctl->lock);
+  if (ctl->next && ctl->next->peer == peer)
+    ctl->next->cancelled = 1;
   if (ctl->job && ctl->job->peer == peer) {
     ctl->job->cancelled = 1;
     ctl->prompt->vtable->abort(ctl->prompt);
@@ -439,22 +614,131 @@ static void walk_modules(host_ctl *ctl, list_ctx *lc, module_view view) {
   }
 }
 
-static void do_certificates(host_peer *p, json_t *id) {
+/* Every certificate of every module, as `certificates` answers; NULL when
+ * out of memory. */
+static json_t *list_certificates(host_ctl *ctl) {
   list_ctx lc;
 
   memset(&lc, 0, sizeof(lc));
-  lc.ctl = p->ctl;
+  lc.ctl = ctl;
   lc.array = json_array();
-  if (!lc.array) {
-    send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
-    return;
-  }
+  if (!lc.array)
+    return NULL;
   /* The listing is what the user picks from: it must show a token created
    * since the module was loaded, which SoftHSM2 and many vendor modules
    * only report after C_Initialize (PKCS#11 v2.40 5.5 leaves slot list
    * changes to the module). A reload costs a millisecond or two. */
-  walk_modules(p->ctl, &lc, MODULE_RELOAD);
-  send_result(p, id, json_pack("{s:o}", "certificates", lc.array));
+  walk_modules(ctl, &lc, MODULE_RELOAD);
+  return lc.array;
+}
+
+static void send_certificates(host_peer *p, json_t *id, json_t *array) {
+  if (array)
+    send_result(p, id, json_pack("{s:O}", "certificates", array));
+  else
+    send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
+}
+
+static void do_certificates(host_peer *p, json_t *id) {
+  json_t *array = list_certificates(p->ctl);
+  send_certificates(p, id, array);
+  json_decref(array);
+}
+
+static int peer_closed(host_peer *p) {
+  int closed;
+  pthread_mutex_lock(&p->lock);
+  closed = p->closed;
+  pthread_mutex_unlock(&p->lock);
+  return closed;
+}
+
+static void certs_req_free(host_ctl *ctl, certs_req *r) {
+  pthread_mutex_lock(&ctl->lock);
+  r->peer->certs_pending--;
+  pthread_mutex_unlock(&ctl->lock);
+  peer_unref(r->peer);
+  json_decref(r->id);
+  free(r);
+}
+
+/* The listing thread: takes every waiting `certificates` at once and
+ * answers them all from one listing made after each of them arrived (one
+ * module walk for many tabs). Replies of one connection keep their order. */
+static void *certs_main(void *arg) {
+  host_ctl *ctl = arg;
+  certs_req *batch, *r, *next;
+  json_t *array;
+  int live;
+
+  for (;;) {
+    pthread_mutex_lock(&ctl->lock);
+    while (!ctl->certs_head && !ctl->certs_stop)
+      pthread_cond_wait(&ctl->certs_cond, &ctl->lock);
+    batch = ctl->certs_head;
+    ctl->certs_head = ctl->certs_tail = NULL;
+    ctl->certs_count = 0;
+    pthread_mutex_unlock(&ctl->lock);
+    if (!batch)
+      break; /* stopping, nothing left */
+    for (live = 0, r = batch; r && !live; r = r->next)
+      live = !peer_closed(r->peer);
+    array = live ? list_certificates(ctl) : NULL;
+    for (r = batch; r; r = next) {
+      next = r->next;
+      if (live)
+        send_certificates(r->peer, r->id, array);
+      certs_req_free(ctl, r);
+    }
+    json_decref(array);
+  }
+  return NULL;
+}
+
+/* Queues p's `certificates` for the listing thread (started on first use);
+ * BUSY past the queue limits. */
+static void queue_certificates(host_peer *p, json_t *id) {
+  host_ctl *ctl = p->ctl;
+  certs_req *r = calloc(1, sizeof(*r));
+  /* A copy: the reference count of a json_t is not for two threads. */
+  json_t *id_copy = json_deep_copy(id);
+  const char *refused = NULL, *code = "BUSY";
+
+  pthread_mutex_lock(&ctl->lock);
+  if (!r || !id_copy) {
+    refused = "out of memory";
+    code = "NATIVE_FATAL";
+  } else if (ctl->certs_count >= HOST_CERTS_QUEUE_MAX ||
+             p->certs_pending >= HOST_CERTS_PER_PEER)
+    refused = "too many certificate listings waiting";
+  else if (!ctl->certs_started &&
+           pthread_create(&ctl->certs_thread, NULL, certs_main, ctl) != 0) {
+    refused = "cannot start the listing thread";
+    code = "NATIVE_FATAL";
+  }
+  if (!refused) {
+    ctl->certs_started = 1;
+    r->id = id_copy;
+    id_copy = NULL;
+    r->peer = p;
+    pthread_mutex_lock(&p->lock);
+    p->refs++;
+    pthread_mutex_unlock(&p->lock);
+    p->certs_pending++;
+    if (ctl->certs_tail)
+      ctl->certs_tail->next = r;
+    else
+      ctl->certs_head = r;
+    ctl->certs_tail = r;
+    ctl->certs_count++;
+    r = NULL;
+    pthread_cond_signal(&ctl->certs_cond);
+  }
+  pthread_mutex_unlock(&ctl->lock);
+  free(r);
+  json_decref(id_copy);
+  if (refused)
+    send_error(p, id, code, refused, -1);
 }
 
 /* Finds the certificate lc->want: in the loaded modules, their slot lists
@@ -506,17 +790,6 @@ static const char *prompt_code(host_prompt_result r) {
   }
 }
 
-/* Appends to a dialog text, never past its end. */
-static void text_add(char *buf, size_t cap, const char *format, ...) {
-  size_t used = strlen(buf);
-  va_list ap;
-  if (used + 1 >= cap)
-    return;
-  va_start(ap, format);
-  vsnprintf(buf + used, cap - used, format, ap);
-  va_end(ap);
-}
-
 static const char *digest_name(kyso_digest d) {
   switch (d) {
   case KYSO_DIGEST_SHA384: return "SHA-384";
@@ -525,42 +798,39 @@ static const char *digest_name(kyso_digest d) {
   }
 }
 
-/* Consent, then the PIN (not with a PIN pad). The PIN goes to pin. */
-static const char *ask_user(host_ctl *ctl, host_job *j, const char *signer,
-                            const char *token_label, char *pin, size_t cap,
-                            const char **message) {
+/* The site as the dialogs name it. */
+static const char *job_site(const host_job *j) {
+  return j->site;
+}
+
+/* Opens the dialog session and asks for consent. NULL when the user
+ * consented (the session stays open for the PIN: the caller ends it), else
+ * the error code, with *message. */
+static const char *ask_consent(host_ctl *ctl, host_job *j,
+                               const host_consent *c, const char **message) {
   host_prompt *pr = ctl->prompt;
   host_prompt_result r;
-  char desc[DIALOG_TEXT_MAX] = "";
-  char pin_desc[DIALOG_TEXT_MAX] = "";
+  char title[HOST_DIALOG_TITLE_MAX + 1];
+  char desc[HOST_DIALOG_DESC_MAX + 1];
+  size_t listed = 0;
   host_dialog d;
-  size_t i;
-  const char *code = NULL;
 
-  text_add(desc, sizeof(desc),
-           "Trang %s yêu cầu ký %zu văn bản bằng chứng thư của %s:\n",
-           j->peer->origin, j->doc_count, signer);
-  for (i = 0; i < j->doc_count && i < CONSENT_LISTED_DOCS; i++)
-    text_add(desc, sizeof(desc), "  %zu. %s (%s)\n", i + 1, j->docs[i].name,
-             j->docs[i].fingerprint);
-  if (j->doc_count > CONSENT_LISTED_DOCS)
-    text_add(desc, sizeof(desc), "  ... và %zu văn bản khác\n",
-             j->doc_count - CONSENT_LISTED_DOCS);
-  text_add(desc, sizeof(desc), "(%s asks to sign %zu document(s) as %s.)",
-           j->peer->origin, j->doc_count, signer);
+  if (!host_consent_text(c, title, sizeof(title), desc, sizeof(desc),
+                         &listed)) {
+    *message = "the consent dialog cannot show this request";
+    return "INVALID_ARGUMENT";
+  }
   if (job_cancelled(ctl, j)) { /* before the dialog: nothing to abort yet */
     *message = "the request was cancelled";
-    code = "USER_CANCELLED";
-    goto done;
+    return "USER_CANCELLED";
   }
   r = pr->vtable->begin(pr);
   if (r != HOST_PROMPT_OK) {
     *message = "the pinentry program cannot be started";
-    code = "NATIVE_FATAL";
-    goto done;
+    return "NATIVE_FATAL";
   }
   memset(&d, 0, sizeof(d));
-  d.title = "kyso: ký số văn bản";
+  d.title = title;
   d.description = desc;
   d.ok = "Ký (Sign)";
   d.cancel = "Không ký (Cancel)";
@@ -568,37 +838,58 @@ static const char *ask_user(host_ctl *ctl, host_job *j, const char *signer,
   if (r == HOST_PROMPT_OK && job_cancelled(ctl, j))
     r = HOST_PROMPT_CANCELLED;
   if (r != HOST_PROMPT_OK) {
-    code = r == HOST_PROMPT_NOT_CONFIRMED ? "USER_CANCELLED" : prompt_code(r);
     *message = "the user did not consent";
-    goto done;
+    return r == HOST_PROMPT_NOT_CONFIRMED ? "USER_CANCELLED" : prompt_code(r);
   }
-  if (!pin)
-    goto done; /* PIN pad: the user types it on the reader */
-  text_add(pin_desc, sizeof(pin_desc),
-           "Nhập mã PIN của token \"%s\" để ký %zu văn bản cho %s.\n"
-           "(Enter the PIN of token \"%s\".)",
-           token_label, j->doc_count, j->peer->origin, token_label);
+  return NULL;
+}
+
+static host_pin_warning pin_warning(kyso_token_pin_state s) {
+  switch (s) {
+  case KYSO_TOKEN_PIN_FINAL_TRY: return HOST_PIN_WARNING_FINAL_TRY;
+  case KYSO_TOKEN_PIN_COUNT_LOW: return HOST_PIN_WARNING_COUNT_LOW;
+  default: return HOST_PIN_WARNING_NONE;
+  }
+}
+
+/* One round of the PIN dialog, in the open session: GETPIN into pin; with a
+ * PIN pad nothing on the first round (the consent said to use the keypad),
+ * and a confirmation to try again on the reader after a wrong PIN. The
+ * token's warning, and "Sai mã PIN" after a wrong one, go in SETERROR. */
+static host_prompt_result ask_pin(host_ctl *ctl, host_job *j,
+                                  const host_consent *c, int round,
+                                  kyso_token_pin_state state, char *pin) {
+  host_prompt *pr = ctl->prompt;
+  host_prompt_result r;
+  char desc[HOST_DIALOG_DESC_MAX + 1];
+  char error[HOST_DIALOG_DESC_MAX + 1];
+  host_dialog d;
+
+  if (c->pin_pad && round == 0)
+    return HOST_PROMPT_OK;
+  if (!host_pin_text(c, desc, sizeof(desc)))
+    return HOST_PROMPT_FAILED;
+  host_pin_error_text(round > 0, pin_warning(state), error, sizeof(error));
   memset(&d, 0, sizeof(d));
   d.title = "kyso: mã PIN";
-  d.description = pin_desc;
-  d.prompt = "PIN:";
-  d.ok = "OK";
+  d.description = desc;
+  d.error = error[0] ? error : NULL;
   d.cancel = "Huỷ (Cancel)";
-  r = pr->vtable->get_pin(pr, &d, pin, cap);
+  if (c->pin_pad) {
+    d.ok = "Thử lại (Retry)";
+    r = pr->vtable->confirm(pr, &d);
+  } else {
+    d.prompt = "PIN:";
+    d.ok = "OK";
+    r = pr->vtable->get_pin(pr, &d, pin, HOST_PIN_MAX);
+    if (r == HOST_PROMPT_OK && pin[0] == '\0')
+      r = HOST_PROMPT_CANCELLED;
+  }
   if (r == HOST_PROMPT_OK && job_cancelled(ctl, j))
     r = HOST_PROMPT_CANCELLED;
-  if (r == HOST_PROMPT_OK && pin[0] == '\0')
-    r = HOST_PROMPT_CANCELLED;
-  if (r != HOST_PROMPT_OK) {
-    OPENSSL_cleanse(pin, cap);
-    code = r == HOST_PROMPT_NOT_CONFIRMED ? "USER_CANCELLED" : prompt_code(r);
-    *message = "no PIN was entered";
-    goto done;
-  }
-
-done:
-  pr->vtable->end(pr);
-  return code;
+  if (r != HOST_PROMPT_OK)
+    OPENSSL_cleanse(pin, HOST_PIN_MAX);
+  return r;
 }
 
 static const char *token_code(kyso_status s) {
@@ -608,15 +899,19 @@ static const char *token_code(kyso_status s) {
   case KYSO_ERR_TOKEN_NOT_FOUND:
   case KYSO_ERR_TOKEN_CERT_NOT_FOUND:
   case KYSO_ERR_TOKEN_KEY_NOT_FOUND: return "TOKEN_REMOVED";
+  case KYSO_ERR_TOKEN_CANCELLED: return "USER_CANCELLED";
   default: return "NATIVE_FATAL";
   }
 }
 
 /* On token t: select the token holding cert, log in, sign every document;
- * results into sigs (base64 strings). */
-static kyso_status sign_with(kyso_token *t, host_job *j, const uint8_t *cert,
-                             size_t cert_len, kyso_scheme scheme, char *pin,
-                             json_t *sigs, int *tries, kyso_error *err) {
+ * results into sigs (base64 strings). A `cancel` is honoured before the
+ * login and before each document (KYSO_ERR_TOKEN_CANCELLED; the caller
+ * then sends no signature at all). */
+static kyso_status sign_with(host_ctl *ctl, kyso_token *t, host_job *j,
+                             const uint8_t *cert, size_t cert_len,
+                             kyso_scheme scheme, char *pin, json_t *sigs,
+                             int *tries, kyso_error *err) {
   kyso_status ret;
   uint8_t *sig = NULL;
   size_t sig_len = 0, i;
@@ -625,6 +920,11 @@ static kyso_status sign_with(kyso_token *t, host_job *j, const uint8_t *cert,
   ret = kyso_token_select_by_cert(t, cert, cert_len, err);
   if (ret != KYSO_OK)
     goto done;
+  if (job_cancelled(ctl, j)) {
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                         "the request was cancelled before login");
+    goto done;
+  }
   ret = kyso_token_login(t, kyso_token_has_pin_pad(t) ? NULL : pin, err);
   OPENSSL_cleanse(pin, HOST_PIN_MAX); /* wiped right after login */
   if (ret != KYSO_OK) {
@@ -635,6 +935,13 @@ static kyso_status sign_with(kyso_token *t, host_job *j, const uint8_t *cert,
   if (ret != KYSO_OK)
     goto done;
   for (i = 0; i < j->doc_count; i++) {
+    if (job_cancelled(ctl, j)) {
+      ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
+                           "the request was cancelled after %zu of %zu "
+                           "documents; no signature is returned",
+                           i, j->doc_count);
+      goto done;
+    }
     ret = kyso_token_sign(t, j->docs[i].digest, scheme, j->docs[i].attrs,
                           j->docs[i].attrs_len, &sig, &sig_len, err);
     if (ret != KYSO_OK)
@@ -654,6 +961,8 @@ static kyso_status sign_with(kyso_token *t, host_job *j, const uint8_t *cert,
 done:
   OPENSSL_cleanse(pin, HOST_PIN_MAX);
   free(sig);
+  if (ret != KYSO_OK)
+    json_array_clear(sigs); /* never part of a batch */
   return ret;
 }
 
@@ -668,11 +977,38 @@ static int token_gone(host_ctl *ctl, int module, const uint8_t *cert,
   return !t || kyso_token_select_by_cert(t, cert, cert_len, &err) != KYSO_OK;
 }
 
-/* Login and sign every document on module's token; see sign_with. */
+/* What the dialogs need from the token holding cert before the user is
+ * asked: a PIN pad (CKF_PROTECTED_AUTHENTICATION_PATH), the PIN's state
+ * (COUNT_LOW / FINAL_TRY / LOCKED). The slot list find_cert just read is
+ * used as it is. */
+static kyso_status token_facts(host_ctl *ctl, int module, const uint8_t *cert,
+                               size_t cert_len, int *pin_pad,
+                               kyso_token_pin_state *state, kyso_error *err) {
+  kyso_token *t;
+  kyso_status ret;
+
+  pthread_mutex_lock(&ctl->token_lock);
+  t = ctl->tokens[module];
+  if (!t)
+    t = module_token(ctl, module, MODULE_RESCAN);
+  ret = t ? kyso_token_select_by_cert(t, cert, cert_len, err)
+          : kyso_error_set(err, KYSO_ERR_TOKEN_MODULE,
+                           "the PKCS#11 module cannot be loaded again");
+  if (ret == KYSO_OK) {
+    *pin_pad = kyso_token_has_pin_pad(t);
+    *state = kyso_token_get_pin_state(t);
+  }
+  pthread_mutex_unlock(&ctl->token_lock);
+  return ret;
+}
+
+/* Login and sign every document on module's token; see sign_with. *state is
+ * the token's PIN state after the login (read again after a wrong PIN). */
 static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
                             const uint8_t *cert, size_t cert_len,
                             kyso_scheme scheme, char *pin, json_t *sigs,
-                            int *tries, kyso_error *err) {
+                            int *tries, kyso_token_pin_state *state,
+                            kyso_error *err) {
   kyso_status ret;
   kyso_token *t;
   kyso_error logout_err;
@@ -688,7 +1024,8 @@ static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
                          "the PKCS#11 module cannot be loaded again");
     goto done;
   }
-  ret = sign_with(t, j, cert, cert_len, scheme, pin, sigs, tries, err);
+  ret = sign_with(ctl, t, j, cert, cert_len, scheme, pin, sigs, tries, err);
+  *state = kyso_token_get_pin_state(t);
   if ((ret == KYSO_ERR_TOKEN_MODULE || ret == KYSO_ERR_TOKEN_SIGN) &&
       token_gone(ctl, module, cert, cert_len))
     ret = kyso_error_set(err, KYSO_ERR_TOKEN_NOT_FOUND,
@@ -704,22 +1041,96 @@ done:
   return ret;
 }
 
+/* The PIN (none with a PIN pad) and the token, in rounds within the dialog
+ * session ask_consent opened: after a wrong PIN the user is asked again,
+ * told so, without a second consent, until HOST_PIN_ROUNDS, a locked
+ * token, or the user stops (then the wrong PIN is the answer). The PIN
+ * lives in the secure heap (host_harden.h) and is wiped after each login.
+ * NULL when sigs holds every signature, else the error code with *message
+ * (static, or err's) and *tries. */
+static const char *pin_and_sign(host_ctl *ctl, host_job *j, const list_ctx *lc,
+                                kyso_scheme scheme, const host_consent *c,
+                                kyso_token_pin_state state, json_t *sigs,
+                                int *tries, const char **message,
+                                kyso_error *err) {
+  host_prompt_result r;
+  kyso_status s = KYSO_OK;
+  const char *code = NULL;
+  char *pin = OPENSSL_secure_zalloc(HOST_PIN_MAX);
+  int round;
+
+  if (!pin) {
+    *message = "out of memory";
+    return "NATIVE_FATAL";
+  }
+  for (round = 0;; round++) {
+    r = ask_pin(ctl, j, c, round, state, pin);
+    if (r != HOST_PROMPT_OK) {
+      if (round > 0 && !job_cancelled(ctl, j) &&
+          (r == HOST_PROMPT_CANCELLED || r == HOST_PROMPT_NOT_CONFIRMED)) {
+        code = token_code(s); /* stopped after a wrong PIN: say so */
+        *message = err->message;
+      } else {
+        code =
+            r == HOST_PROMPT_NOT_CONFIRMED ? "USER_CANCELLED" : prompt_code(r);
+        *message = "no PIN was entered";
+      }
+      break;
+    }
+    *tries = -1;
+    s = sign_all(ctl, j, lc->found_module, lc->found_der, lc->found_len, scheme,
+                 pin, sigs, tries, &state, err);
+    if (s == KYSO_ERR_TOKEN_PIN_INCORRECT && round + 1 < HOST_PIN_ROUNDS &&
+        state != KYSO_TOKEN_PIN_LOCKED) {
+      host_log("sign for %s: wrong PIN, asking again", job_site(j));
+      continue;
+    }
+    if (s != KYSO_OK) {
+      code = token_code(s);
+      *message = err->message;
+    }
+    break;
+  }
+  OPENSSL_secure_clear_free(pin, HOST_PIN_MAX);
+  return code;
+}
+
+/* Contract 3 (PROTOCOL.md): an optional fingerprint must be a prefix of
+ * the lower-case hex message-digest (its shape was checked in parse_sign).
+ * 1 when absent or matching. */
+static int fingerprint_matches(const sign_doc *d) {
+  static const char hex[] = "0123456789abcdef";
+  size_t i;
+
+  if (!d->fingerprint)
+    return 1;
+  for (i = 0; d->fingerprint[i]; i++) {
+    if (i / 2 >= d->md_len ||
+        d->fingerprint[i] !=
+            hex[i % 2 ? d->md[i / 2] & 0x0F : d->md[i / 2] >> 4])
+      return 0;
+  }
+  return 1;
+}
+
 static void do_sign(host_ctl *ctl, host_job *j) {
   list_ctx lc;
   kyso_error err;
   kyso_status s;
   size_t i;
-  char pin[HOST_PIN_MAX];
   const char *code, *message = "";
   json_t *sigs = NULL;
   kyso_scheme scheme = KYSO_SCHEME_AUTO;
+  kyso_token_pin_state pin_state = KYSO_TOKEN_PIN_UNKNOWN_OR_OK;
   X509 *x = NULL;
   const uint8_t *p;
   int tries = -1, pin_pad = 0;
   char msg[KYSO_ERROR_MESSAGE_MAX + 32];
+  host_consent consent;
+  host_consent_doc *shown = NULL;
 
   memset(&lc, 0, sizeof(lc));
-  memset(pin, 0, sizeof(pin));
+  memset(&consent, 0, sizeof(consent));
   lc.ctl = ctl;
   lc.want = j->cert_id;
   find_cert(ctl, &lc);
@@ -735,13 +1146,23 @@ static void do_sign(host_ctl *ctl, host_job *j) {
   /* No signing oracle: each blob must be SignedAttributes naming this
    * certificate (kyso/cms.h); the digest follows its message-digest. */
   for (i = 0; i < j->doc_count; i++) {
+    kyso_cms_attrs_info info;
+
     s = kyso_cms_attrs_check(j->docs[i].attrs, j->docs[i].attrs_len,
-                             lc.found_der, lc.found_len, &j->docs[i].digest,
-                             &err);
+                             lc.found_der, lc.found_len, &info, &err);
+    if (s == KYSO_OK) {
+      j->docs[i].digest = info.digest;
+      memcpy(j->docs[i].md, info.message_digest, info.message_digest_len);
+      j->docs[i].md_len = info.message_digest_len;
+    }
+    if (s == KYSO_OK && !fingerprint_matches(&j->docs[i]))
+      s = kyso_error_set(&err, KYSO_ERR_ARGUMENT,
+                         "fingerprint is not a prefix of the hex "
+                         "message-digest of these SignedAttributes");
     if (s != KYSO_OK) {
       snprintf(msg, sizeof(msg), "document %zu: %s", i + 1, err.message);
       send_error(j->peer, j->id, "INVALID_ARGUMENT", msg, -1);
-      host_log("sign refused for %s: %s", j->peer->origin, msg);
+      host_log("sign refused for %s: %s", job_site(j), msg);
       goto done;
     }
   }
@@ -753,28 +1174,49 @@ static void do_sign(host_ctl *ctl, host_job *j) {
                "the certificate's key type is not supported", -1);
     goto done;
   }
-  code = ask_user(ctl, j, lc.found_cn, lc.found_token, pin_pad ? NULL : pin,
-                  sizeof(pin), &message);
-  if (code) {
-    send_error(j->peer, j->id, code, message, -1);
-    host_log("sign for %s: %s", j->peer->origin, code);
+  /* Before the dialog: whether the PIN goes on a PIN pad, whether to warn
+   * that the PIN is close to locking. */
+  s = token_facts(ctl, lc.found_module, lc.found_der, lc.found_len, &pin_pad,
+                  &pin_state, &err);
+  if (s == KYSO_OK && pin_state == KYSO_TOKEN_PIN_LOCKED)
+    s = kyso_error_set(&err, KYSO_ERR_TOKEN_PIN_LOCKED,
+                       "the PIN of this token is locked; unlock it with the "
+                       "issuer's tool");
+  if (s != KYSO_OK) {
+    code = token_code(s);
+    send_error(j->peer, j->id, code, err.message, -1);
+    host_log("sign for %s: %s (%s)", job_site(j), code, err.message);
     goto done;
   }
+  shown = calloc(j->doc_count, sizeof(*shown));
   sigs = json_array();
-  if (!sigs) {
+  if (!shown || !sigs) {
     send_error(j->peer, j->id, "NATIVE_FATAL", "out of memory", -1);
     goto done;
   }
-  s = sign_all(ctl, j, lc.found_module, lc.found_der, lc.found_len, scheme, pin,
-               sigs, &tries, &err);
-  if (s != KYSO_OK) {
-    code = token_code(s);
-    send_error(j->peer, j->id, code, err.message,
-               s == KYSO_ERR_TOKEN_PIN_INCORRECT ? tries : -1);
-    host_log("sign for %s: %s (%s)", j->peer->origin, code, err.message);
+  for (i = 0; i < j->doc_count; i++) {
+    shown[i].name = j->docs[i].name;
+    shown[i].md = j->docs[i].md;
+    shown[i].md_len = j->docs[i].md_len;
+  }
+  consent.site = job_site(j);
+  consent.signer = lc.found_cn;
+  consent.token_label = lc.found_token;
+  consent.pin_pad = pin_pad;
+  consent.docs = shown;
+  consent.doc_count = j->doc_count;
+  code = ask_consent(ctl, j, &consent, &message);
+  if (!code)
+    code = pin_and_sign(ctl, j, &lc, scheme, &consent, pin_state, sigs, &tries,
+                        &message, &err);
+  ctl->prompt->vtable->end(ctl->prompt); /* also after a failed begin */
+  if (code) {
+    send_error(j->peer, j->id, code, message,
+               strcmp(code, "PIN_INCORRECT") == 0 ? tries : -1);
+    host_log("sign for %s: %s (%s)", job_site(j), code, message);
     goto done;
   }
-  host_log("signed %zu document(s) for %s as %s", j->doc_count, j->peer->origin,
+  host_log("signed %zu document(s) for %s as %s", j->doc_count, job_site(j),
            lc.found_cn);
   send_result(j->peer, j->id,
               json_pack("{s:o, s:s, s:s}", "signatures", sigs, "digest",
@@ -783,7 +1225,7 @@ static void do_sign(host_ctl *ctl, host_job *j) {
   sigs = NULL;
 
 done:
-  OPENSSL_cleanse(pin, sizeof(pin));
+  free(shown);
   json_decref(sigs);
   X509_free(x);
   free(lc.found_der);
@@ -794,102 +1236,225 @@ done:
 /* ---- first use of an origin
  * --------------------------------------------------- */
 
-/* 1 when the peer may go on. */
+/* The first-use dialog's text for j's origin; may_remember: whether
+ * "Luôn cho phép" is offered. The site (canonical: printable ASCII, at most
+ * HOST_SITE_MAX bytes) is named once, so the whole text stays well within
+ * one Assuan line (ORIGIN_DIALOG_MAX). 0 if it did not fit. */
+static int origin_dialog_text(const host_job *j, int may_remember, char *desc,
+                              size_t cap) {
+  int insecure = host_origin_is_http(j->origin) && !may_remember;
+  int n = snprintf(
+      desc, cap,
+      "Trang %s muốn dùng token ký số của bạn.%s\n"
+      "(This site wants to use your signing token.%s)",
+      j->site,
+      insecure ? "\nCẢNH BÁO: kết nối không an toàn (http://, không mã hoá): "
+                 "bất kỳ ai trên đường truyền đều có thể giả trang này. Chỉ "
+                 "cho phép lần này nếu bạn chắc chắn."
+               : "",
+      insecure ? " Warning: insecure connection (http://): anyone on the "
+                 "network path can pose as this site."
+               : "");
+  return n > 0 && (size_t)n < cap;
+}
+
+/* The first-use prompt for j->origin: "Luôn cho phép" (remembered; not
+ * offered for plain http), "Chỉ lần này" (this connection), "Từ chối"
+ * (ORIGIN_DENIED for every connection of the origin, no prompt, during a
+ * back-off that grows with each refusal). An
+ * allowed site's request may close it meanwhile (start_job): j then
+ * answers BUSY. 1 when j may go on. */
 static int ask_origin(host_ctl *ctl, host_job *j) {
   host_prompt *pr = ctl->prompt;
   host_prompt_result r;
   host_dialog d;
-  char desc[DIALOG_TEXT_MAX] = "";
+  char desc[ORIGIN_DIALOG_MAX];
   kyso_error err;
-  host_origin_state state = HOST_ORIGIN_DENIED;
+  int may_remember, preempted, cancelled, allowed = 0, always = 0;
+  const char *outcome;
 
-  text_add(desc, sizeof(desc),
-           "Trang %s muốn dùng token ký số của bạn.\n"
-           "(The site %s wants to use your signing token.)",
-           j->peer->origin, j->peer->origin);
+  pthread_mutex_lock(&ctl->lock);
+  may_remember = host_origins_may_remember(ctl->origins, j->origin);
+  pthread_mutex_unlock(&ctl->lock);
   memset(&d, 0, sizeof(d));
   d.title = "kyso: trang web mới (new site)";
   d.description = desc;
-  d.ok = "Luôn cho phép (Always)";
-  d.not_ok = "Chỉ lần này (Once)";
+  if (may_remember) {
+    d.ok = "Luôn cho phép (Always)";
+    d.not_ok = "Chỉ lần này (Once)";
+  } else {
+    d.ok = "Chỉ lần này (Once)";
+  }
   d.cancel = "Từ chối (Deny)";
-  r = pr->vtable->begin(pr);
-  if (r == HOST_PROMPT_OK)
+  r = origin_dialog_text(j, may_remember, desc, sizeof(desc))
+          ? pr->vtable->begin(pr)
+          : HOST_PROMPT_FAILED;
+  /* A cancel or preemption before begin() found no dialog to abort. */
+  if (r == HOST_PROMPT_OK && job_cancelled(ctl, j))
+    r = HOST_PROMPT_CANCELLED;
+  else if (r == HOST_PROMPT_OK)
     r = pr->vtable->confirm(pr, &d);
   pr->vtable->end(pr);
-  if (job_cancelled(ctl, j))
-    r = HOST_PROMPT_CANCELLED;
+
   pthread_mutex_lock(&ctl->lock);
-  if (r == HOST_PROMPT_OK) {
-    state = HOST_ORIGIN_ALLOWED;
-    if (host_config_remember_origin(ctl->cfg, j->peer->origin, &err) != KYSO_OK)
-      host_log("cannot remember origin: %s", err.message);
-  } else if (r == HOST_PROMPT_NOT_CONFIRMED) {
-    state = HOST_ORIGIN_ALLOWED; /* this connection only */
+  j->prompting = 0;
+  preempted = j->preempted;
+  cancelled = j->cancelled && !preempted;
+  if (r == HOST_PROMPT_OK && may_remember && !cancelled) {
+    allowed = always = 1;
+    if (host_origins_remember(ctl->origins, j->origin, &err) != KYSO_OK) {
+      host_log("cannot remember %s: %s", j->origin, err.message);
+      peer_allow_once(j->peer, j->origin);
+    }
+  } else if ((r == HOST_PROMPT_OK || r == HOST_PROMPT_NOT_CONFIRMED) &&
+             !cancelled) {
+    allowed = 1; /* this connection only */
+    peer_allow_once(j->peer, j->origin);
+  } else if (r == HOST_PROMPT_CANCELLED && !cancelled && !preempted) {
+    /* "Từ chối", or the dialog closed: the user said no, for every
+     * connection of that origin, for a while. */
+    host_origins_deny(ctl->origins, j->origin, now_s());
   }
-  j->peer->state = state;
   pthread_mutex_unlock(&ctl->lock);
-  host_log("origin %s: %s", j->peer->origin,
-           r == HOST_PROMPT_OK              ? "allowed always"
-           : r == HOST_PROMPT_NOT_CONFIRMED ? "allowed once"
-                                            : "denied");
-  if (state != HOST_ORIGIN_ALLOWED) {
-    send_error(j->peer, j->id,
-               r == HOST_PROMPT_TIMEOUT ? "USER_TIMEOUT" : "ORIGIN_DENIED",
-               "the user did not allow this site", -1);
+
+  outcome = always                     ? "allowed always"
+            : allowed                  ? "allowed once"
+            : preempted                ? "prompt closed for an allowed site"
+            : cancelled                ? "prompt cancelled by the page"
+            : r == HOST_PROMPT_TIMEOUT ? "not answered"
+            : r == HOST_PROMPT_FAILED  ? "prompt failed"
+                                       : "denied";
+  host_log("origin %s: %s", j->site, outcome);
+  if (preempted) { /* even if the user allowed it meanwhile */
+    send_error(j->peer, j->id, "BUSY",
+               "the prompt was closed for a request of an allowed site; ask "
+               "again",
+               -1);
     return 0;
   }
-  return 1;
+  if (allowed) {
+    send_full_hello(j->peer); /* before this request's reply */
+    return 1;
+  }
+  if (cancelled)
+    send_error(j->peer, j->id, "USER_CANCELLED", "the request was cancelled",
+               -1);
+  else if (r == HOST_PROMPT_TIMEOUT)
+    send_error(j->peer, j->id, "USER_TIMEOUT",
+               "the user did not answer about this site", -1);
+  else if (r == HOST_PROMPT_FAILED)
+    send_error(j->peer, j->id, "NATIVE_FATAL",
+               "the pinentry program cannot be started", -1);
+  else
+    send_error(j->peer, j->id, "ORIGIN_DENIED",
+               "the user did not allow this site", -1);
+  return 0;
 }
 
+/* The worker: runs ctl->job, then the request that preempted its prompt
+ * if any, until there is none. */
 static void *worker_main(void *arg) {
   host_ctl *ctl = arg;
-  host_job *j = ctl->job;
+  host_job *j, *next;
 
-  worker_job = j;
-  if (!j->origin_prompt || ask_origin(ctl, j)) {
-    if (j->kind == JOB_SIGN)
-      do_sign(ctl, j);
-    else
-      do_certificates(j->peer, j->id);
-  }
   pthread_mutex_lock(&ctl->lock);
-  ctl->job = NULL;
-  ctl->busy = 0;
+  j = ctl->job;
   pthread_mutex_unlock(&ctl->lock);
-  worker_job = NULL;
-  if (j->reply)
-    peer_send_now(j->peer, j->reply);
-  j->reply = NULL;
-  job_free(j);
+  while (j) {
+    worker_job = j;
+    if (!j->origin_prompt || ask_origin(ctl, j)) {
+      if (j->kind == JOB_SIGN)
+        do_sign(ctl, j);
+      else
+        do_certificates(j->peer, j->id);
+    }
+    pthread_mutex_lock(&ctl->lock);
+    next = ctl->next;
+    ctl->next = NULL;
+    ctl->job = next;
+    ctl->busy = next != NULL;
+    pthread_mutex_unlock(&ctl->lock);
+    worker_job = NULL;
+    if (j->reply)
+      peer_send_now(j->peer, j->reply);
+    j->reply = NULL;
+    job_free(j);
+    j = next;
+  }
   return NULL;
 }
 
-/* Starts j on the worker, or answers BUSY. Takes j. */
+/* A first-use prompt for j may open (under ctl->lock): its origin is still
+ * unknown and within the prompt quotas. Else the error to answer, with
+ * message in msg; j->origin_prompt is cleared when the origin has become
+ * allowed meanwhile. */
+static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
+                                   size_t cap) {
+  int64_t now = now_s(), wait = 0;
+  host_prompt_quota q;
+
+  switch (verdict_locked(ctl, j->peer, j->origin, now, &wait)) {
+  case VERDICT_ALLOWED: j->origin_prompt = 0; return NULL;
+  case VERDICT_UNKNOWN: break;
+  default:
+    snprintf(msg, cap, "this site may not use the host");
+    return "ORIGIN_DENIED";
+  }
+  q = host_origins_prompt_take(ctl->origins, j->origin, now, &wait);
+  if (q == HOST_PROMPT_QUOTA_OK)
+    return NULL;
+  snprintf(msg, cap,
+           "too many first-use prompts %s; not asked again before %lld s",
+           q == HOST_PROMPT_QUOTA_ORIGIN ? "for this site" : "lately",
+           (long long)wait);
+  host_log("origin %s: prompt refused, %s", j->site, msg);
+  return "ORIGIN_DENIED";
+}
+
+/* Starts j on the worker; takes j. One dialog at a time: while another
+ * request is on the worker j answers BUSY, except that an allowed site's
+ * request closes a first-use prompt and runs next (an unknown site must
+ * not hold up signing for a known one). */
 static void start_job(host_ctl *ctl, host_job *j) {
-  int busy;
+  const char *code = NULL;
+  char msg[160] = "";
+  host_job *running;
 
   pthread_mutex_lock(&ctl->lock);
-  busy = ctl->busy;
-  if (!busy) {
+  running = ctl->job;
+  if (ctl->busy) {
+    if (!j->origin_prompt && running && running->prompting &&
+        !running->cancelled && !ctl->next) {
+      running->preempted = 1;
+      running->cancelled = 1;
+      ctl->next = j;
+      j = NULL;
+      ctl->prompt->vtable->abort(ctl->prompt);
+    } else {
+      code = "BUSY";
+      snprintf(msg, sizeof(msg), "another request is waiting for the user");
+    }
+  } else if (j->origin_prompt) {
+    code = prompt_may_open(ctl, j, msg, sizeof(msg));
+  }
+  if (j && !code) {
     if (ctl->worker_started)
       pthread_join(ctl->worker, NULL); /* finished: busy was cleared */
     ctl->busy = 1;
     ctl->job = j;
+    j->prompting = j->origin_prompt;
     ctl->worker_started =
         pthread_create(&ctl->worker, NULL, worker_main, ctl) == 0;
     if (!ctl->worker_started) {
       ctl->busy = 0;
       ctl->job = NULL;
-      busy = -1;
+      code = "NATIVE_FATAL";
+      snprintf(msg, sizeof(msg), "cannot start a worker");
     }
   }
   pthread_mutex_unlock(&ctl->lock);
-  if (busy) {
-    send_error(j->peer, j->id, busy > 0 ? "BUSY" : "NATIVE_FATAL",
-               busy > 0 ? "another request is waiting for the user"
-                        : "cannot start a worker",
-               -1);
+  if (j && code) {
+    send_error(j->peer, j->id, code, msg, -1);
     job_free(j);
   }
 }
@@ -948,47 +1513,68 @@ static const char *parse_sign(json_t *req, host_job *j) {
   j->doc_count = n;
   for (i = 0; i < n; i++) {
     json_t *attrs, *name, *fp;
+    size_t fp_len;
     d = json_array_get(docs, i);
-    if (!keys_exactly(d, doc_keys, 3))
-      return "documents: each needs exactly signedAttributes, name, "
-             "fingerprint";
+    fp = json_object_get(d, "fingerprint"); /* optional (contract 3) */
+    if (!keys_exactly(d, doc_keys, fp ? 3 : 2))
+      return "documents: each needs exactly signedAttributes, name and "
+             "optionally fingerprint";
     attrs = json_object_get(d, "signedAttributes");
     name = json_object_get(d, "name");
-    fp = json_object_get(d, "fingerprint");
-    if (!json_is_string(attrs) || !json_is_string(name) || !json_is_string(fp))
+    if (!json_is_string(attrs) || !json_is_string(name) ||
+        (fp && !json_is_string(fp)))
       return "documents: signedAttributes, name and fingerprint are strings";
     if (!text_ok(json_string_value(name), HOST_DOC_NAME_MAX, 0))
       return "documents: name empty, too long or with control characters";
-    if (!text_ok(json_string_value(fp), HOST_DOC_FINGERPRINT_MAX, 1))
-      return "documents: fingerprint empty, too long or not printable ASCII";
+    /* Its match with the message-digest is checked once the attributes are
+     * (do_sign). */
+    fp_len = fp ? strlen(json_string_value(fp)) : 0;
+    if (fp && (fp_len < HOST_DOC_FINGERPRINT_MIN ||
+               fp_len > HOST_DOC_FINGERPRINT_MAX ||
+               strspn(json_string_value(fp), "0123456789abcdef") != fp_len))
+      return "documents: fingerprint must be 8 to 128 lower-case hex digits "
+             "(a prefix of the message-digest)";
     j->docs[i].attrs =
         b64_decode(json_string_value(attrs), KYSO_LIMIT_SIGNED_ATTRS,
                    &j->docs[i].attrs_len);
     if (!j->docs[i].attrs)
       return "documents: signedAttributes is not base64 or too large";
     j->docs[i].name = strdup(json_string_value(name));
-    j->docs[i].fingerprint = strdup(json_string_value(fp));
-    if (!j->docs[i].name || !j->docs[i].fingerprint)
+    j->docs[i].fingerprint = fp ? strdup(json_string_value(fp)) : NULL;
+    if (!j->docs[i].name || (fp && !j->docs[i].fingerprint))
       return "out of memory";
   }
   return NULL;
 }
 
-/* 1 when ctl->job is p's request target; under ctl->lock. */
-static int job_is(host_ctl *ctl, host_peer *p, json_t *target) {
-  return ctl->job && ctl->job->peer == p && json_equal(ctl->job->id, target);
+/* The job of ctl (running or next) that is p's request target for origin;
+ * under ctl->lock. */
+static host_job *job_target(host_ctl *ctl, host_peer *p, const char *origin,
+                            json_t *target) {
+  host_job *jobs[2] = {ctl->job, ctl->next};
+  int i;
+
+  for (i = 0; i < 2; i++)
+    if (jobs[i] && jobs[i]->peer == p && strcmp(jobs[i]->origin, origin) == 0 &&
+        json_equal(jobs[i]->id, target))
+      return jobs[i];
+  return NULL;
 }
 
 /* The acknowledgement is sent before the dialog is closed: the client reads
  * it before the cancelled request's USER_CANCELLED, however fast the worker
- * answers once its dialog is gone. */
-static void do_cancel(host_peer *p, json_t *id, json_t *target) {
+ * answers once its dialog is gone. Only the origin that made the request
+ * may cancel it (one native-messaging connection serves several). */
+static void do_cancel(host_peer *p, const char *origin, json_t *id,
+                      json_t *target) {
   host_ctl *ctl = p->ctl;
+  host_job *t;
   int hit = 0;
 
   pthread_mutex_lock(&ctl->lock);
-  if (job_is(ctl, p, target) && !ctl->job->cancelled) {
-    ctl->job->cancelled = 1;
+  t = job_target(ctl, p, origin, target);
+  if (t && !t->cancelled) {
+    t->cancelled = 1;
     hit = 1;
   }
   pthread_mutex_unlock(&ctl->lock);
@@ -996,7 +1582,8 @@ static void do_cancel(host_peer *p, json_t *id, json_t *target) {
   if (!hit)
     return;
   pthread_mutex_lock(&ctl->lock);
-  if (job_is(ctl, p, target) && ctl->job->cancelled) /* not a later job */
+  t = job_target(ctl, p, origin, target);
+  if (t && t == ctl->job && t->cancelled) /* not a later job */
     ctl->prompt->vtable->abort(ctl->prompt);
   pthread_mutex_unlock(&ctl->lock);
 }
@@ -1007,6 +1594,103 @@ static int id_ok(json_t *id) {
   return json_is_string(id) && strlen(json_string_value(id)) <= HOST_ID_MAX;
 }
 
+static void origin_visit(void *arg, const char *origin, host_origin_state state,
+                         host_origin_source source, int64_t denied_for) {
+  json_t *o =
+      json_pack("{s:s, s:s, s:s}", "origin", origin, "state",
+                state == HOST_ORIGIN_ALLOWED ? "allowed" : "denied", "source",
+                source == HOST_ORIGIN_FROM_CONFIG ? "config" : "user");
+
+  if (o && denied_for > 0)
+    json_object_set_new(o, "retryAfter", json_integer(denied_for));
+  if (o)
+    json_array_append_new(arg, o);
+}
+
+/* `origins` and `forget-origin`: the extension's popup lists and revokes
+ * what the user decided (host.conf stays as written). */
+static void do_origins(host_peer *p, json_t *req, json_t *id, int forget) {
+  static const char *const list_keys[] = {"id", "cmd"};
+  static const char *const forget_keys[] = {"id", "cmd", "site"};
+  host_ctl *ctl = p->ctl;
+  char site[HOST_ORIGIN_MAX];
+  json_t *list;
+  kyso_error err;
+  kyso_status s;
+  int found = 0, in_config;
+
+  if (!forget) {
+    if (!keys_exactly(req, list_keys, 2)) {
+      send_error(p, id, "INVALID_ARGUMENT", "origins takes exactly id, cmd",
+                 -1);
+      return;
+    }
+    list = json_array();
+    if (list) {
+      pthread_mutex_lock(&ctl->lock);
+      host_origins_each(ctl->origins, now_s(), origin_visit, list);
+      pthread_mutex_unlock(&ctl->lock);
+    }
+    if (list)
+      send_result(p, id, json_pack("{s:o}", "origins", list));
+    else
+      send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
+    return;
+  }
+  if (!keys_exactly(req, forget_keys, 3) ||
+      !json_is_string(json_object_get(req, "site")) ||
+      !host_origin_canonical(json_string_value(json_object_get(req, "site")),
+                             site, sizeof(site))) {
+    send_error(p, id, "INVALID_ARGUMENT",
+               "forget-origin takes exactly id, cmd, site (an origin)", -1);
+    return;
+  }
+  pthread_mutex_lock(&ctl->lock);
+  in_config = host_config_origin_state(ctl->cfg, site) != HOST_ORIGIN_UNKNOWN;
+  s = host_origins_forget(ctl->origins, site, &found, &err);
+  pthread_mutex_unlock(&ctl->lock);
+  if (s != KYSO_OK) {
+    send_error(p, id, "NATIVE_FATAL", err.message, -1);
+    return;
+  }
+  host_log("origin %s: %s", site, found ? "forgotten" : "nothing to forget");
+  send_result(
+      p, id,
+      json_pack("{s:b, s:b}", "forgotten", found, "inConfig", in_config));
+}
+
+/* The origin a request acts for, canonical, into origin: the page's when
+ * the kyso extension names it ("origin", native messaging only: the
+ * extension takes it from the sender's URL, never from the page), removed
+ * from req; else the connection's. NULL, or the error code with *why. */
+static const char *request_origin(host_peer *p, json_t *req, char *origin,
+                                  int *via_extension, const char **why) {
+  json_t *o = json_object_get(req, "origin");
+
+  *via_extension = 0;
+  if (!o) {
+    snprintf(origin, HOST_ORIGIN_MAX, "%s", p->origin);
+    return NULL;
+  }
+  if (!p->native) {
+    *why = "origin: only the kyso extension names an origin (native "
+           "messaging); the websocket's is the Origin header";
+    return "INVALID_ARGUMENT";
+  }
+  if (!json_is_string(o)) {
+    *why = "origin: expected a string";
+    return "INVALID_ARGUMENT";
+  }
+  if (!host_origin_canonical(json_string_value(o), origin, HOST_ORIGIN_MAX) ||
+      !host_origin_is_web(origin)) {
+    *why = "origin: not an http(s) origin";
+    return "ORIGIN_DENIED";
+  }
+  json_object_del(req, "origin");
+  *via_extension = 1;
+  return NULL;
+}
+
 void host_peer_message(host_peer *p, const char *msg, size_t len) {
   static const char *const certs_keys[] = {"id", "cmd"};
   static const char *const sign_keys[] = {"id", "cmd", "certificate",
@@ -1015,9 +1699,12 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
   host_ctl *ctl = p->ctl;
   json_t *req = NULL, *id, *cmdj;
   json_error_t jerr;
-  const char *cmd, *why;
+  const char *cmd, *why = NULL, *code;
   host_job *j = NULL;
-  host_origin_state state;
+  char origin[HOST_ORIGIN_MAX], denied[96];
+  int via_extension = 0, manage;
+  int64_t silenced = 0;
+  origin_verdict v;
 
   if (len > HOST_MESSAGE_MAX) {
     send_error(p, NULL, "INVALID_ARGUMENT", "message larger than 64 KiB", -1);
@@ -1040,11 +1727,35 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
     goto done;
   }
   cmd = json_string_value(cmdj);
+  code = request_origin(p, req, origin, &via_extension, &why);
+  if (code) {
+    send_error(p, id, code, why, -1);
+    goto done;
+  }
+  manage = strcmp(cmd, "origins") == 0 || strcmp(cmd, "forget-origin") == 0;
+  if (manage && (!p->native || via_extension)) {
+    send_error(p, id, "ORIGIN_DENIED",
+               "origins are managed by the kyso extension or kyso-host "
+               "--origins, not by pages",
+               -1);
+    goto done;
+  }
   pthread_mutex_lock(&ctl->lock);
-  state = p->state;
+  v = verdict_locked(ctl, p, origin, now_s(), &silenced);
   pthread_mutex_unlock(&ctl->lock);
-  if (state == HOST_ORIGIN_DENIED) {
-    send_error(p, id, "ORIGIN_DENIED", "this origin may not use the host", -1);
+  if (v == VERDICT_DENIED_CONFIG ||
+      (!manage && v != VERDICT_ALLOWED && v != VERDICT_UNKNOWN)) {
+    if (v == VERDICT_DENIED_SILENCED)
+      snprintf(denied, sizeof(denied),
+               "the user refused this site; not asked again for %lld s",
+               (long long)silenced);
+    else
+      snprintf(denied, sizeof(denied), "this origin may not use the host");
+    send_error(p, id, "ORIGIN_DENIED", denied, -1);
+    goto done;
+  }
+  if (manage) {
+    do_origins(p, req, id, cmd[0] == 'f');
     goto done;
   }
   if (strcmp(cmd, "cancel") == 0) {
@@ -1054,7 +1765,7 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
                  "cancel takes exactly id, cmd, request", -1);
       goto done;
     }
-    do_cancel(p, id, json_object_get(req, "request"));
+    do_cancel(p, origin, id, json_object_get(req, "request"));
     goto done;
   }
   j = calloc(1, sizeof(*j));
@@ -1062,7 +1773,15 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
     send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
     goto done;
   }
-  j->id = json_incref(id);
+  j->id = json_deep_copy(id); /* the worker's: not shared with req */
+  if (!j->id) {
+    send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
+    goto done;
+  }
+  snprintf(j->origin, sizeof(j->origin), "%s", origin);
+  j->via_extension = via_extension;
+  snprintf(j->site, sizeof(j->site), "%s%s", origin,
+           via_extension ? VIA_EXTENSION : "");
   if (strcmp(cmd, "certificates") == 0) {
     if (!keys_exactly(req, certs_keys, 2)) {
       send_error(p, id, "INVALID_ARGUMENT",
@@ -1086,11 +1805,13 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
     send_error(p, id, "INVALID_ARGUMENT", "unknown command", -1);
     goto done;
   }
-  if (state == HOST_ORIGIN_ALLOWED && j->kind == JOB_CERTIFICATES) {
-    do_certificates(p, id);
+  if (v == VERDICT_ALLOWED)
+    send_full_hello(p); /* "always" from another connection, say */
+  if (v == VERDICT_ALLOWED && j->kind == JOB_CERTIFICATES) {
+    queue_certificates(p, id);
     goto done;
   }
-  j->origin_prompt = state == HOST_ORIGIN_UNKNOWN;
+  j->origin_prompt = v == VERDICT_UNKNOWN;
   pthread_mutex_lock(&p->lock);
   p->refs++;
   pthread_mutex_unlock(&p->lock);
@@ -1112,26 +1833,45 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
     return NULL;
   ctl->cfg = cfg;
   ctl->prompt = prompt;
+  ctl->origins = host_origins_new(cfg, host_log);
+  if (!ctl->origins) {
+    free(ctl);
+    return NULL;
+  }
   pthread_mutex_init(&ctl->lock, NULL);
   pthread_mutex_init(&ctl->token_lock, NULL);
+  pthread_cond_init(&ctl->certs_cond, NULL);
   return ctl;
 }
 
 void host_ctl_free(host_ctl *ctl) {
   int m;
+  certs_req *r, *next;
 
   if (!ctl)
     return;
   pthread_mutex_lock(&ctl->lock);
+  if (ctl->next)
+    ctl->next->cancelled = 1;
   if (ctl->job) {
     ctl->job->cancelled = 1;
     ctl->prompt->vtable->abort(ctl->prompt);
   }
+  ctl->certs_stop = 1;
+  pthread_cond_signal(&ctl->certs_cond);
   pthread_mutex_unlock(&ctl->lock);
   if (ctl->worker_started)
     pthread_join(ctl->worker, NULL);
+  if (ctl->certs_started)
+    pthread_join(ctl->certs_thread, NULL); /* answers what was queued */
+  for (r = ctl->certs_head; r; r = next) { /* none: the thread drained it */
+    next = r->next;
+    certs_req_free(ctl, r);
+  }
   for (m = 0; m < HOST_CONFIG_MAX_MODULES; m++)
     kyso_token_close(ctl->tokens[m]);
+  host_origins_free(ctl->origins);
+  pthread_cond_destroy(&ctl->certs_cond);
   pthread_mutex_destroy(&ctl->lock);
   pthread_mutex_destroy(&ctl->token_lock);
   free(ctl);

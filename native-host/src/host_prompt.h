@@ -34,7 +34,8 @@ typedef struct host_dialog {
   const char *ok;
   const char *not_ok;
   const char *cancel;
-  const char *error; /* get_pin only: shown above, e.g. after a wrong PIN */
+  const char *error; /* SETERROR: shown above, e.g. after a wrong PIN (not
+                        every pinentry shows it with confirm) */
 } host_dialog;
 
 typedef struct host_prompt_vtable {

@@ -8,6 +8,8 @@
  *                                  Firefox the manifest path and the add-on
  *                                  id
  *   --config FILE  --port N  --origin ORIGIN (native messaging, for tests)
+ *   kyso-host --origins            the sites allowed or denied, and why
+ *   kyso-host --forget-origin ORIGIN   drop a remembered "always allow"
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -18,17 +20,22 @@
 
 #include "host_config.h"
 #include "host_controller.h"
+#include "host_harden.h"
 #include "host_prompt.h"
+#include "origins_cmd.h"
 #include "transport.h"
 
 static void usage(FILE *f) {
   fprintf(f, "usage: kyso-host [--config FILE] [--port N]\n"
              "       kyso-host --native-messaging [--origin ORIGIN] "
-             "[--config FILE]\n");
+             "[--config FILE]\n"
+             "       kyso-host --origins [--config FILE]\n"
+             "       kyso-host --forget-origin ORIGIN [--config FILE]\n");
 }
 
 int main(int argc, char **argv) {
-  const char *config = NULL, *origin = NULL, *port = NULL;
+  const char *config = NULL, *origin = NULL, *port = NULL, *forget = NULL;
+  int list_origins = 0;
   char firefox_origin[HOST_ORIGIN_MAX];
   int native = 0, i, ret = 2;
   host_config cfg;
@@ -36,6 +43,10 @@ int main(int argc, char **argv) {
   host_prompt *prompt = NULL;
   host_ctl *ctl = NULL;
 
+  /* Before reading anything: no core dumps, no ptrace by the user's other
+   * processes, a locked heap for PINs (host_harden.h). */
+  if (host_process_harden() != 0)
+    return 2;
   memset(&cfg, 0, sizeof(cfg));
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--native-messaging") == 0)
@@ -46,6 +57,10 @@ int main(int argc, char **argv) {
       port = argv[++i];
     else if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc)
       origin = argv[++i];
+    else if (strcmp(argv[i], "--origins") == 0)
+      list_origins = 1;
+    else if (strcmp(argv[i], "--forget-origin") == 0 && i + 1 < argc)
+      forget = argv[++i];
     else if (strncmp(argv[i], "chrome-extension://", 19) == 0) {
       native = 1;
       origin = argv[i];
@@ -66,6 +81,11 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN); /* a dead pinentry or peer is an error, not exit */
   if (host_config_load(&cfg, config, &err) != KYSO_OK) {
     host_log("config: %s", err.message);
+    goto done;
+  }
+  if (list_origins || forget) {
+    ret = forget ? host_origins_forget_cmd(&cfg, forget)
+                 : host_origins_list_cmd(&cfg);
     goto done;
   }
   if (port && !(cfg.port = atoi(port), cfg.port > 0 && cfg.port < 65536)) {

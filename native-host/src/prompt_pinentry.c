@@ -11,7 +11,9 @@
  *
  * The host enforces the user timeout itself too (poll deadline), so a
  * pinentry that ignores SETTIMEOUT or hangs is killed. The PIN read from
- * the pipe is cleansed from the line buffer.
+ * the pipe is cleansed from the line buffers, which live in OpenSSL's
+ * secure heap. A line that does not fit in 1000 bytes is never cut: the
+ * dialog fails instead.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -55,10 +57,14 @@ typedef struct pinentry_prompt {
   int aborted;
   int to_child;   /* our end of its stdin */
   int from_child; /* our end of its stdout */
-  char line[ASSUAN_LINE_MAX + 2];
+  /* What the pinentry says, the PIN among it: in the secure heap (locked,
+   * out of core dumps; host_harden.h), each PIN_LINE_SIZE bytes. */
+  char *line;
   size_t have; /* bytes buffered in rbuf */
-  char rbuf[ASSUAN_LINE_MAX + 2];
+  char *rbuf;
 } pinentry_prompt;
+
+#define PIN_LINE_SIZE (ASSUAN_LINE_MAX + 2)
 
 static int64_t now_ms(void) {
   struct timespec ts;
@@ -111,8 +117,7 @@ static host_prompt_result read_line(pinentry_prompt *pp, int64_t deadline_ms) {
       return HOST_PROMPT_FAILED;
     if (r <= 0)
       continue;
-    r = read(pp->from_child, pp->rbuf + pp->have,
-             sizeof(pp->rbuf) - 1 - pp->have);
+    r = read(pp->from_child, pp->rbuf + pp->have, PIN_LINE_SIZE - 1 - pp->have);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0)
@@ -148,7 +153,7 @@ static host_prompt_result await(pinentry_prompt *pp, int64_t deadline_ms,
   for (;;) {
     r = read_line(pp, deadline_ms);
     if (r != HOST_PROMPT_OK) {
-      OPENSSL_cleanse(pp->line, sizeof(pp->line));
+      OPENSSL_cleanse(pp->line, PIN_LINE_SIZE);
       return aborted(pp) ? HOST_PROMPT_CANCELLED : r;
     }
     if (strncmp(pp->line, "OK", 2) == 0 &&
@@ -160,10 +165,12 @@ static host_prompt_result await(pinentry_prompt *pp, int64_t deadline_ms,
       /* Percent-decoding of the PIN: digits and letters pass as they are;
        * %XX is decoded. */
       const char *s = pp->line + 2;
+      char hex[3] = {0, 0, 0};
       n = 0;
       while (*s && n + 1 < cap) {
         if (s[0] == '%' && s[1] && s[2]) {
-          char hex[3] = {s[1], s[2], 0};
+          hex[0] = s[1];
+          hex[1] = s[2];
           pin[n++] = (char)strtol(hex, NULL, 16);
           s += 3;
         } else {
@@ -171,7 +178,8 @@ static host_prompt_result await(pinentry_prompt *pp, int64_t deadline_ms,
         }
       }
       pin[n] = '\0';
-      OPENSSL_cleanse(pp->line, sizeof(pp->line));
+      OPENSSL_cleanse(hex, sizeof(hex));
+      OPENSSL_cleanse(pp->line, PIN_LINE_SIZE);
       if (*s) /* longer than the caller's buffer */
         return HOST_PROMPT_FAILED;
     }
@@ -179,7 +187,10 @@ static host_prompt_result await(pinentry_prompt *pp, int64_t deadline_ms,
   }
 }
 
-/* Sends "CMD escaped-arg" and waits for the answer. */
+/* Sends "CMD escaped-arg" and waits for the answer. A line that would not
+ * fit in ASSUAN_LINE_MAX bytes with its newline is not sent (the caller
+ * budgets its texts, host_dialog_text.h): a dialog cut short could drop
+ * what the user must see. */
 static host_prompt_result command(pinentry_prompt *pp, const char *cmd,
                                   const char *arg, int64_t deadline_ms) {
   char out[ASSUAN_LINE_MAX + 1];
@@ -188,9 +199,12 @@ static host_prompt_result command(pinentry_prompt *pp, const char *cmd,
   n = (size_t)snprintf(out, sizeof(out), "%s", cmd);
   if (arg) {
     out[n++] = ' ';
-    for (i = 0; arg[i] && n + 4 < ASSUAN_LINE_MAX; i++) {
+    for (i = 0; arg[i]; i++) {
       unsigned char c = (unsigned char)arg[i];
-      if (c == '%' || c == '\n' || c == '\r') {
+      size_t w = c == '%' || c == '\n' || c == '\r' ? 3 : 1;
+      if (n + w + 1 > ASSUAN_LINE_MAX)
+        return HOST_PROMPT_FAILED; /* no room for this and the newline */
+      if (w == 3) {
         snprintf(out + n, 4, "%%%02X", c);
         n += 3;
       } else {
@@ -383,8 +397,8 @@ static void pe_end(host_prompt *p) {
   pthread_mutex_unlock(&pp->lock);
   if (pid > 0)
     reap(pid, deadline);
-  OPENSSL_cleanse(pp->rbuf, sizeof(pp->rbuf));
-  OPENSSL_cleanse(pp->line, sizeof(pp->line));
+  OPENSSL_cleanse(pp->rbuf, PIN_LINE_SIZE);
+  OPENSSL_cleanse(pp->line, PIN_LINE_SIZE);
   pp->have = 0;
 }
 
@@ -403,6 +417,8 @@ static void pe_free(host_prompt *p) {
   if (!pp)
     return;
   pthread_mutex_destroy(&pp->lock);
+  OPENSSL_secure_clear_free(pp->line, PIN_LINE_SIZE);
+  OPENSSL_secure_clear_free(pp->rbuf, PIN_LINE_SIZE);
   free(pp->program);
   free(pp);
 }
@@ -416,7 +432,12 @@ host_prompt *host_prompt_pinentry_new(const char *program, int timeout_s) {
   if (!pp)
     return NULL;
   pp->program = strdup(program);
-  if (!pp->program) {
+  pp->line = OPENSSL_secure_zalloc(PIN_LINE_SIZE);
+  pp->rbuf = OPENSSL_secure_zalloc(PIN_LINE_SIZE);
+  if (!pp->program || !pp->line || !pp->rbuf) {
+    OPENSSL_secure_clear_free(pp->line, PIN_LINE_SIZE);
+    OPENSSL_secure_clear_free(pp->rbuf, PIN_LINE_SIZE);
+    free(pp->program);
     free(pp);
     return NULL;
   }

@@ -4,6 +4,10 @@
  * order (little-endian on every platform kyso targets) then UTF-8 JSON
  * (Chrome and Firefox native messaging). Requests are capped at
  * HOST_MESSAGE_MAX, replies at HOST_REPLY_MAX (Chrome's 1 MiB).
+ *
+ * The connection's origin is the extension's; the extension names the page
+ * each request comes from in its "origin" key, which only this transport
+ * accepts (host_peer_open_native).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -108,7 +112,7 @@ int host_run_native_messaging(host_ctl *ctl, const char *origin) {
   memset(&out, 0, sizeof(out));
   pthread_mutex_init(&out.lock, NULL);
   out.fd = 1;
-  peer = host_peer_open(ctl, origin, stdio_send, &out);
+  peer = host_peer_open_native(ctl, origin, stdio_send, &out);
   if (!peer) {
     host_log("native messaging: out of memory");
     goto done;

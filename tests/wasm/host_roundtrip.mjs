@@ -18,9 +18,9 @@
 import { createRequire } from "node:module";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
-import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { attrsDigest, fingerprintOf } from "../lib/vcode.mjs";
 
 const env = process.env;
 const ORIGIN = "https://portal.kyso.test"; // allow_origin in host_setup's host.conf
@@ -45,7 +45,9 @@ function pemCerts(file) {
 
 const pki = (name) => path.join(env.PKI_DIR, name);
 const fixture = (name) => path.join(env.FX, name);
-const fingerprint = (bytes) => crypto.createHash("sha256").update(bytes).digest("hex").slice(0, 16);
+// The sign request's fingerprint (PROTOCOL.md): the first 16 hex digits of
+// the message-digest in the SignedAttributes, nothing else is accepted.
+const fingerprint = (signedAttributes) => fingerprintOf(attrsDigest(signedAttributes));
 
 // The options every prepare shares: the signer's certificate and chain
 // (sub-CA, root: a receiver must find the path without our help) and the
@@ -104,7 +106,7 @@ async function hostSign(host, id, certId, prepared) {
     documents: prepared.map((d) => ({
       signedAttributes: Buffer.from(d.prepared.signedAttributes).toString("base64"),
       name: d.name,
-      fingerprint: fingerprint(d.input),
+      fingerprint: fingerprint(d.prepared.signedAttributes),
     })),
   });
   const signatures = reply?.result?.signatures ?? [];

@@ -24,6 +24,12 @@
 //   node portal_e2e.mjs stopped OUTDIR    the host is not running (and an
 //                                         extension that cannot start it)
 //
+// The verification code: while kyso-host's consent dialog is open (the
+// scripted pinentry holds it), the code the page shows beside the document
+// must be the "DDD DDD" code in the dialog's text (the pinentry log), and
+// the tests' own derivation from what the signature covers (tests/lib/
+// vcode.mjs); another document (the clerk's revision) shows another code.
+//
 // Environment: WEB_URL (http://127.0.0.1:PORT, serving build/web),
 // WEB_URL_OTHER (the same server under another origin), KYSO_HOST_PORT,
 // KYSO_PINENTRY_ANSWERS, KYSO_PINENTRY_LOG, FX.
@@ -31,9 +37,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { codeOf, signedDigests, dialogTexts, codesIn } from '../lib/vcode.mjs';
 
 const env = process.env;
 const STEP_TIMEOUT_MS = 60000;
+const HOLD_S = 2; // how long the scripted pinentry keeps the consent dialog open
+const CODE_SENTENCE = 'Đối chiếu mã kiểm tra này với mã trong hộp thoại ký của kyso';
+const CODE_SENTENCE_EN = 'Compare this verification code with the code in kyso\'s signing dialog';
 let failures = 0;
 function check(cond, what) {
   if (!cond) failures++;
@@ -65,12 +75,12 @@ const answers = (lines) => fs.writeFileSync(env.KYSO_PINENTRY_ANSWERS, lines.map
 const pinLog = () => fs.readFileSync(env.KYSO_PINENTRY_LOG, 'utf8');
 const clearLog = () => fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
 
-async function openDemo(context, base) {
+async function openDemo(context, base, query = '') {
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
-  await page.goto(`${base}/demo/?port=${env.KYSO_HOST_PORT}`);
+  await page.goto(`${base}/demo/?port=${env.KYSO_HOST_PORT}${query}`);
   await page.waitForSelector('body[data-ready="1"]', { timeout: STEP_TIMEOUT_MS });
   return { page, logs };
 }
@@ -87,6 +97,50 @@ async function clickSign(page, button) {
   await page.evaluate(() => { document.getElementById('message').className = ''; });
   await page.click(button);
   return outcome(page);
+}
+
+async function waitFor(cond, what) {
+  const until = Date.now() + STEP_TIMEOUT_MS;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// What the page shows in its verification-code box.
+const shownCodes = (page) => page.evaluate(() => ({
+  visible: !document.getElementById('verification').hidden,
+  codes: [...document.querySelectorAll('#verification-codes li')].map((li) => ({
+    name: li.querySelector('.doc-name')?.textContent ?? '',
+    code: li.querySelector('.verification-code')?.textContent ?? '' })),
+  hint: document.getElementById('verification-hint').textContent,
+}));
+
+// Clicks a sign button with kyso-host's consent dialog held open HOLD_S
+// seconds: reads the code the page shows while the dialog is open, lets
+// the signing finish, and compares it with the code in the dialog's text.
+// { ok, text, code } (code: what the page showed); shot: a screenshot of
+// the page at that moment; sentence: the hint expected beside the code.
+async function signComparing(page, button, label, fileName, shot, sentence = CODE_SENTENCE) {
+  answers([`sleep:${HOLD_S}`]);
+  clearLog();
+  await page.evaluate(() => { document.getElementById('message').className = ''; });
+  await page.click(button);
+  await waitFor(() => /^CONFIRM/m.test(pinLog()), 'the consent dialog');
+  const shown = await shownCodes(page);
+  if (shot) await page.screenshot({ path: shot });
+  const r = await outcome(page);
+  const code = shown.codes[0]?.code ?? '';
+  check(shown.visible && shown.codes.length === 1 && /^\d{3} \d{3}$/.test(code) &&
+    shown.codes[0].name.includes(fileName) && shown.hint.includes(sentence),
+  `${label}: while kyso's dialog is open the page shows the code beside ${fileName} ` +
+    `(${JSON.stringify(shown.codes)}, "${shown.hint}")`);
+  const dialog = dialogTexts(pinLog())[0] ?? '';
+  check(code !== '' && codesIn(dialog).includes(code),
+    `${label}: the page's code ${code} is the one in kyso-host's consent dialog ` +
+      `("${dialog.replace(/\n/g, ' / ')}")`);
+  check(!(await shownCodes(page)).visible, `${label}: the code box closes with the signing`);
+  return { ...r, code, dialog };
 }
 
 // Drags box `key` (signature | number | date) so that it lands on rect
@@ -121,11 +175,10 @@ async function placeBoxes(page, rects, pageHeightPt) {
 }
 
 // The clerk types the number and the date and seals: no rect is sent.
-async function issue(page) {
+async function issue(page, fileName) {
   await page.fill('#doc-number', NUMBER);
   await page.fill('#issue-date', DATE);
-  clearLog();
-  const r = await clickSign(page, '#sign-org');
+  const r = await signComparing(page, '#sign-org', 'the clerk', fileName);
   check(r.ok && r.text.startsWith('Đã đóng dấu.'), `the clerk seals ("${r.text}")`);
   const o = await page.evaluate(() => window.kysoDemo.lastOptions);
   check(o && o.profile === 'organization' && !('rect' in o) && o.docNumber === NUMBER && o.issueDate === DATE,
@@ -183,17 +236,17 @@ async function signMode(out) {
     check(!r.ok && r.text.includes('Bạn đã huỷ thao tác ký.') && r.text.includes('USER_CANCELLED'),
       `cancel in the consent dialog: the user reads "${r.text}"`);
 
-    // A wrong PIN.
-    answers(['ok', 'pin:00000000']);
+    // A wrong PIN; the host asks again and the user gives up (cancel).
+    answers(['ok', 'pin:00000000', 'cancel']);
     r = await clickSign(page, '#sign-personal');
     check(!r.ok && r.text.includes('Mã PIN không đúng.') && r.text.includes('PIN_INCORRECT'),
       `a wrong PIN: the user reads "${r.text}"`);
     check(await page.locator('#sign-personal').isEnabled(), 'the user can sign again after an error');
 
-    // The leader signs.
-    answers([]);
-    clearLog();
-    r = await clickSign(page, '#sign-personal');
+    // The leader signs, comparing the verification code.
+    const leaderSign = await signComparing(page, '#sign-personal', 'the leader', 'vn-chromium.pdf',
+      path.join(out, 'verification-code.png'));
+    r = leaderSign;
     check(r.ok && r.text.startsWith('Đã ký.'), `the leader signs ("${r.text}")`);
     let log = pinLog();
     check((log.match(/^CONFIRM/gm) ?? []).length === 1 && (log.match(/^GETPIN/gm) ?? []).length === 1,
@@ -204,7 +257,11 @@ async function signMode(out) {
     await page.screenshot({ path: path.join(out, 'personal.png') });
 
     // The clerk seals (organization certificate): number, date, the seal.
-    await issue(page);
+    // Another document (the leader's revision plus the seal): another code.
+    const clerkSign = await issue(page, 'vn-chromium.pdf');
+    check(clerkSign.code !== leaderSign.code && !codesIn(clerkSign.dialog).includes(leaderSign.code),
+      `a different document shows a different code (leader ${leaderSign.code}, clerk ${clerkSign.code}), ` +
+        'and the clerk\'s dialog does not show the leader\'s');
     log = pinLog();
     check((log.match(/^CONFIRM/gm) ?? []).length === 1, 'the clerk saw one consent dialog');
     const ms = await page.evaluate(() => window.kysoDemo.lastSignMs);
@@ -216,6 +273,12 @@ async function signMode(out) {
     const dl = await download(page, file);
     check(dl.suggestedFilename() === 'vn-chromium-da-ky.pdf', `the download is named ${dl.suggestedFilename()}`);
     check(fs.statSync(file).size > fs.statSync(path.join(env.FX, 'vn-chromium.pdf')).size, 'the download holds the signed file');
+    // The codes shown were those of what the two signatures cover (the
+    // tests' own SHA-256 of each ByteRange, then the code).
+    const covered = signedDigests(fs.readFileSync(file)).map((md) => codeOf(md));
+    check(covered.length === 2 && covered[0] === leaderSign.code && covered[1] === clerkSign.code,
+      `the codes shown are those of the signed bytes (page ${leaderSign.code}, ${clerkSign.code}; ` +
+        `ByteRange digests ${covered})`);
     const verify = await page.locator('#verify-link').getAttribute('href');
     check(verify === '../verify.html', `the page links to the verifier (${verify})`);
     fs.writeFileSync(path.join(out, 'rects.json'), JSON.stringify(
@@ -256,10 +319,9 @@ async function rotatedMode(out) {
     const vp = await page.evaluate(() => window.kysoDemo.viewport);
     check(vp && vp.rotation === 90 && vp.width > vp.height, `pdf.js shows the page turned (${JSON.stringify(vp)})`);
     const got = await placeBoxes(page, RECTS_ROTATED, 595);
-    answers([]);
-    const r = await clickSign(page, '#sign-personal');
+    const r = await signComparing(page, '#sign-personal', 'the leader (turned page)', 'rot90.pdf');
     check(r.ok && r.text.startsWith('Đã ký.'), `the leader signs the turned page ("${r.text}")`);
-    await issue(page);
+    await issue(page, 'rot90.pdf');
     await page.screenshot({ path: path.join(out, 'rotated-sealed.png') });
     await download(page, path.join(out, 'rotated.pdf'));
     fs.writeFileSync(path.join(out, 'rects-rotated.json'), JSON.stringify(
@@ -346,6 +408,11 @@ function fakeExtension({ mode, port }) {
           window.postMessage({ kyso: 'ready', bridge: 1, hello: msg }, '*');
           return;
         }
+        if (!('id' in msg)) {
+          // The full greeting after the first-use prompt (PROTOCOL.md).
+          window.postMessage({ kyso: 'ready', bridge: 1, hello: msg }, '*');
+          return;
+        }
         ext.relayed++;
         window.postMessage({ kyso: 'response', bridge: 1, id: ext.ids.get(String(msg.id)), message: msg }, '*');
       };
@@ -360,7 +427,7 @@ async function bridgeMode() {
   const browser = await launch();
   try {
     await browser.context.addInitScript(fakeExtension, { mode: 'relay', port: Number(env.KYSO_HOST_PORT) });
-    const { page } = await openDemo(browser.context, env.WEB_URL);
+    const { page } = await openDemo(browser.context, env.WEB_URL, '&lang=en');
     const status = await page.locator('#host-status').innerText();
     const relayed = await page.evaluate(() => window.fakeKysoExtension?.relayed ?? 0);
     check(/\(extension\); 2 chứng thư số/.test(status) && relayed >= 1,
@@ -368,8 +435,9 @@ async function bridgeMode() {
     await page.setInputFiles('#pdf-file', path.join(env.FX, 'vn-chromium.pdf'));
     await page.waitForFunction(() => /Trang 1 \/ \d/.test(document.getElementById('page-label').textContent));
     await dragRect(page, [340, 80, 180, 70], 842);
-    answers([]);
-    const r = await clickSign(page, '#sign-personal');
+    // ?lang=en: the code's sentence in English; the code through the bridge.
+    const r = await signComparing(page, '#sign-personal', 'through the extension (lang=en)', 'vn-chromium.pdf',
+      null, CODE_SENTENCE_EN);
     const after = await page.evaluate(() => window.fakeKysoExtension.relayed);
     check(r.ok && after === relayed + 1, `and signs through it ("${r.text}", ${after} relayed)`);
   } finally {

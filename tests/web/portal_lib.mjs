@@ -7,21 +7,55 @@
 //
 //   node portal_lib.mjs OUTDIR
 //
+// The verification code (mã kiểm tra) is checked against the tests' own
+// derivation (tests/lib/vcode.mjs, node's crypto): a known vector, the
+// signed files' ByteRange digests, and the code kyso-host's dialog shows.
+// A fake host (a ws server in this process) plays greetings the real host
+// cannot: the version-less hello followed by an incompatible version.
+//
 // Environment: KYSO_WEB_DIR, KYSO_HOST_PORT, KYSO_CLOSED_PORT (nothing
 // listens there), KYSO_PINENTRY_ANSWERS, KYSO_PINENTRY_LOG, FX.
 import { createRequire } from 'node:module';
+import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { codeOf, fingerprintOf, signedDigest, dialogTexts, codesIn } from '../lib/vcode.mjs';
 
 const env = process.env;
 const ORIGIN = 'https://portal.kyso.test'; // allow_origin in host_setup's host.conf
 const WS = createRequire(new URL('./package.json', import.meta.url))('ws');
 const Kyso = await import(pathToFileURL(path.join(env.KYSO_WEB_DIR, 'kyso.js')).href);
 
-class PortalSocket extends WS {
-  constructor(url) { super(url, { origin: ORIGIN }); }
+// What kyso.js sends (wire.sent), and a hook on the host's reply that
+// carries signatures (wire.onSignatures(reply, deliver)): the abort tests
+// abort exactly when that reply arrives.
+const wire = { sent: [], onSignatures: null };
+function socketFor(origin) {
+  return class extends WS {
+    constructor(url) { super(url, { origin }); }
+    send(data, ...rest) {
+      wire.sent.push(JSON.parse(data));
+      return super.send(data, ...rest);
+    }
+    get onmessage() { return super.onmessage; }
+    set onmessage(fn) {
+      super.onmessage = fn && ((ev) => {
+        let m = null;
+        try { m = JSON.parse(ev.data); } catch { /* the library's business */ }
+        const hook = wire.onSignatures;
+        if (hook && m?.result?.signatures) {
+          wire.onSignatures = null;
+          hook(m, () => fn(ev));
+        } else {
+          fn(ev);
+        }
+      });
+    }
+  };
 }
+const PortalSocket = socketFor(ORIGIN);
 
 let failures = 0;
 function check(cond, what) {
@@ -49,7 +83,157 @@ async function failure(promise) {
   }
 }
 
+// ---- the verification code without a host ----------------------------------
+
+// DER for the hand-made SignedAttributes below.
+function der(tag, ...parts) {
+  const body = Buffer.concat(parts);
+  const n = body.length;
+  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff];
+  return Buffer.concat([Buffer.from([tag, ...len]), body]);
+}
+const hex = (h) => Buffer.from(h, 'hex');
+const OID_CONTENT_TYPE = '06092a864886f70d010903';
+const OID_MESSAGE_DIGEST = '06092a864886f70d010904';
+const ID_DATA = hex('06092a864886f70d010701');
+const attr = (oid, ...values) => der(0x30, hex(oid), der(0x31, ...values));
+const octets = (b) => der(0x04, b);
+
+async function codeChecks() {
+  // The known answer: SHA-256 of 32 zero bytes is 66687aad...; 0x66687aad =
+  // 1718123181, mod 10^6 = 123181.
+  const zero = new Uint8Array(32);
+  check(codeOf(zero) === '123 181' && await Kyso.verificationCode(zero) === '123 181',
+    `verification code, known vector: 32 zero bytes -> "123 181" (tests: ${codeOf(zero)}, ` +
+    `kyso.js: ${await Kyso.verificationCode(zero)})`);
+  // Random digests of every size, and one whose code starts with zeros.
+  let same = 0;
+  const mds = [];
+  for (let i = 0; i < 300; i++) mds.push(crypto.randomBytes([32, 48, 64][i % 3]));
+  let padded = null;
+  while (!padded) {
+    const md = crypto.randomBytes(32);
+    if (codeOf(md).startsWith('00')) padded = md;
+  }
+  mds.push(padded);
+  for (const md of mds) if (await Kyso.verificationCode(md) === codeOf(md)) same++;
+  check(same === mds.length, `kyso.js's code equals node's derivation for ${same}/${mds.length} digests ` +
+    `(32, 48, 64 bytes; "${codeOf(padded)}" zero-padded)`);
+  // Without WebCrypto (a page on plain http has none): the same codes.
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
+  let plain = 0;
+  try {
+    for (const md of mds) if (await Kyso.verificationCode(md) === codeOf(md)) plain++;
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', saved);
+  }
+  check(plain === mds.length, `without WebCrypto the codes are the same (${plain}/${mds.length})`);
+
+  // The message-digest read from SignedAttributes, strictly.
+  const md = crypto.randomBytes(32);
+  const good = der(0x31, attr(OID_CONTENT_TYPE, ID_DATA), attr(OID_MESSAGE_DIGEST, octets(md)));
+  const got = Kyso.messageDigestOf(good);
+  check(Buffer.from(got).equals(md), 'messageDigestOf finds the message-digest value in SignedAttributes');
+  const longMd = crypto.randomBytes(64);
+  check(Buffer.from(Kyso.messageDigestOf(der(0x31, attr(OID_MESSAGE_DIGEST, octets(longMd)),
+    attr(OID_CONTENT_TYPE, ID_DATA)))).equals(longMd), 'and a 64-byte one (SHA-512)');
+  const refused = [
+    ['two message-digest attributes', der(0x31, attr(OID_MESSAGE_DIGEST, octets(md)),
+      attr(OID_MESSAGE_DIGEST, octets(crypto.randomBytes(32))))],
+    ['a second one behind a non-minimal OID encoding', der(0x31, attr(OID_MESSAGE_DIGEST, octets(md)),
+      attr('060a2a864886f70d01098004', octets(crypto.randomBytes(32))))],
+    ['a 20-byte digest (SHA-1)', der(0x31, attr(OID_MESSAGE_DIGEST, octets(crypto.randomBytes(20))))],
+    ['two values in the attribute', der(0x31, attr(OID_MESSAGE_DIGEST, octets(md), octets(md)))],
+    ['a value that is not an OCTET STRING', der(0x31, attr(OID_MESSAGE_DIGEST, der(0x03, md)))],
+    ['no message-digest', der(0x31, attr(OID_CONTENT_TYPE, ID_DATA))],
+    ['bytes after the SET', Buffer.concat([good, Buffer.from([0])])],
+    ['the [0] IMPLICIT tag of a SignerInfo instead of the SET', Buffer.concat([Buffer.from([0xa0]), good.subarray(1)])],
+    ['a long-form length for a short one', Buffer.concat([Buffer.from([0x31, 0x81, good[1]]), good.subarray(2)])],
+    ['an indefinite length', Buffer.concat([Buffer.from([0x31, 0x80]), good.subarray(2), Buffer.from([0, 0])])],
+    ['a length past the end', good.subarray(0, good.length - 1)],
+  ];
+  for (const [what, bytes] of refused) {
+    let e = null;
+    try { Kyso.messageDigestOf(bytes); } catch (x) { e = x; }
+    check(e instanceof Kyso.KysoError, `messageDigestOf refuses ${what} (${e ? e.detail : 'accepted'})`);
+  }
+}
+
+// ---- greetings: a fake host in this process ----------------------------------
+
+// A ws server that greets with `greeting` and answers each request with
+// `answer(m)` (a list of messages). seen: requests, whether the client closed.
+async function fakeHost(greeting, answer) {
+  const server = new WS.WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await once(server, 'listening');
+  const seen = { requests: [], closed: false };
+  server.on('connection', (ws) => {
+    ws.send(JSON.stringify(greeting));
+    ws.on('message', (data) => {
+      const m = JSON.parse(data);
+      seen.requests.push(m);
+      for (const reply of answer(m)) ws.send(JSON.stringify(reply));
+    });
+    ws.on('close', () => { seen.closed = true; });
+  });
+  return {
+    port: server.address().port,
+    seen,
+    close() {
+      for (const c of server.clients) c.terminate();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function helloChecks() {
+  const FULL = { version: '1.0', features: ['certificates', 'sign', 'batch', 'cancel'] };
+  const list = (m) => ({ id: m.id, result: { certificates: [] } });
+  // {"hello":"kyso"}, then the full greeting before the first reply.
+  let host = await fakeHost({ hello: 'kyso' }, (m) => [FULL, list(m)]);
+  try {
+    const k = await Kyso.connect({ port: host.port, WebSocket: PortalSocket, preload: false });
+    const before = [k.hostVersion, k.features.length];
+    const certs = await k.certificates();
+    check(before[0] === null && before[1] === 0 && Array.isArray(certs) && k.hostVersion === '1.0' &&
+      k.features.includes('sign'),
+    `a version-less hello connects (version ${before[0]}, ${before[1]} features), the full one ` +
+      `before the reply gives ${k.hostVersion} (${k.features})`);
+    await k.close();
+  } finally {
+    await host.close();
+  }
+  // The full greeting names an incompatible version: refused then.
+  host = await fakeHost({ hello: 'kyso' }, (m) => [{ version: '2.0', features: [] }, list(m)]);
+  try {
+    const k = await Kyso.connect({ port: host.port, WebSocket: PortalSocket, preload: false });
+    const e = await failure(k.certificates());
+    for (let i = 0; i < 50 && !host.seen.closed; i++) await new Promise((r) => setTimeout(r, 20));
+    check(e.code === 'HOST_INCOMPATIBLE' && host.seen.closed,
+      `a version-less hello then "2.0": the request fails HOST_INCOMPATIBLE and the connection closes ` +
+        `(${e.code}: ${e.detail}; closed ${host.seen.closed})`);
+    await k.close();
+  } finally {
+    await host.close();
+  }
+  // A first greeting that is incompatible, or not a greeting.
+  for (const [greeting, what] of [[{ version: '2.0', features: [] }, 'version 2.0'],
+    [{ hello: 'other' }, 'another program'], [{ id: 1, hello: 'kyso' }, 'a reply, not a greeting']]) {
+    host = await fakeHost(greeting, () => []);
+    try {
+      const e = await failure(Kyso.connect({ port: host.port, WebSocket: PortalSocket, preload: false }));
+      check(e.code === 'HOST_INCOMPATIBLE', `a first greeting from ${what} is HOST_INCOMPATIBLE (${e.code})`);
+    } finally {
+      await host.close();
+    }
+  }
+}
+
 async function run(out) {
+  await codeChecks();
+  await helloChecks();
+
   // Nothing listens: one code, and a text that covers "not installed".
   let e = await failure(Kyso.connect({ port: Number(env.KYSO_CLOSED_PORT), WebSocket: PortalSocket }));
   check(e.code === 'HOST_NOT_RUNNING' && e instanceof Kyso.KysoError,
@@ -133,7 +317,8 @@ async function run(out) {
     e = await failure(kyso.signPdf(fixture('vn-chromium.pdf'), { certificate: cert, name: 'a.pdf' }));
     check(e.code === 'USER_CANCELLED' && e.vi.what === 'Bạn đã huỷ thao tác ký.' && e.en.what === 'You cancelled signing.',
       `cancel is USER_CANCELLED (${e.code}: ${e.message})`);
-    answers(['ok', 'pin:00000000']);
+    // A wrong PIN; the host asks again and the user gives up (cancel).
+    answers(['ok', 'pin:00000000', 'cancel']);
     e = await failure(kyso.signPdf(fixture('vn-chromium.pdf'), { certificate: cert, name: 'a.pdf' }));
     check(e.code === 'PIN_INCORRECT' && 'retriesLeft' in e && e.message.startsWith('Mã PIN không đúng.'),
       `a wrong PIN is PIN_INCORRECT, retriesLeft ${e.retriesLeft} (${e.message})`);
@@ -146,21 +331,76 @@ async function run(out) {
     check(e.code === 'USER_CANCELLED' && Date.now() - t0 < 10000,
       `an aborted signal cancels the open dialog (${e.code} after ${Date.now() - t0} ms)`);
     answers([]);
+    // The abort arrives with the host's reply, or just before it (the token
+    // signed already): the signatures are discarded, nothing is finished.
+    for (const [when, later] of [['with the reply', false], ['just before the reply', true]]) {
+      fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
+      wire.sent.length = 0;
+      const abort = new AbortController();
+      let carried = 0;
+      wire.onSignatures = (reply, deliver) => {
+        carried = reply.result.signatures.length;
+        abort.abort();
+        if (later) setTimeout(deliver, 300);
+        else deliver();
+      };
+      const seen = [];
+      e = await failure(kyso.signPdf(fixture('vn-chromium.pdf'), {
+        certificate: cert, name: 'a.pdf', signal: abort.signal, onProgress: (p) => seen.push(p.stage) }));
+      wire.onSignatures = null;
+      check(carried === 1 && count(/^GETPIN/gm) === 1 && e.code === 'USER_CANCELLED' &&
+        !seen.includes('finish') && !seen.includes('done') && wire.sent.some((m) => m.cmd === 'cancel'),
+      `an abort ${when}: the host's signature (${carried}) is discarded, no PDF finished, ` +
+        `USER_CANCELLED (${e.code}: ${e.detail}; stages ${seen}; cancel sent ${wire.sent.some((m) => m.cmd === 'cancel')})`);
+    }
 
     // A batch: one consent and one PIN for two documents. The first is the
     // leader's approval (Decree 30 personal) with the boxes where the clerk
     // will stamp the number and the date.
     fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
+    wire.sent.length = 0;
     const stages = [];
+    let shown = null;
+    let dialogsBefore = -1;
     const signed = await kyso.signPdfs([
       { pdf: vn, name: 'Tờ trình số 1.pdf', image: fixture('signature.png'),
         page: 1, rect: RECTS.signature, numberRect: RECTS.number, dateRect: RECTS.date, reason: 'Phê duyệt' },
       { pdf: fixture('xrefstream.pdf'), name: 'Phụ lục 2.pdf', reason: 'Đã xem' },
-    ], { certificate: cert, profile: 'personal', onProgress: (p) => stages.push(p.stage) });
+    ], {
+      certificate: cert, profile: 'personal', onProgress: (p) => stages.push(`${p.stage}`),
+      onVerificationCodes: (codes) => {
+        shown = codes;
+        dialogsBefore = count(/^SETDESC/gm);
+        stages.push('codes');
+      },
+    });
     check(signed.length === 2 && signed.every((s) => s instanceof Uint8Array), 'signPdfs gives two signed files');
     check(count(/^CONFIRM/gm) === 1 && count(/^GETPIN/gm) === 1, 'one consent and one PIN for the batch');
     check(pinLog().includes('Tờ trình số 1.pdf') && pinLog().includes('Phụ lục 2.pdf'), 'the consent names both documents');
-    check(stages.join(',') === 'prepare,prepare,sign,finish,finish,done', `progress stages (${stages})`);
+    check(stages.join(',') === 'prepare,prepare,codes,sign,finish,finish,done', `progress stages (${stages})`);
+    // The verification codes: given to the page before any dialog, equal
+    // to the tests' own derivation from what the signatures cover, in the
+    // results, and shown by kyso-host itself in its consent dialog.
+    const mds = signed.map((f) => signedDigest(f));
+    check(shown?.length === 2 && dialogsBefore === 0 &&
+      shown.every((c, i) => c.index === i && /^\d{3} \d{3}$/.test(c.code)) &&
+      shown[0].name === 'Tờ trình số 1.pdf' && shown[1].name === 'Phụ lục 2.pdf',
+    `onVerificationCodes before the host's dialog opened (${dialogsBefore} dialogs): ` +
+      `${JSON.stringify(shown?.map((c) => [c.name, c.code]))}`);
+    check(shown?.every((c, i) => c.code === codeOf(mds[i]) && signed[i].verificationCode === c.code) &&
+      shown[0].code !== shown[1].code,
+    `each code is the tests' SHA-256(message-digest) code of what its signature covers, ` +
+      `and in the result (${shown?.map((c) => c.code)} / ${mds.map((m) => codeOf(m))})`);
+    const request = wire.sent.find((m) => m.cmd === 'sign');
+    const fps = request?.documents.map((d) => d.fingerprint) ?? [];
+    check(fps.length === 2 && fps.every((f, i) => f === fingerprintOf(mds[i]) && shown[i].fingerprint === f &&
+      signed[i].fingerprint === f),
+    `the request's fingerprints are the first 16 hex digits of each message-digest (${fps})`);
+    const dialog = dialogTexts(pinLog());
+    const confirmText = dialog[0] ?? '';
+    check(shown?.every((c) => codesIn(confirmText).includes(c.code)),
+      `kyso-host's consent dialog shows the same codes (${shown?.map((c) => c.code)} in ` +
+        `"${confirmText.replace(/\n/g, ' / ')}")`);
     fs.writeFileSync(path.join(out, 'batch-1.pdf'), signed[0]);
     fs.writeFileSync(path.join(out, 'batch-2.pdf'), signed[1]);
 
@@ -189,6 +429,25 @@ async function run(out) {
     fs.writeFileSync(path.join(out, 'copy.pdf'), extra[1]);
   } finally {
     await kyso.close();
+  }
+
+  // A site the user has not allowed yet: the host only says
+  // {"hello":"kyso"}; the user picks "Chỉ lần này" at the first-use prompt
+  // and the full greeting comes before the certificates.
+  fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
+  answers(['notok']);
+  const fresh = await Kyso.connect({ port: Number(env.KYSO_HOST_PORT), WebSocket: socketFor('https://new.kyso.test'),
+    preload: false });
+  try {
+    const before = fresh.hostVersion;
+    const certs = await fresh.certificates();
+    check(before === null && /^1\./.test(fresh.hostVersion) && fresh.features.includes('sign') && certs.length === 1 &&
+      count(/^CONFIRM/gm) === 1,
+    `a new site: version-less hello (version ${before}), allowed once at the prompt, then ` +
+      `${fresh.hostVersion} and ${certs.length} certificate`);
+  } finally {
+    await fresh.close();
+    answers([]);
   }
 }
 

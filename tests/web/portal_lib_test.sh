@@ -2,10 +2,12 @@
 # web.portal_lib: kyso.js, the portal client library, in Node against the
 # real kyso-host (websocket, SoftHSM2, scripted pinentry) with the WASM
 # module beside it in build/web (portal_lib.mjs): error codes and texts,
-# AbortSignal cancelling the dialog, a batch with one consent and one PIN,
-# the Decree 30 profiles (the leader's personal signature with number and
-# date boxes, the clerk's seal placed automatically with the number and
-# date filled in, an attachment and a copy in one batch). The signed files
+# AbortSignal cancelling the dialog (and voiding signatures that arrive
+# with the abort), the verification code (a known vector, node's crypto,
+# the host's dialog), the version-less hello, a batch with one consent and
+# one PIN, the Decree 30 profiles (the leader's personal signature with
+# number and date boxes, the clerk's seal placed automatically with the
+# number and date filled in, an attachment and a copy in one batch). The signed files
 # must satisfy pdfsig, carry the chain kyso.js found on the token (sub-CA
 # and root) although the caller gave none, and show the stamped text where
 # it belongs (pdftotext) with the seal over the left third of the leader's

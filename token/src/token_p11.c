@@ -324,6 +324,20 @@ int kyso_token_get_tries_left(const kyso_token *t) {
   return t ? t->tries_left : -1;
 }
 
+kyso_token_pin_state kyso_token_get_pin_state(const kyso_token *t) {
+  const PKCS11_TOKEN *token = t && t->slot ? t->slot->token : NULL;
+
+  if (!token)
+    return KYSO_TOKEN_PIN_UNKNOWN_OR_OK;
+  if (token->userPinLocked)
+    return KYSO_TOKEN_PIN_LOCKED;
+  if (token->userPinFinalTry)
+    return KYSO_TOKEN_PIN_FINAL_TRY;
+  if (token->userPinCountLow)
+    return KYSO_TOKEN_PIN_COUNT_LOW;
+  return KYSO_TOKEN_PIN_UNKNOWN_OR_OK;
+}
+
 /* Releases the slot list and enumerates it afresh. Releasing makes libp11
  * wipe its object caches and its PIN copy and close the slots' sessions
  * (which logs out, PKCS#11 v2.40 5.6 C_CloseAllSessions). Afresh, because

@@ -7,8 +7,11 @@
 // signed too; the signed file is offered for download.
 // Boxes are kept in points of the page as displayed (kyso's rect
 // convention), so rotated and cropped pages need nothing special.
+// While signing, the page shows each document's verification code (mã
+// kiểm tra, computed by kyso.js from what will be signed) above the page:
+// the user compares it with the code in kyso-host's own dialog.
 // URL parameters (for tests and the bench): ?port=N (kyso-host's port),
-// ?lang=en (error texts).
+// ?lang=en (error texts and the verification code's sentence).
 import * as Kyso from '../kyso.js';
 import * as pdfjs from '../vendor/pdfjs/build/pdf.mjs';
 import { signaturePng, sealPng } from './demo-images.js';
@@ -66,6 +69,44 @@ function sayError(e) {
   const text = typeof e.text === 'function' ? e.text(LANG) : String(e.message ?? e);
   say('error', text, code);
   console.warn('kyso:', code, e.detail ?? e.message);
+}
+
+// ---- the verification code ------------------------------------------------------
+
+const CODE_TEXT = {
+  vi: { label: 'Mã kiểm tra',
+    hint: 'Đối chiếu mã kiểm tra này với mã trong hộp thoại ký của kyso. ' +
+      'Nếu hai mã khác nhau, đừng nhập mã PIN: bấm Huỷ.' },
+  en: { label: 'Verification code',
+    hint: 'Compare this verification code with the code in kyso\'s signing dialog. ' +
+      'If they differ, do not enter your PIN: click Cancel.' },
+};
+
+// kyso.js's onVerificationCodes: before kyso-host's dialog opens, one line
+// per document, its name and its code.
+function showCodes(codes) {
+  const t = CODE_TEXT[LANG];
+  const list = $('verification-codes');
+  list.replaceChildren();
+  for (const c of codes) {
+    const li = document.createElement('li');
+    li.dataset.index = String(c.index);
+    const name = document.createElement('span');
+    name.className = 'doc-name';
+    name.textContent = `${c.name} — ${t.label}:`;
+    const code = document.createElement('b');
+    code.className = 'verification-code';
+    code.textContent = c.code;
+    li.append(name, code);
+    list.append(li);
+  }
+  $('verification-hint').textContent = t.hint;
+  $('verification').hidden = false;
+}
+
+function hideCodes() {
+  $('verification').hidden = true;
+  $('verification-codes').replaceChildren();
 }
 
 // ---- kyso-host ----------------------------------------------------------------
@@ -277,11 +318,11 @@ function optionsFor(role) {
 }
 
 const SIGNING = {
-  personal: ['Đang ký: hãy xác nhận và nhập mã PIN trong hộp thoại kyso…',
+  personal: ['Đang ký: đối chiếu mã kiểm tra bên cạnh văn bản, rồi xác nhận và nhập mã PIN trong hộp thoại kyso…',
     'Đã ký. Văn thư có thể đóng dấu, ghi số và ngày (bước 4), hoặc tải tệp đã ký.', 'personal'],
-  organization: ['Đang đóng dấu: hãy xác nhận và nhập mã PIN trong hộp thoại kyso…',
+  organization: ['Đang đóng dấu: đối chiếu mã kiểm tra bên cạnh văn bản, rồi xác nhận và nhập mã PIN trong hộp thoại kyso…',
     'Đã đóng dấu. Tải tệp đã ký và kiểm tra chữ ký.', 'issued'],
-  extra: ['Đang ký: hãy xác nhận và nhập mã PIN trong hộp thoại kyso…',
+  extra: ['Đang ký: đối chiếu mã kiểm tra bên cạnh văn bản, rồi xác nhận và nhập mã PIN trong hộp thoại kyso…',
     'Đã ký. Tải tệp đã ký và kiểm tra chữ ký.', 'extra'],
 };
 
@@ -298,7 +339,9 @@ async function sign(role) {
       .filter(([k, v]) => v !== undefined && k !== 'image'));
     const marks = { click: t0 };
     const onProgress = (p) => { marks[p.stage] = performance.now(); };
-    const signed = await state.kyso.signPdf(state.pdf, { ...options, name: state.fileName, onProgress });
+    hideCodes();
+    const signed = await state.kyso.signPdf(state.pdf, {
+      ...options, name: state.fileName, onProgress, onVerificationCodes: showCodes });
     state.lastMarks = marks;
     state.lastSignMs = performance.now() - t0;
     state.signatures++;
@@ -314,6 +357,8 @@ async function sign(role) {
     if (e.demo) say('error', e.message); // the demo's own check, not kyso's
     else sayError(e);
   } finally {
+    // The codes are for the dialog: gone with it.
+    hideCodes();
     state.busy = false;
     updateButtons();
   }
@@ -354,6 +399,7 @@ async function main() {
     state.target = 'signature';
     $('target-signature').checked = true;
     state.pageNo = 1;
+    hideCodes();
     describeBoxes();
     $('download').classList.add('disabled');
     try {

@@ -4,11 +4,23 @@
 // object: { transport, hello, request(msg) -> reply, close() }, replies
 // being the host's JSON ({id, result} or {id, error}).
 //
+// The host's greeting (PROTOCOL.md): an allowed origin gets
+// {"version":"1.0","features":[...]} at once; an origin the user has not
+// allowed yet gets only {"hello":"kyso"} (the host is there, nothing more
+// is told before consent), and the full greeting follows, before the reply,
+// once the user allows it at the first-use prompt. conn.hello is
+// { version: null, features: [] } until the full one arrives; a full one
+// with another major version fails the waiting requests with
+// HOST_INCOMPATIBLE and closes the connection.
+//
 // The extension bridge (window.postMessage, same window; the content script
 // of a kyso extension implements the other side — the extension itself is
 // not part of this repository yet):
 //   page -> ext  {kyso:'hello', bridge:1}
 //   ext -> page  {kyso:'ready', bridge:1, hello:{version, features}}
+//                (hello may be the version-less {hello:'kyso'}; a later
+//                {kyso:'ready', bridge:1, hello:{version, features}}
+//                gives the full one)
 //                or {kyso:'ready', bridge:1, hostMissing:true} when Chrome
 //                cannot start the native host (not installed)
 //   page -> ext  {kyso:'request', id:N, message:{...host request...}}
@@ -24,6 +36,32 @@ const BRIDGE_WAIT_MS = 300;
 const HELLO_WAIT_MS = 5000;
 const PROTOCOL_MAJOR = '1';
 
+// A greeting from the host -> { version (null: not told yet), features },
+// or null when m is not one.
+function readHello(m) {
+  if (!m || typeof m !== 'object' || Array.isArray(m) || 'id' in m) return null;
+  if (typeof m.version === 'string')
+    return { version: m.version, features: Array.isArray(m.features) ? m.features : [] };
+  if (m.hello === 'kyso') return { version: null, features: [] };
+  return null;
+}
+
+const compatible = (hello) => hello.version === null || hello.version.split('.')[0] === PROTOCOL_MAJOR;
+
+// The greeting state of one connection: the first hello, then the full one
+// when it comes. onIncompatible(version) when a known version is not 1.x.
+function helloTracker(first, onIncompatible) {
+  let current = first;
+  return {
+    get current() { return current; },
+    update(h) {
+      if (h.version === null) return; // nothing new
+      current = h;
+      if (!compatible(h)) onIncompatible(h.version);
+    },
+  };
+}
+
 // ---- extension bridge ------------------------------------------------------
 
 function bridgeTarget() {
@@ -37,11 +75,19 @@ async function connectExtension(lang, waitMs) {
   const pending = new Map();
   let ready = null;
   let nextId = 1;
+  let hello = null; // helloTracker once connected
+  const failAll = (err) => {
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
   const onMessage = (ev) => {
     const m = ev.data;
     if (ev.source !== window || !m || typeof m !== 'object' || m.bridge !== 1) return;
     if (m.kyso === 'ready' && ready) {
       ready(m);
+    } else if (m.kyso === 'ready' && hello) {
+      const h = readHello(m.hello);
+      if (h) hello.update(h); // the full greeting after the first-use prompt
     } else if ((m.kyso === 'response' || m.kyso === 'error') && pending.has(m.id)) {
       const p = pending.get(m.id);
       pending.delete(m.id);
@@ -64,22 +110,33 @@ async function connectExtension(lang, waitMs) {
     window.removeEventListener('message', onMessage);
     throw new KysoError('HOST_NOT_INSTALLED', 'the extension cannot start kyso-host', {}, lang);
   }
+  const first = readHello(answer.hello);
+  if (!first) {
+    window.removeEventListener('message', onMessage);
+    throw new KysoError('HOST_INCOMPATIBLE', 'unexpected greeting', {}, lang);
+  }
+  let closed = false;
+  const close = () => {
+    closed = true;
+    window.removeEventListener('message', onMessage);
+    failAll(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
+  };
+  hello = helloTracker(first, (version) => {
+    failAll(new KysoError('HOST_INCOMPATIBLE', `host protocol ${version}`, {}, lang));
+    close();
+  });
   return {
     transport: 'extension',
-    hello: answer.hello,
+    get hello() { return hello.current; },
     request(message) {
+      if (closed) return Promise.reject(new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang));
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         window.postMessage({ kyso: 'request', bridge: 1, id, message }, bridgeTarget());
       });
     },
-    close() {
-      window.removeEventListener('message', onMessage);
-      for (const p of pending.values())
-        p.reject(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
-      pending.clear();
-    },
+    close,
   };
 }
 
@@ -141,7 +198,7 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
     waiting.clear();
   };
 
-  const hello = await new Promise((resolve, reject) => {
+  const first = await new Promise((resolve, reject) => {
     let opened = false;
     const timer = setTimeout(() => {
       reject(new KysoError('HOST_NOT_RUNNING', 'no greeting from the host', {}, lang));
@@ -159,15 +216,31 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
       clearTimeout(timer);
       let m = null;
       try { m = JSON.parse(ev.data); } catch { /* not JSON: below */ }
-      if (!m || typeof m.version !== 'string')
-        return reject(new KysoError('HOST_INCOMPATIBLE', 'unexpected greeting', {}, lang));
-      resolve(m);
+      const h = readHello(m);
+      if (!h) return reject(new KysoError('HOST_INCOMPATIBLE', 'unexpected greeting', {}, lang));
+      resolve(h);
     };
+  });
+  const close = () => {
+    closed = true;
+    failAll(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
+    try { ws.close(); } catch { /* already closed */ }
+  };
+  const hello = helloTracker(first, (version) => {
+    // It comes before the reply to the request that was let in: that
+    // request fails, the connection closes (the host drops the request).
+    failAll(new KysoError('HOST_INCOMPATIBLE', `host protocol ${version}`, {}, lang));
+    close();
   });
 
   ws.onmessage = (ev) => {
     let m;
     try { m = JSON.parse(ev.data); } catch { return; }
+    const h = readHello(m);
+    if (h) {
+      hello.update(h);
+      return;
+    }
     const key = m && m.id !== undefined && m.id !== null ? String(m.id) : null;
     if (key !== null && waiting.has(key)) {
       const w = waiting.get(key);
@@ -186,7 +259,7 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
   };
   return {
     transport: 'websocket',
-    hello,
+    get hello() { return hello.current; },
     request(message) {
       if (closed) return Promise.reject(new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang));
       return new Promise((resolve, reject) => {
@@ -194,11 +267,7 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
         ws.send(JSON.stringify(message));
       });
     },
-    close() {
-      closed = true;
-      failAll(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
-      try { ws.close(); } catch { /* already closed */ }
-    },
+    close,
   };
 }
 
@@ -229,7 +298,9 @@ export async function connectHost(options = {}) {
       throw notInstalled && e.code === 'HOST_NOT_RUNNING' ? notInstalled : e;
     }
   }
-  if (String(conn.hello.version).split('.')[0] !== PROTOCOL_MAJOR) {
+  // A version-less greeting: the host is there; its version comes with the
+  // full greeting and is checked then (helloTracker).
+  if (!compatible(conn.hello)) {
     conn.close();
     throw new KysoError('HOST_INCOMPATIBLE', `host protocol ${conn.hello.version}`, {}, lang);
   }

@@ -18,6 +18,11 @@
 //     certificate: clerkCert, profile: 'organization', image: sealPng,
 //     docNumber: '123/QĐ-UBND', issueDate: 'Tiền Giang, ngày 11 tháng 12 năm 2024' });
 //   const many = await kyso.signPdfs([{ pdf, name }, ...], { certificate, ... });
+//   // Each document's verification code ("mã kiểm tra", "042 917"), before
+//   // kyso-host's dialog opens: show it beside the document; the user
+//   // compares it with the code in the dialog.
+//   await kyso.signPdf(pdf, { certificate, name,
+//     onVerificationCodes: (codes) => show(codes[0].code) });
 //
 // Rectangles are [x, y, width, height] in points of the page as a person
 // sees it (origin bottom left of the visible page, after /Rotate);
@@ -27,8 +32,9 @@
 // happened and what to do, Vietnamese unless lang: 'en'), .vi and .en.
 import { KysoError, asKysoError } from './kyso-errors.js';
 import { connectHost, DEFAULT_PORT } from './kyso-host.js';
+import { messageDigestOf, verificationCode, fingerprintOf } from './kyso-code.js';
 
-export { KysoError };
+export { KysoError, messageDigestOf, verificationCode };
 export const VERSION = '0.1.0';
 
 // The prepare options a caller may give per document (kyso-wasm.js
@@ -73,17 +79,6 @@ async function toBytes(v, what, lang) {
   if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
   if (typeof Blob !== 'undefined' && v instanceof Blob) return new Uint8Array(await v.arrayBuffer());
   throw new KysoError('ARGUMENT', `${what} must be bytes (Uint8Array, ArrayBuffer or Blob)`, {}, lang);
-}
-
-// What the consent dialog shows beside each document's name: the first 16
-// hex digits of its SHA-256, which the user can compare with the portal's.
-// WebCrypto exists only in secure contexts (https, localhost); a plain http
-// page (which Chrome's Local Network Access blocks from the host anyway)
-// gets the size instead, still something the user can compare.
-async function fingerprint(bytes) {
-  if (!globalThis.crypto?.subtle) return `${bytes.length} bytes`;
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 // "CN=Nguyễn Văn A,O=..." -> "Nguyễn Văn A" (the host's RFC 2253-like text).
@@ -271,43 +266,85 @@ class Client {
   // 'attachment' | 'copy'), image, page, rect, reason, chain, the Decree 30
   // options (numberRect, dateRect, docNumber, issueDate, sealSizeMm,
   // copyForm, copier, organization, numberField, dateField, font), signal
-  // (AbortSignal: cancels the host's dialog), onProgress({ stage, index,
-  // total }). Resolves to the signed files in the same order.
+  // (AbortSignal: cancels the host's dialog; once aborted the call rejects
+  // with USER_CANCELLED, even when the host's signatures arrive with the
+  // abort: they are discarded and nothing is finished),
+  // onVerificationCodes([{ index, name, code, fingerprint }]) (called once
+  // all documents are prepared, before the request leaves for the host and
+  // so before its dialog opens: show each code beside its document; the
+  // user compares it with the one in kyso's dialog), onProgress({ stage,
+  // index, total }). Resolves to the signed files in the same order, each
+  // a Uint8Array carrying .verificationCode ("DDD DDD") and .fingerprint.
   async signPdfs(docs, options = {}) {
     if (!Array.isArray(docs) || docs.length === 0 || docs.length > MAX_BATCH)
       throw this.err('ARGUMENT', `signPdfs takes 1 to ${MAX_BATCH} documents`);
     if (!options.certificate) throw this.err('ARGUMENT', 'options.certificate (an id from certificates()) is required');
+    for (const k of ['onProgress', 'onVerificationCodes'])
+      if (options[k] !== undefined && typeof options[k] !== 'function')
+        throw this.err('ARGUMENT', `${k} must be a function`);
     const progress = options.onProgress ?? (() => {});
+    const { signal } = options;
+    const stopIfAborted = (when) => {
+      if (signal?.aborted) throw this.err('USER_CANCELLED', `aborted ${when}`);
+    };
     const cert = await this.certificateById(options.certificate);
     const kyso = await this.module();
     const prepared = [];
     try {
       for (const [i, doc] of docs.entries()) {
+        stopIfAborted('before signing');
         progress({ stage: 'prepare', index: i, total: docs.length });
         const bytes = await toBytes(doc.pdf, `document ${i + 1}`, this.lang);
         const opts = this.prepareOptions(cert, options, doc);
         if (opts.image) opts.image = await toBytes(opts.image, 'image', this.lang);
         if (opts.font) opts.font = await toBytes(opts.font, 'font', this.lang);
         const p = await kyso.prepare(bytes, opts);
-        prepared.push({ p, name: doc.name ?? `document-${i + 1}.pdf`, fp: await fingerprint(bytes) });
+        const d = { p, name: doc.name ?? `document-${i + 1}.pdf` };
+        prepared.push(d);
+        // What the host will sign is fixed by the message-digest in these
+        // attributes: the code and the fingerprint come from it (contract
+        // in PROTOCOL.md), not from the input file.
+        const md = messageDigestOf(p.signedAttributes);
+        d.code = await verificationCode(md);
+        d.fingerprint = fingerprintOf(md);
+      }
+      stopIfAborted('before signing');
+      if (options.onVerificationCodes) {
+        const codes = prepared.map((d, index) => ({ index, name: d.name, code: d.code, fingerprint: d.fingerprint }));
+        try {
+          options.onVerificationCodes(codes);
+        } catch (e) {
+          throw this.err('ARGUMENT', `onVerificationCodes threw: ${e && e.message ? e.message : e}`);
+        }
       }
       progress({ stage: 'sign', index: 0, total: docs.length });
       const request = {
         cmd: 'sign', certificate: cert.id,
         documents: prepared.map((d) => ({
-          signedAttributes: b64.encode(d.p.signedAttributes), name: d.name, fingerprint: d.fp,
+          signedAttributes: b64.encode(d.p.signedAttributes), name: d.name, fingerprint: d.fingerprint,
         })),
       };
-      const r = await this.withCancel(request, options.signal);
+      const r = await this.withCancel(request, signal);
+      // An abort that came with the reply (or just before it, while the
+      // token was already signing): the user said stop, so the signatures
+      // are dropped and no PDF is finished.
+      stopIfAborted('when the host answered: its signatures were discarded');
       const sigs = r.signatures ?? [];
       if (sigs.length !== prepared.length)
         throw this.err('NATIVE_FATAL', `the host returned ${sigs.length} signatures for ${prepared.length} documents`);
       const out = [];
       for (const [i, d] of prepared.entries()) {
+        stopIfAborted('while finishing: the signed files were discarded');
         progress({ stage: 'finish', index: i, total: docs.length });
-        out.push(await kyso.finish(d.p.handle, b64.decode(sigs[i])));
+        const signed = await kyso.finish(d.p.handle, b64.decode(sigs[i]));
         d.p = null;
+        Object.defineProperties(signed, {
+          verificationCode: { value: d.code, enumerable: false },
+          fingerprint: { value: d.fingerprint, enumerable: false },
+        });
+        out.push(signed);
       }
+      stopIfAborted('while finishing: the signed files were discarded');
       progress({ stage: 'done', index: docs.length, total: docs.length });
       return out;
     } catch (e) {
@@ -317,6 +354,9 @@ class Client {
     }
   }
 
+  // The sign request; an abort meanwhile sends the host's cancel (closing
+  // its dialog). Whether the abort also voids a reply that carries
+  // signatures is signPdfs's rule, checked when the reply is in.
   async withCancel(request, signal) {
     if (!signal) return this.call(request);
     if (signal.aborted) throw this.err('USER_CANCELLED', 'aborted before signing');

@@ -114,6 +114,23 @@ kyso_status kyso_token_login(kyso_token *t, const char *pin, kyso_error *err);
  * (1: final try), or -1 when the token does not say. */
 int kyso_token_get_tries_left(const kyso_token *t);
 
+/* How close the selected token's user PIN is to locking, as its flags said
+ * when the slot list was last read (open, rescan, or a wrong PIN at
+ * kyso_token_login, which reads them again): PKCS#11 v2.40 CK_TOKEN_INFO
+ * CKF_USER_PIN_COUNT_LOW / _FINAL_TRY / _LOCKED. Many tokens never set
+ * them: KYSO_TOKEN_PIN_UNKNOWN_OR_OK says nothing about the tries left. */
+typedef enum kyso_token_pin_state {
+  KYSO_TOKEN_PIN_UNKNOWN_OR_OK = 0,
+  KYSO_TOKEN_PIN_COUNT_LOW = 1, /* a wrong PIN was entered since the last
+                                   successful login */
+  KYSO_TOKEN_PIN_FINAL_TRY = 2, /* one more wrong PIN locks it */
+  KYSO_TOKEN_PIN_LOCKED = 3
+} kyso_token_pin_state;
+
+/* The selected token's PIN state; KYSO_TOKEN_PIN_UNKNOWN_OR_OK without a
+ * selection. */
+kyso_token_pin_state kyso_token_get_pin_state(const kyso_token *t);
+
 /* After login: picks the certificate and its private key on the selected
  * token. By label: a certificate with that label, else a private key with
  * that label and its certificate. NULL: the first certificate that has a

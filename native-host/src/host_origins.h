@@ -1,0 +1,107 @@
+/*
+ * host_origins.h - what kyso-host remembers about origins beyond host.conf.
+ *
+ *  - "Luôn cho phép" (always allow): in the origins file,
+ *    $XDG_STATE_HOME/kyso/origins (~/.local/state/kyso/origins), one
+ *    canonical origin a line. Directory 0700, file 0600, opened with
+ *    O_NOFOLLOW (a symlink there is refused, never followed), rewritten
+ *    whole through a temporary file and rename(2) under a flock of the
+ *    directory, since the websocket service, native-messaging hosts and
+ *    `kyso-host --forget-origin` share it. Read again when it changes, so
+ *    a forgotten origin is forgotten by a running host too. Only origins
+ *    that may be remembered are kept (host_origins_may_remember): an old
+ *    file's http:// entries are dropped.
+ *  - "Từ chối" (deny): in memory for the host's lifetime, with a back-off
+ *    that doubles at each refusal: no prompt for that origin meanwhile.
+ *  - First-use prompts: at most HOST_PROMPT_ORIGIN_MAX per origin and
+ *    HOST_PROMPT_GLOBAL_MAX in all per HOST_PROMPT_WINDOW_S.
+ *
+ * Times are seconds of a monotonic clock, passed in. Not thread-safe: the
+ * controller calls it under its lock, the command line alone.
+ */
+#ifndef KYSO_HOST_ORIGINS_H
+#define KYSO_HOST_ORIGINS_H
+
+#include <stdint.h>
+
+#include "host_config.h"
+#include "kyso/status.h"
+
+/* Origins in the origins file, and its size. */
+#define HOST_REMEMBERED_MAX 256
+#define HOST_ORIGINS_FILE_MAX (HOST_REMEMBERED_MAX * HOST_ORIGIN_MAX)
+/* Refused origins kept in memory (the oldest expired one makes room). */
+#define HOST_DENY_MEMORY_MAX 256
+/* The first refusal silences an origin this long, each next one twice as
+ * long as the one before, up to the cap. */
+#define HOST_DENY_BACKOFF_FIRST_S (5 * 60)
+#define HOST_DENY_BACKOFF_MAX_S (24 * 60 * 60)
+/* First-use prompts per window: per origin, and for every origin. */
+#define HOST_PROMPT_WINDOW_S 60
+#define HOST_PROMPT_ORIGIN_MAX 3
+#define HOST_PROMPT_GLOBAL_MAX 8
+
+typedef struct host_origins host_origins;
+
+typedef void (*host_log_fn)(const char *format, ...);
+
+/* The store for cfg's files (cfg borrowed, must outlive it; a cfg without
+ * origins_path keeps everything in memory). Moves the remembered origins
+ * of earlier versions (cfg->legacy_origins_path) once, when the origins
+ * file does not exist yet. File problems go to log; NULL when out of
+ * memory. */
+host_origins *host_origins_new(const host_config *cfg, host_log_fn log);
+void host_origins_free(host_origins *o);
+
+/* 1 when origin (canonical) may be remembered as "always": https, the
+ * browser extension schemes, and http on loopback with dev_http_loopback.
+ * Plain http is never remembered: anyone on the path could be that site. */
+int host_origins_may_remember(const host_origins *o, const char *origin);
+
+/* 1 when origin (canonical) is in the origins file (read again if it
+ * changed). */
+int host_origins_remembered(host_origins *o, const char *origin);
+
+/* Adds origin (canonical, may_remember) to the origins file. */
+kyso_status host_origins_remember(host_origins *o, const char *origin,
+                                  kyso_error *err);
+
+/* Drops origin (canonical) from the origins file and from the refusals in
+ * memory; *found says whether it was in either. */
+kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
+                                kyso_error *err);
+
+/* The user refused origin at now: silences it with the next back-off. */
+void host_origins_deny(host_origins *o, const char *origin, int64_t now);
+
+/* Seconds origin stays silenced after now (0: it may be asked). */
+int64_t host_origins_denied_for(const host_origins *o, const char *origin,
+                                int64_t now);
+
+typedef enum host_prompt_quota {
+  HOST_PROMPT_QUOTA_OK = 0,     /* counted: open the prompt */
+  HOST_PROMPT_QUOTA_ORIGIN = 1, /* this origin asked too often */
+  HOST_PROMPT_QUOTA_GLOBAL = 2  /* every origin together did */
+} host_prompt_quota;
+
+/* Takes a first-use prompt for origin at now from the quotas; when
+ * refused, *retry_after (may be NULL) says when one frees up. */
+host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
+                                           int64_t now, int64_t *retry_after);
+
+typedef enum host_origin_source {
+  HOST_ORIGIN_FROM_CONFIG = 0, /* host.conf: edit it to change */
+  HOST_ORIGIN_FROM_USER = 1    /* a dialog answer: can be forgotten */
+} host_origin_source;
+
+typedef void (*host_origin_visit)(void *arg, const char *origin,
+                                  host_origin_state state,
+                                  host_origin_source source,
+                                  int64_t denied_for);
+
+/* Every origin with a standing: host.conf's allowed, then denied, then the
+ * remembered ones, then the refusals still silenced at now. */
+void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
+                       void *arg);
+
+#endif

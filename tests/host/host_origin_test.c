@@ -1,0 +1,215 @@
+/*
+ * host_origin_test.c - origins as kyso-host compares them
+ * (native-host/src/host_origin.h), table-driven: every spelling of a
+ * denied origin lands on the same canonical form, anything that is not an
+ * origin is refused; and the origin store's memory (host_origins.h) with
+ * the time passed in: the first-use prompt quotas, the back-off of a
+ * refusal, which origins may be remembered.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "host_origin.h"
+#include "host_origins.h"
+
+static const struct {
+  const char *in;
+  const char *out; /* NULL: not an origin */
+} cases[] = {
+    {"https://evil.example", "https://evil.example"},
+    /* one origin, many spellings (issue 11, item 9) */
+    {"https://evil.example.", "https://evil.example"},
+    {"HTTPS://EVIL.EXAMPLE:443", "https://evil.example"},
+    {"https://Evil.Example:443/", "https://evil.example"},
+    {"https://evil.example:0443", "https://evil.example"},
+    {"http://portal.kyso.test:80", "http://portal.kyso.test"},
+    {"http://portal.kyso.test:443", "http://portal.kyso.test:443"},
+    {"https://portal.kyso.test:80", "https://portal.kyso.test:80"},
+    {"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+    {"http://[::1]:8080", "http://[::1]:8080"},
+    {"http://[0:0:0:0:0:0:0:1]", "http://[::1]"},
+    {"https://[2001:DB8::1]:443", "https://[2001:db8::1]"},
+    {"chrome-extension://ABCDEFGHIJKLMNOPABCDEFGHIJKLMNOP/",
+     "chrome-extension://abcdefghijklmnopabcdefghijklmnop"},
+    {"moz-extension://kyso@kyso.vn", "moz-extension://kyso@kyso.vn"},
+    {"moz-extension://{6f1c5c8e-0d5a-4a8e-9b1f-3c2d1e0f9a8b}",
+     "moz-extension://{6f1c5c8e-0d5a-4a8e-9b1f-3c2d1e0f9a8b}"},
+    {"https://a_b.kyso.test", "https://a_b.kyso.test"},
+    /* not origins */
+    {"", NULL},
+    {"null", NULL},
+    {"https://", NULL},
+    {"https:///", NULL},
+    {"https://evil.example..", NULL},
+    {"https://.evil.example", NULL},
+    {"https://evil..example", NULL},
+    {"https://evil.example/path", NULL},
+    {"https://evil.example//", NULL},
+    {"https://evil.example?q", NULL},
+    {"https://evil.example#f", NULL},
+    {"https://user@evil.example", NULL},
+    {"https://evil.example:", NULL},
+    {"https://evil.example:0", NULL},
+    {"https://evil.example:65536", NULL},
+    {"https://evil.example:44a", NULL},
+    {"https://evil.example:1:2", NULL},
+    {"https://ev%69l.example", NULL},
+    {"https://evil example", NULL},
+    {"https://\xC3\xA9vil.example", NULL},
+    {"https://evil.example\\", NULL},
+    {"ftp://evil.example", NULL},
+    {"file:///etc/passwd", NULL},
+    {"javascript://x", NULL},
+    {"https:evil.example", NULL},
+    /* IPv4 in any form but dotted decimal */
+    {"http://0x7f.1", NULL},
+    {"http://2130706433", NULL},
+    {"http://127.1", NULL},
+    {"http://127.0.0.01", NULL},
+    {"http://256.0.0.1", NULL},
+    {"http://[::1", NULL},
+    {"http://[::1]x", NULL},
+    {"http://[fe80::1%25eth0]", NULL},
+    {"chrome-extension://a/b", NULL},
+    {"chrome-extension://a.b", NULL},
+    {"moz-extension://a/b", NULL},
+};
+
+static void test_canonical(void) {
+  char out[HOST_ORIGIN_MAX];
+  char long_host[HOST_ORIGIN_MAX + 16];
+  size_t i;
+  int ok;
+
+  for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    ok = host_origin_canonical(cases[i].in, out, sizeof(out));
+    if (cases[i].out) {
+      CHECK_EQ_STR(out, cases[i].out);
+      CHECK(ok == 1);
+    } else {
+      if (ok)
+        fprintf(stderr, "accepted: \"%s\" -> \"%s\"\n", cases[i].in, out);
+      CHECK(ok == 0 && out[0] == '\0');
+    }
+  }
+  /* idempotent */
+  for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+    char again[HOST_ORIGIN_MAX];
+    if (!cases[i].out)
+      continue;
+    CHECK(host_origin_canonical(cases[i].out, again, sizeof(again)));
+    CHECK_EQ_STR(again, cases[i].out);
+  }
+  /* bounded: a label over 63, an origin over HOST_ORIGIN_MAX */
+  memset(long_host, 'a', sizeof(long_host));
+  memcpy(long_host, "https://", 8);
+  long_host[8 + 64] = '\0';
+  CHECK(!host_origin_canonical(long_host, out, sizeof(out)));
+  long_host[8 + 63] = '\0';
+  CHECK(host_origin_canonical(long_host, out, sizeof(out)));
+  CHECK(!host_origin_canonical(long_host, out, 20)); /* cap too small */
+  CHECK(!host_origin_canonical(NULL, out, sizeof(out)));
+
+  CHECK(host_origin_is_loopback("http://localhost:8080"));
+  CHECK(host_origin_is_loopback("http://127.0.0.1"));
+  CHECK(host_origin_is_loopback("http://127.10.20.30:1"));
+  CHECK(host_origin_is_loopback("http://[::1]:8080"));
+  CHECK(!host_origin_is_loopback("http://127.evil.example"));
+  CHECK(!host_origin_is_loopback("http://localhost.evil.example"));
+  CHECK(!host_origin_is_loopback("http://128.0.0.1"));
+  CHECK(!host_origin_is_loopback("chrome-extension://localhost"));
+  CHECK(host_origin_is_http("http://a.b") && !host_origin_is_http("https://a"));
+  CHECK(host_origin_is_web("https://a") &&
+        !host_origin_is_web("moz-extension://a"));
+}
+
+static void test_store(void) {
+  host_config cfg;
+  host_origins *o;
+  int64_t t = 1000, wait = 0;
+  int i, found = 0;
+  kyso_error err;
+
+  memset(&cfg, 0, sizeof(cfg)); /* no state dir: memory only */
+  o = host_origins_new(&cfg, NULL);
+  CHECK(o != NULL);
+  if (!o)
+    return;
+
+  /* which origins may be "always" */
+  CHECK(host_origins_may_remember(o, "https://a.kyso.test"));
+  CHECK(host_origins_may_remember(o, "chrome-extension://abc"));
+  CHECK(!host_origins_may_remember(o, "http://a.kyso.test"));
+  CHECK(!host_origins_may_remember(o, "http://127.0.0.1:8080"));
+  cfg.dev_http_loopback = 1;
+  CHECK(host_origins_may_remember(o, "http://127.0.0.1:8080"));
+  CHECK(!host_origins_may_remember(o, "http://a.kyso.test"));
+  cfg.dev_http_loopback = 0;
+  CHECK(host_origins_remember(o, "http://a.kyso.test", &err) != KYSO_OK);
+  CHECK(host_origins_remember(o, "https://a.kyso.test", &err) == KYSO_OK);
+  CHECK(host_origins_remembered(o, "https://a.kyso.test"));
+  CHECK(host_origins_forget(o, "https://a.kyso.test", &found, &err) == KYSO_OK);
+  CHECK(found && !host_origins_remembered(o, "https://a.kyso.test"));
+
+  /* per origin: HOST_PROMPT_ORIGIN_MAX in a window */
+  for (i = 0; i < HOST_PROMPT_ORIGIN_MAX; i++)
+    CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb", t, &wait),
+                 HOST_PROMPT_QUOTA_OK);
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb", t + 1, &wait),
+               HOST_PROMPT_QUOTA_ORIGIN);
+  CHECK_EQ_INT(wait, HOST_PROMPT_WINDOW_S - 1);
+  /* in all: HOST_PROMPT_GLOBAL_MAX */
+  for (i = HOST_PROMPT_ORIGIN_MAX; i < HOST_PROMPT_GLOBAL_MAX; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "https://o%d", i);
+    CHECK_EQ_INT(host_origins_prompt_take(o, name, t, &wait),
+                 HOST_PROMPT_QUOTA_OK);
+  }
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh", t, &wait),
+               HOST_PROMPT_QUOTA_GLOBAL);
+  /* the window passes */
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb",
+                                        t + HOST_PROMPT_WINDOW_S, &wait),
+               HOST_PROMPT_QUOTA_OK);
+
+  /* a refusal silences, then longer each time, up to the cap */
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://no", t), 0);
+  host_origins_deny(o, "https://no", t);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://no", t),
+               HOST_DENY_BACKOFF_FIRST_S);
+  CHECK_EQ_INT(
+      host_origins_denied_for(o, "https://no", t + HOST_DENY_BACKOFF_FIRST_S),
+      0);
+  t += HOST_DENY_BACKOFF_FIRST_S;
+  host_origins_deny(o, "https://no", t);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://no", t),
+               2 * HOST_DENY_BACKOFF_FIRST_S);
+  for (i = 0; i < 40; i++)
+    host_origins_deny(o, "https://no", t);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://no", t),
+               HOST_DENY_BACKOFF_MAX_S);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://other", t), 0);
+  CHECK(host_origins_forget(o, "https://no", &found, &err) == KYSO_OK);
+  CHECK(found && host_origins_denied_for(o, "https://no", t) == 0);
+  /* bounded memory: the oldest refusal makes room */
+  for (i = 0; i < HOST_DENY_MEMORY_MAX + 10; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "https://d%d", i);
+    host_origins_deny(o, name, t + i);
+  }
+  CHECK(host_origins_denied_for(o, "https://d0", t) == 0);
+  {
+    char last[32];
+    snprintf(last, sizeof(last), "https://d%d", HOST_DENY_MEMORY_MAX + 9);
+    CHECK(host_origins_denied_for(o, last, t) > 0);
+  }
+  host_origins_free(o);
+}
+
+int main(void) {
+  test_canonical();
+  test_store();
+  return check_summary();
+}
