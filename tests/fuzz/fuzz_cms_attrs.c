@@ -10,11 +10,25 @@
  * matches and the fuzzer reaches the deep checks), the rest is the blob.
  * The seeds in corpus/attrs are tests/unit/test_attrs.c's table for these
  * two certificates (made with host_attrs_blobs, the first octet prepended).
+ *
+ * A second opinion on every accepted blob: OpenSSL (which verifies the CMS
+ * that the signature ends up in) must read exactly what the checker read —
+ * the same bytes when it encodes the SET again (it verifies over its own
+ * re-encoding), one content-type id-data, one message-digest equal to the
+ * one returned, one signing-certificate-v2 that OpenSSL's own ESS check
+ * accepts for the certificate, and nothing else but cms-algorithm-protection.
+ * A parser differential here would let a page get signed what the host did
+ * not check.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/ess.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 
 #include "kyso/cms.h"
 
@@ -132,6 +146,94 @@ static const uint8_t cert_rsa[] = {
     0x62,
 };
 
+/* SignedAttributes as OpenSSL's CMS code reads them: SET OF Attribute. */
+typedef STACK_OF(X509_ATTRIBUTE) FUZZ_ATTRS;
+DECLARE_ASN1_ITEM(FUZZ_ATTRS)
+ASN1_ITEM_TEMPLATE(FUZZ_ATTRS) = ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SET_ORDER, 0,
+                                                       FUZZ_ATTRS,
+                                                       X509_ATTRIBUTE)
+    ASN1_ITEM_TEMPLATE_END(FUZZ_ATTRS)
+
+    /* RFC 6211 cms-algorithm-protection (no NID in OpenSSL 3.0). */
+    static const uint8_t OID_ALG_PROTECTION[] = {0x2a, 0x86, 0x48, 0x86, 0xf7,
+                                                 0x0d, 0x01, 0x09, 0x34};
+
+static int is_alg_protection(const ASN1_OBJECT *o) {
+  return OBJ_length(o) == sizeof(OID_ALG_PROTECTION) &&
+         memcmp(OBJ_get0_data(o), OID_ALG_PROTECTION,
+                sizeof(OID_ALG_PROTECTION)) == 0;
+}
+
+/* 1 when OpenSSL's ESS check accepts v2 for cert. */
+static int ess_accepts(const ASN1_STRING *seq, const uint8_t *cert,
+                       size_t cert_len) {
+  const unsigned char *q = seq->data, *cp = cert;
+  ESS_SIGNING_CERT_V2 *v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &q, seq->length);
+  X509 *x = d2i_X509(NULL, &cp, (long)cert_len);
+  STACK_OF(X509) *chain = sk_X509_new_null();
+  int ok = 0;
+
+  if (v2 && x && chain && sk_X509_push(chain, x) == 1) {
+    x = NULL; /* owned by chain */
+    ok = OSSL_ESS_check_signing_certs(NULL, v2, chain, 1) == 1;
+  }
+  X509_free(x);
+  sk_X509_pop_free(chain, X509_free);
+  ESS_SIGNING_CERT_V2_free(v2);
+  return ok;
+}
+
+/* Aborts unless OpenSSL reads blob as the checker did (see the top). */
+static void openssl_agrees(const uint8_t *blob, size_t len, const uint8_t *cert,
+                           size_t cert_len, const kyso_cms_attrs_info *info) {
+  const unsigned char *p = blob;
+  unsigned char *again = NULL;
+  STACK_OF(X509_ATTRIBUTE) *attrs = (STACK_OF(X509_ATTRIBUTE) *)ASN1_item_d2i(
+      NULL, &p, (long)len, ASN1_ITEM_rptr(FUZZ_ATTRS));
+  int n, i, again_len, content_type = 0, message_digest = 0, signing_cert = 0;
+
+  if (!attrs || p != blob + len)
+    abort();
+  again_len =
+      ASN1_item_i2d((ASN1_VALUE *)attrs, &again, ASN1_ITEM_rptr(FUZZ_ATTRS));
+  if (again_len != (int)len || memcmp(again, blob, len) != 0)
+    abort();
+  OPENSSL_free(again);
+  n = sk_X509_ATTRIBUTE_num(attrs);
+  for (i = 0; i < n; i++) {
+    X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(attrs, i);
+    const ASN1_OBJECT *type = X509_ATTRIBUTE_get0_object(a);
+    ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(a, 0);
+    int nid = OBJ_obj2nid(type);
+
+    if (X509_ATTRIBUTE_count(a) != 1 || !v)
+      abort();
+    if (nid == NID_pkcs9_contentType) {
+      content_type++;
+      if (v->type != V_ASN1_OBJECT ||
+          OBJ_obj2nid(v->value.object) != NID_pkcs7_data)
+        abort();
+    } else if (nid == NID_pkcs9_messageDigest) {
+      message_digest++;
+      if (v->type != V_ASN1_OCTET_STRING ||
+          (size_t)v->value.octet_string->length != info->message_digest_len ||
+          memcmp(v->value.octet_string->data, info->message_digest,
+                 info->message_digest_len) != 0)
+        abort();
+    } else if (nid == NID_id_smime_aa_signingCertificateV2) {
+      signing_cert++;
+      if (v->type != V_ASN1_SEQUENCE ||
+          !ess_accepts(v->value.sequence, cert, cert_len))
+        abort();
+    } else if (!is_alg_protection(type)) {
+      abort();
+    }
+  }
+  if (content_type != 1 || message_digest != 1 || signing_cert != 1)
+    abort();
+  sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   kyso_cms_attrs_info info;
   kyso_error err;
@@ -157,6 +259,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         break;
     if (i + info.message_digest_len > size)
       abort();
+    openssl_agrees(data + 1, size - 1, cert, cert_len, &info);
   }
   return 0;
 }
