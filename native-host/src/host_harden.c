@@ -21,7 +21,10 @@ int host_process_harden(void) {
 
   /* Non-dumpable: no core file, and /proc/PID/{mem,environ,maps...} and
    * ptrace need CAP_SYS_PTRACE, not just the same uid (proc(5), ptrace(2)
-   * "ptrace access mode checking"). */
+   * "ptrace access mode checking"). That capability is checked in the
+   * process's user namespace: under the systemd user unit
+   * (PrivateUsers=yes, a namespace the user owns) the user's other
+   * programs have it, so there this stops core files only (README). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
     host_log("hardening: PR_SET_DUMPABLE: %s", strerror(errno));
     goto done;

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/inet_diag.h>
@@ -27,6 +28,9 @@
 /* One answer to an exact lookup: an nlmsghdr, an inet_diag_msg and a few
  * attributes; room to spare. */
 #define PEER_NETLINK_REPLY_MAX 8192
+/* host_peer_uid_netlink: the kernel could not be asked (as opposed to
+ * -1, asked and no such socket). */
+#define PEER_LOOKUP_UNAVAILABLE (-2)
 /* A /proc/net/tcp6 line is about 170 bytes. */
 #define PEER_PROC_LINE_MAX 512
 /* "%08X" x 4 for IPv6, ":%04X" for the port. */
@@ -72,6 +76,21 @@ static const uint8_t *addr_bytes(const struct sockaddr_storage *sa, size_t *len,
 /* ---- NETLINK_SOCK_DIAG -----------------------------------------------------
  */
 
+/* 1 when the answer m names client address c and server address s (len
+ * bytes each, of family), directly or as IPv4-mapped IPv6 addresses. */
+static int same_addr(const struct inet_diag_msg *m, int family,
+                     const uint8_t *c, const uint8_t *s, size_t len) {
+  static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  const uint8_t *src = (const uint8_t *)m->id.idiag_src;
+  const uint8_t *dst = (const uint8_t *)m->id.idiag_dst;
+
+  if (m->idiag_family == family)
+    return memcmp(src, c, len) == 0 && memcmp(dst, s, len) == 0;
+  return family == AF_INET && m->idiag_family == AF_INET6 && len == 4 &&
+         memcmp(src, prefix, 12) == 0 && memcmp(src + 12, c, 4) == 0 &&
+         memcmp(dst, prefix, 12) == 0 && memcmp(dst + 12, s, 4) == 0;
+}
+
 int host_peer_uid_netlink(int fd, unsigned long *uid) {
   struct {
     struct nlmsghdr nlh;
@@ -113,6 +132,7 @@ int host_peer_uid_netlink(int fd, unsigned long *uid) {
   msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
   msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 
+  ret = PEER_LOOKUP_UNAVAILABLE; /* until the kernel has answered */
   nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (nl < 0 ||
       setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof(wait)) != 0)
@@ -125,6 +145,7 @@ int host_peer_uid_netlink(int fd, unsigned long *uid) {
   got = recv(nl, &reply, sizeof(reply), 0);
   if (got <= 0)
     goto done;
+  ret = -1;     /* answered: found below, or no such socket */
   n = (int)got; /* at most PEER_NETLINK_REPLY_MAX */
   for (h = &reply.nlh; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
     if (h->nlmsg_seq != msg.nlh.nlmsg_seq)
@@ -133,11 +154,11 @@ int host_peer_uid_netlink(int fd, unsigned long *uid) {
         h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
       break; /* NLMSG_ERROR: no such socket, or no inet_diag */
     m = NLMSG_DATA(h);
-    /* The kernel answers for the exact 4-tuple; check it anyway. */
-    if (m->idiag_family == e.family && m->id.idiag_sport == cport &&
-        m->id.idiag_dport == sport &&
-        memcmp(m->id.idiag_src, caddr, clen) == 0 &&
-        memcmp(m->id.idiag_dst, saddr, slen) == 0 &&
+    /* The kernel answers for the exact 4-tuple; check it anyway. An IPv6
+     * client socket that reached 127.0.0.1 as ::ffff:127.0.0.1 is answered
+     * as AF_INET6 with the mapped addresses. */
+    if (m->id.idiag_sport == cport && m->id.idiag_dport == sport &&
+        same_addr(m, e.family, caddr, saddr, clen) &&
         m->idiag_state == PEER_TCP_ESTABLISHED) {
       *uid = m->idiag_uid;
       ret = 0;
@@ -224,14 +245,39 @@ int host_peer_uid_procfs(int fd, unsigned long *uid) {
   return proc_find("/proc/net/tcp6", local, remote, uid);
 }
 
+/* Scans of /proc/net/tcp* in one second, at most: each reads a table
+ * whose length any local user controls (TIME_WAIT entries, listeners), on
+ * the websocket's only service thread. */
+#define PEER_PROC_SCANS_PER_SECOND 20
+
 int host_peer_uid_check(int fd, char *why, size_t why_cap) {
+  static time_t scan_second;
+  static int scans;
   unsigned long uid;
   const char *how = "sock_diag";
+  time_t now;
+  int r = host_peer_uid_netlink(fd, &uid);
 
-  if (host_peer_uid_netlink(fd, &uid) != 0) {
+  /* The kernel answered "no such socket" (its program closed it already):
+   * refused at once. The table is read only where sock_diag is missing
+   * (no NETLINK_SOCK_DIAG in this kernel or sandbox). */
+  if (r == -1) {
+    snprintf(why, why_cap, "owner not found (sock_diag)");
+    return 0;
+  }
+  if (r != 0) {
     how = "/proc/net/tcp";
+    now = time(NULL);
+    if (now != scan_second) {
+      scan_second = now;
+      scans = 0;
+    }
+    if (++scans > PEER_PROC_SCANS_PER_SECOND) {
+      snprintf(why, why_cap, "too many lookups this second");
+      return 0;
+    }
     if (host_peer_uid_procfs(fd, &uid) != 0) {
-      snprintf(why, why_cap, "owner not found");
+      snprintf(why, why_cap, "owner not found (%s)", how);
       return 0;
     }
   }

@@ -7,10 +7,10 @@
  * Linux: the kernel's socket table, asked for the client socket of the
  * connection's exact 4-tuple (client address and port as the source, ours
  * as the destination) through NETLINK_SOCK_DIAG (inet_diag), else read
- * from /proc/net/tcp or /proc/net/tcp6. The owner is the uid that created
- * the client socket. Only an ESTABLISHED client socket counts: once its
- * program has closed it the kernel reports uid 0 for it, so a closed
- * socket would pass for root's.
+ * from /proc/net/tcp or /proc/net/tcp6 where sock_diag is missing. The owner is
+ * the uid that created the client socket. Only an ESTABLISHED client socket
+ * counts: once its program has closed it the kernel reports uid 0 for it, so a
+ * closed socket would pass for root's.
  *
  * Another platform replaces peer_uid.c and keeps host_peer_uid_check (on
  * Windows: GetExtendedTcpTable's owning process and that process's user).
@@ -32,7 +32,11 @@
 int host_peer_uid_check(int fd, char *why, size_t why_cap);
 
 /* The two lookups, exposed for the tests: 0 and *uid when the client
- * socket of fd is found ESTABLISHED; -1 otherwise. */
+ * socket of fd is found ESTABLISHED; -1 otherwise (netlink: -1 when the
+ * kernel answered that there is no such socket, -2 when it could not be
+ * asked). host_peer_uid_check reads /proc/net only in the -2 case, at most
+ * PEER_PROC_SCANS_PER_SECOND times a second: each read is a scan of a
+ * table any local user can make long. */
 int host_peer_uid_netlink(int fd, unsigned long *uid);
 int host_peer_uid_procfs(int fd, unsigned long *uid);
 

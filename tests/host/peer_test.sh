@@ -61,6 +61,21 @@ for addr in 127.0.0.1 ::1; do
   assert_contains "$out" "$TOKEN_PERSON" "of the test token"
 done
 
+# An IPv6 client socket reaching the IPv4 listener as ::ffff:127.0.0.1: the
+# kernel answers for it as AF_INET6 with mapped addresses. It must be judged
+# by sock_diag, not by a scan of /proc/net/tcp* (a table any local user can
+# make long: 70 refusals a second and a portal locked out, red-team review).
+section "IPv4-mapped client sockets are judged by sock_diag"
+sleep 1.1 # one refusal logged a second
+before=$(wc -c <"$TEST_TMP/host.log")
+out=$(RAW_ADDR=::ffff:127.0.0.1 RAW_HOST=127.0.0.1:$KYSO_HOST_PORT probe other)
+assert_contains "$out" '"upgraded":false' "uid 65534 over ::ffff:127.0.0.1 is refused"
+out=$(RAW_ADDR=::ffff:127.0.0.1 RAW_HOST=127.0.0.1:$KYSO_HOST_PORT probe self)
+assert_contains "$out" '"upgraded":true' "our user over ::ffff:127.0.0.1 is served"
+mapped_log=$(tail -c +"$((before + 1))" "$TEST_TMP/host.log")
+assert_contains "$mapped_log" "uid 65534 (sock_diag)" "the mapped client's owner came from sock_diag"
+assert_not_contains "$mapped_log" "/proc/net" "no /proc/net scan for it"
+
 log=$(cat "$TEST_TMP/host.log")
 assert_contains "$log" "refused: connection from another user: uid 65534" \
   "the host logs the refusal with the uid"

@@ -28,7 +28,8 @@ class RawWs {
   // Resolves once the 101 came, or the connection failed or closed.
   static open({ addr = "127.0.0.1", origin, cookieBytes = 0, pipelined = null } = {}) {
     const c = new RawWs();
-    const host = addr.includes(":") ? `[${addr}]:${PORT}` : `${addr}:${PORT}`;
+    const host = env.RAW_HOST ||
+      (addr.includes(":") ? `[${addr}]:${PORT}` : `${addr}:${PORT}`);
     let req = `GET / HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\n` +
       `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n` +
       `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString("base64")}\r\n`;
