@@ -13,6 +13,9 @@ packages=(
   libssl-dev zlib1g-dev libp11-dev
   # the native host (kyso-host): websocket server, JSON, consent/PIN dialogs
   libwebsockets-dev libjansson-dev pinentry-curses
+  # registrable domains (eTLD+1) for the origin policy: libpsl and the
+  # Public Suffix List it reads (/usr/share/publicsuffix)
+  libpsl-dev publicsuffix
   # the token and its tools
   softhsm2 opensc p11-kit
   # independent checkers and PDF producers used by the tests

@@ -40,8 +40,8 @@
 /* The site as dialogs name it: an origin, then " (qua tiện ích kyso)". */
 #define HOST_SITE_MAX (HOST_ORIGIN_MAX + 32)
 #define VIA_EXTENSION " (qua tiện ích kyso)"
-/* The first-use dialog's description. */
-#define ORIGIN_DIALOG_MAX 900
+/* The first-use dialog's description: one Assuan line. */
+#define ORIGIN_DIALOG_MAX (HOST_DIALOG_DESC_MAX + 1)
 
 typedef struct sign_doc {
   uint8_t *attrs;
@@ -60,13 +60,17 @@ typedef enum job_kind { JOB_CERTIFICATES, JOB_SIGN } job_kind;
 typedef struct host_job {
   host_peer *peer; /* holds a reference */
   json_t *id;
+  char echo[HOST_ORIGIN_MAX]; /* the request's "origin" as sent, or "" */
   job_kind kind;
   int origin_prompt; /* ask about the origin first (first use) */
+  int prompt_taken;  /* the prompt was counted in the quotas at prompt_at */
+  int64_t prompt_at;
   /* The origin the request acts for, canonical: the page's when the kyso
    * extension named it (native messaging), else the connection's. */
   char origin[HOST_ORIGIN_MAX];
   int via_extension;
-  char site[HOST_SITE_MAX]; /* origin as dialogs name it */
+  char site[HOST_SITE_MAX];     /* origin as dialogs name it */
+  char domain[HOST_ORIGIN_MAX]; /* its registrable domain, or "" */
   char cert_id[CERT_ID_HEX + 1];
   sign_doc *docs;
   size_t doc_count;
@@ -81,12 +85,18 @@ typedef struct certs_req {
   struct certs_req *next;
   host_peer *peer; /* holds a reference */
   json_t *id;
+  char echo[HOST_ORIGIN_MAX]; /* the request's "origin" as sent, or "" */
 } certs_req;
 
 /* The job the current thread runs (the worker), so its reply can wait
  * until busy is cleared: a client that sends its next request as soon as
  * it reads the answer must not get BUSY. */
 static _Thread_local host_job *worker_job;
+/* The `origin` of the request the current thread answers (native
+ * messaging), as the extension sent it: every reply echoes it next to the
+ * id, since ids are only unique per page and one connection serves every
+ * tab. Set for the request being read, the worker's job, each listing. */
+static _Thread_local const char *reply_origin;
 
 struct host_ctl {
   host_config *cfg;
@@ -118,9 +128,10 @@ struct host_ctl {
 };
 
 /* "Chỉ lần này" for one origin on a connection. ("Từ chối" is kept per
- * origin for every connection: host_origins_deny.) */
+ * site for every connection: host_origins_deny.) */
 typedef struct peer_decision {
   char origin[HOST_ORIGIN_MAX];
+  int64_t until; /* HOST_ONCE_CONNECTION, or allowed before this */
 } peer_decision;
 
 struct host_peer {
@@ -181,24 +192,53 @@ static void peer_send(host_peer *p, json_t *msg) {
   peer_send_now(p, msg);
 }
 
-static void send_error(host_peer *p, json_t *id, const char *code,
-                       const char *message, int retries) {
-  json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
-  json_t *msg;
+/* A reply to the request id (NULL: not read), key "result" or "error"
+ * with value (consumed); on native messaging with the request's "origin"
+ * next to the id (reply_origin). NULL when out of memory. */
+static json_t *reply_new(json_t *id, const char *key, json_t *value) {
+  json_t *msg = json_pack("{s:O?, s:o}", "id", id, key, value);
 
-  if (err && retries >= 0)
-    json_object_set_new(err, "retriesLeft", json_integer(retries));
-  else if (err && strcmp(code, "PIN_INCORRECT") == 0)
-    json_object_set_new(err, "retriesLeft", json_null());
-  msg = json_pack("{s:O?, s:o}", "id", id, "error", err);
+  if (msg && reply_origin &&
+      json_object_set_new(msg, "origin", json_string(reply_origin)) != 0) {
+    json_decref(msg);
+    msg = NULL;
+  }
+  return msg;
+}
+
+/* Sends the error object err (consumed) as the reply to id. */
+static void send_error_object(host_peer *p, json_t *id, json_t *err) {
+  json_t *msg = err ? reply_new(id, "error", err) : NULL;
+
   if (!msg)
     msg = json_pack("{s:n, s:{s:s, s:s}}", "id", "error", "code",
                     "NATIVE_FATAL", "message", "out of memory");
   peer_send(p, msg);
 }
 
+static void send_error(host_peer *p, json_t *id, const char *code,
+                       const char *message, int retries) {
+  json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message);
+
+  if (err && retries >= 0)
+    json_object_set_new(err, "retriesLeft", json_integer(retries));
+  else if (err && strcmp(code, "PIN_INCORRECT") == 0)
+    json_object_set_new(err, "retriesLeft", json_null());
+  send_error_object(p, id, err);
+}
+
+/* BUSY because of a rate limit: "retryAfter" says in how many seconds the
+ * request may succeed. */
+static void send_busy(host_peer *p, json_t *id, const char *message,
+                      int64_t retry_after) {
+  send_error_object(p, id,
+                    json_pack("{s:s, s:s, s:I}", "code", "BUSY", "message",
+                              message, "retryAfter",
+                              (json_int_t)(retry_after > 0 ? retry_after : 1)));
+}
+
 static void send_result(host_peer *p, json_t *id, json_t *result) {
-  peer_send(p, json_pack("{s:O?, s:o}", "id", id, "result", result));
+  peer_send(p, reply_new(id, "result", result));
 }
 
 /* ---- origins ------------------------------------------------------------
@@ -227,8 +267,9 @@ static peer_decision *peer_decision_find(host_peer *p, const char *origin) {
   return NULL;
 }
 
-/* Allows origin for the rest of this connection; under ctl->lock. */
-static void peer_allow_once(host_peer *p, const char *origin) {
+/* Allows origin on this connection until `until` (host_origins_once; not
+ * HOST_ONCE_REQUEST); under ctl->lock. */
+static void peer_allow_once(host_peer *p, const char *origin, int64_t until) {
   peer_decision *d = peer_decision_find(p, origin);
 
   if (!d && p->decision_count < HOST_PEER_DECISIONS_MAX) {
@@ -238,11 +279,14 @@ static void peer_allow_once(host_peer *p, const char *origin) {
     p->decision_next = (p->decision_next + 1) % HOST_PEER_DECISIONS_MAX;
   }
   snprintf(d->origin, sizeof(d->origin), "%s", origin);
+  d->until = until;
 }
 
 /* origin (canonical, "" when malformed) for a request of p (NULL: any
  * connection); under ctl->lock. *silenced_for: seconds left of a
- * refusal's back-off. */
+ * refusal's back-off. What the user allowed for this very origin ("Chỉ
+ * lần này" still holding, "Luôn cho phép") comes before a refusal, which
+ * holds for its whole site: a sibling's refusal does not undo it. */
 static origin_verdict verdict_locked(host_ctl *ctl, host_peer *p,
                                      const char *origin, int64_t now,
                                      int64_t *silenced_for) {
@@ -255,16 +299,16 @@ static origin_verdict verdict_locked(host_ctl *ctl, host_peer *p,
   if (conf == HOST_ORIGIN_ALLOWED)
     return VERDICT_ALLOWED;
   d = p ? peer_decision_find(p, origin) : NULL;
-  if (d)
+  if (d && (d->until == HOST_ONCE_CONNECTION || now < d->until))
     return VERDICT_ALLOWED; /* "Chỉ lần này" on this connection */
+  if (host_origins_remembered(ctl->origins, origin))
+    return VERDICT_ALLOWED;
   left = host_origins_denied_for(ctl->origins, origin, now);
   if (left > 0) {
     if (silenced_for)
       *silenced_for = left;
     return VERDICT_DENIED_SILENCED;
   }
-  if (host_origins_remembered(ctl->origins, origin))
-    return VERDICT_ALLOWED;
   return VERDICT_UNKNOWN;
 }
 
@@ -686,8 +730,10 @@ static void *certs_main(void *arg) {
     array = live ? list_certificates(ctl) : NULL;
     for (r = batch; r; r = next) {
       next = r->next;
+      reply_origin = r->echo[0] ? r->echo : NULL;
       if (live)
         send_certificates(r->peer, r->id, array);
+      reply_origin = NULL;
       certs_req_free(ctl, r);
     }
     json_decref(array);
@@ -720,6 +766,7 @@ static void queue_certificates(host_peer *p, json_t *id) {
     ctl->certs_started = 1;
     r->id = id_copy;
     id_copy = NULL;
+    snprintf(r->echo, sizeof(r->echo), "%s", reply_origin ? reply_origin : "");
     r->peer = p;
     pthread_mutex_lock(&p->lock);
     p->refs++;
@@ -1200,6 +1247,7 @@ static void do_sign(host_ctl *ctl, host_job *j) {
     shown[i].md_len = j->docs[i].md_len;
   }
   consent.site = job_site(j);
+  consent.domain = j->domain;
   consent.signer = lc.found_cn;
   consent.token_label = lc.found_token;
   consent.pin_pad = pin_pad;
@@ -1237,17 +1285,25 @@ done:
  * --------------------------------------------------- */
 
 /* The first-use dialog's text for j's origin; may_remember: whether
- * "Luôn cho phép" is offered. The site (canonical: printable ASCII, at most
- * HOST_SITE_MAX bytes) is named once, so the whole text stays well within
- * one Assuan line (ORIGIN_DIALOG_MAX). 0 if it did not fit. */
+ * "Luôn cho phép" is offered. First the registrable domain of a web
+ * origin, which a long name cannot push out of view
+ * (https://dichvucong.gov.vn.<padding>.evil.test is evil.test's), then the
+ * site (canonical: printable ASCII, at most HOST_SITE_MAX bytes) in full.
+ * Every part is the host's (no '%', at most one of each): the longest
+ * origin still fits one Assuan line; 0 (nothing shown) if it did not. */
 static int origin_dialog_text(const host_job *j, int may_remember, char *desc,
                               size_t cap) {
   int insecure = host_origin_is_http(j->origin) && !may_remember;
-  int n = snprintf(
+  char line[HOST_ORIGIN_MAX + 64] = "";
+  int n;
+
+  if (j->domain[0])
+    snprintf(line, sizeof(line), "Trang web thuộc tên miền «%s»\n", j->domain);
+  n = snprintf(
       desc, cap,
-      "Trang %s muốn dùng token ký số của bạn.%s\n"
+      "%sTrang %s muốn dùng token ký số của bạn.%s\n"
       "(This site wants to use your signing token.%s)",
-      j->site,
+      line, j->site,
       insecure ? "\nCẢNH BÁO: kết nối không an toàn (http://, không mã hoá): "
                  "bất kỳ ai trên đường truyền đều có thể giả trang này. Chỉ "
                  "cho phép lần này nếu bạn chắc chắn."
@@ -1255,22 +1311,27 @@ static int origin_dialog_text(const host_job *j, int may_remember, char *desc,
       insecure ? " Warning: insecure connection (http://): anyone on the "
                  "network path can pose as this site."
                : "");
-  return n > 0 && (size_t)n < cap;
+  return n > 0 && (size_t)n < cap &&
+         host_assuan_len(desc) <= HOST_DIALOG_DESC_MAX;
 }
 
 /* The first-use prompt for j->origin: "Luôn cho phép" (remembered; not
- * offered for plain http), "Chỉ lần này" (this connection), "Từ chối"
- * (ORIGIN_DENIED for every connection of the origin, no prompt, during a
- * back-off that grows with each refusal). An
- * allowed site's request may close it meanwhile (start_job): j then
- * answers BUSY. 1 when j may go on. */
+ * offered for plain http), "Chỉ lần này" (host_origins_once: this
+ * connection; over native messaging a few minutes, or for an http page
+ * this request only), "Từ chối" (ORIGIN_DENIED for every origin of the
+ * site, no prompt, during a back-off that grows with each refusal). A page
+ * that cancels its own prompt, or closes its connection meanwhile, has
+ * refused itself: the same back-off for its site. A prompt the user never
+ * saw is given back to the quotas. An allowed site's request may close it
+ * meanwhile (start_job): j then answers BUSY. 1 when j may go on. */
 static int ask_origin(host_ctl *ctl, host_job *j) {
   host_prompt *pr = ctl->prompt;
-  host_prompt_result r;
+  host_prompt_result r = HOST_PROMPT_CANCELLED;
   host_dialog d;
   char desc[ORIGIN_DIALOG_MAX];
   kyso_error err;
-  int may_remember, preempted, cancelled, allowed = 0, always = 0;
+  int may_remember, preempted, cancelled, allowed = 0, always = 0, shown = 0;
+  int64_t once;
   const char *outcome;
 
   pthread_mutex_lock(&ctl->lock);
@@ -1279,6 +1340,7 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
   memset(&d, 0, sizeof(d));
   d.title = "kyso: trang web mới (new site)";
   d.description = desc;
+  d.shown = &shown;
   if (may_remember) {
     d.ok = "Luôn cho phép (Always)";
     d.not_ok = "Chỉ lần này (Once)";
@@ -1286,10 +1348,12 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
     d.ok = "Chỉ lần này (Once)";
   }
   d.cancel = "Từ chối (Deny)";
-  r = origin_dialog_text(j, may_remember, desc, sizeof(desc))
-          ? pr->vtable->begin(pr)
-          : HOST_PROMPT_FAILED;
-  /* A cancel or preemption before begin() found no dialog to abort. */
+  /* A cancel or preemption before begin() finds no dialog to abort: look
+   * before and after it (no pinentry is started for a cancelled job). */
+  if (!job_cancelled(ctl, j))
+    r = origin_dialog_text(j, may_remember, desc, sizeof(desc))
+            ? pr->vtable->begin(pr)
+            : HOST_PROMPT_FAILED;
   if (r == HOST_PROMPT_OK && job_cancelled(ctl, j))
     r = HOST_PROMPT_CANCELLED;
   else if (r == HOST_PROMPT_OK)
@@ -1300,19 +1364,27 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
   j->prompting = 0;
   preempted = j->preempted;
   cancelled = j->cancelled && !preempted;
+  if (j->prompt_taken && !shown) /* the user never saw it */
+    host_origins_prompt_give_back(ctl->origins, j->origin, j->prompt_at);
+  once = host_origins_once(j->origin, j->peer->native, now_s());
   if (r == HOST_PROMPT_OK && may_remember && !cancelled) {
     allowed = always = 1;
     if (host_origins_remember(ctl->origins, j->origin, &err) != KYSO_OK) {
       host_log("cannot remember %s: %s", j->origin, err.message);
-      peer_allow_once(j->peer, j->origin);
+      if (once != HOST_ONCE_REQUEST)
+        peer_allow_once(j->peer, j->origin, once);
     }
   } else if ((r == HOST_PROMPT_OK || r == HOST_PROMPT_NOT_CONFIRMED) &&
              !cancelled) {
-    allowed = 1; /* this connection only */
-    peer_allow_once(j->peer, j->origin);
-  } else if (r == HOST_PROMPT_CANCELLED && !cancelled && !preempted) {
-    /* "Từ chối", or the dialog closed: the user said no, for every
-     * connection of that origin, for a while. */
+    allowed = 1; /* "Chỉ lần này": this request, and as long as once says */
+    if (once != HOST_ONCE_REQUEST)
+      peer_allow_once(j->peer, j->origin, once);
+  } else if (!preempted && (cancelled || r == HOST_PROMPT_CANCELLED)) {
+    /* "Từ chối" or the dialog closed: the user said no. Or the page
+     * cancelled its own prompt (cancel, closed connection): it refused
+     * itself, and may not ask again at once (else it could cancel prompts
+     * in a loop, each as good as unseen). Either way for its whole site,
+     * for a while. */
     host_origins_deny(ctl->origins, j->origin, now_s());
   }
   pthread_mutex_unlock(&ctl->lock);
@@ -1324,7 +1396,8 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
             : r == HOST_PROMPT_TIMEOUT ? "not answered"
             : r == HOST_PROMPT_FAILED  ? "prompt failed"
                                        : "denied";
-  host_log("origin %s: %s", j->site, outcome);
+  host_log("origin %s: %s%s", j->site, outcome,
+           shown ? "" : " (no dialog shown)");
   if (preempted) { /* even if the user allowed it meanwhile */
     send_error(j->peer, j->id, "BUSY",
                "the prompt was closed for a request of an allowed site; ask "
@@ -1362,6 +1435,7 @@ static void *worker_main(void *arg) {
   pthread_mutex_unlock(&ctl->lock);
   while (j) {
     worker_job = j;
+    reply_origin = j->echo[0] ? j->echo : NULL;
     if (!j->origin_prompt || ask_origin(ctl, j)) {
       if (j->kind == JOB_SIGN)
         do_sign(ctl, j);
@@ -1375,6 +1449,7 @@ static void *worker_main(void *arg) {
     ctl->busy = next != NULL;
     pthread_mutex_unlock(&ctl->lock);
     worker_job = NULL;
+    reply_origin = NULL;
     if (j->reply)
       peer_send_now(j->peer, j->reply);
     j->reply = NULL;
@@ -1385,11 +1460,13 @@ static void *worker_main(void *arg) {
 }
 
 /* A first-use prompt for j may open (under ctl->lock): its origin is still
- * unknown and within the prompt quotas. Else the error to answer, with
- * message in msg; j->origin_prompt is cleared when the origin has become
+ * unknown and within the prompt quotas (then counted, at j->prompt_at).
+ * Else the error to answer, with message in msg: BUSY with *retry_after
+ * for a quota (the user refused nothing), ORIGIN_DENIED for a refusal
+ * made meanwhile. j->origin_prompt is cleared when the origin has become
  * allowed meanwhile. */
 static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
-                                   size_t cap) {
+                                   size_t cap, int64_t *retry_after) {
   int64_t now = now_s(), wait = 0;
   host_prompt_quota q;
 
@@ -1401,14 +1478,17 @@ static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
     return "ORIGIN_DENIED";
   }
   q = host_origins_prompt_take(ctl->origins, j->origin, now, &wait);
-  if (q == HOST_PROMPT_QUOTA_OK)
+  if (q == HOST_PROMPT_QUOTA_OK) {
+    j->prompt_taken = 1;
+    j->prompt_at = now;
     return NULL;
-  snprintf(msg, cap,
-           "too many first-use prompts %s; not asked again before %lld s",
-           q == HOST_PROMPT_QUOTA_ORIGIN ? "for this site" : "lately",
+  }
+  *retry_after = wait;
+  snprintf(msg, cap, "too many first-use dialogs %s; try again in %lld s",
+           q == HOST_PROMPT_QUOTA_SITE ? "for this site" : "for all sites",
            (long long)wait);
   host_log("origin %s: prompt refused, %s", j->site, msg);
-  return "ORIGIN_DENIED";
+  return "BUSY";
 }
 
 /* Starts j on the worker; takes j. One dialog at a time: while another
@@ -1418,6 +1498,7 @@ static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
 static void start_job(host_ctl *ctl, host_job *j) {
   const char *code = NULL;
   char msg[160] = "";
+  int64_t retry_after = 0;
   host_job *running;
 
   pthread_mutex_lock(&ctl->lock);
@@ -1435,7 +1516,7 @@ static void start_job(host_ctl *ctl, host_job *j) {
       snprintf(msg, sizeof(msg), "another request is waiting for the user");
     }
   } else if (j->origin_prompt) {
-    code = prompt_may_open(ctl, j, msg, sizeof(msg));
+    code = prompt_may_open(ctl, j, msg, sizeof(msg), &retry_after);
   }
   if (j && !code) {
     if (ctl->worker_started)
@@ -1448,15 +1529,19 @@ static void start_job(host_ctl *ctl, host_job *j) {
     if (!ctl->worker_started) {
       ctl->busy = 0;
       ctl->job = NULL;
+      if (j->prompt_taken)
+        host_origins_prompt_give_back(ctl->origins, j->origin, j->prompt_at);
       code = "NATIVE_FATAL";
       snprintf(msg, sizeof(msg), "cannot start a worker");
     }
   }
   pthread_mutex_unlock(&ctl->lock);
-  if (j && code) {
+  if (j && code && retry_after > 0)
+    send_busy(j->peer, j->id, msg, retry_after);
+  else if (j && code)
     send_error(j->peer, j->id, code, msg, -1);
+  if (j && code)
     job_free(j);
-  }
 }
 
 /* ---- requests
@@ -1701,7 +1786,8 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
   json_error_t jerr;
   const char *cmd, *why = NULL, *code;
   host_job *j = NULL;
-  char origin[HOST_ORIGIN_MAX], denied[96];
+  json_t *echo = NULL;
+  char origin[HOST_ORIGIN_MAX], denied[160];
   int via_extension = 0, manage;
   int64_t silenced = 0;
   origin_verdict v;
@@ -1714,6 +1800,15 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
   if (!req || !json_is_object(req)) {
     send_error(p, NULL, "INVALID_ARGUMENT", "malformed JSON request", -1);
     goto done;
+  }
+  /* Native messaging: every reply to a request naming its page echoes
+   * that name (request_origin removes it from req: keep a reference). */
+  echo = p->native ? json_object_get(req, "origin") : NULL;
+  if (json_is_string(echo)) {
+    json_incref(echo);
+    reply_origin = json_string_value(echo);
+  } else {
+    echo = NULL;
   }
   id = json_object_get(req, "id");
   cmdj = json_object_get(req, "cmd");
@@ -1747,7 +1842,8 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
       (!manage && v != VERDICT_ALLOWED && v != VERDICT_UNKNOWN)) {
     if (v == VERDICT_DENIED_SILENCED)
       snprintf(denied, sizeof(denied),
-               "the user refused this site; not asked again for %lld s",
+               "this site was refused lately (by the user, or it cancelled "
+               "its own first-use dialog); not asked again for %lld s",
                (long long)silenced);
     else
       snprintf(denied, sizeof(denied), "this origin may not use the host");
@@ -1779,9 +1875,12 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
     goto done;
   }
   snprintf(j->origin, sizeof(j->origin), "%s", origin);
+  snprintf(j->echo, sizeof(j->echo), "%s", reply_origin ? reply_origin : "");
   j->via_extension = via_extension;
   snprintf(j->site, sizeof(j->site), "%s%s", origin,
            via_extension ? VIA_EXTENSION : "");
+  host_origin_domain(host_origins_psl(ctl->origins), origin, j->domain,
+                     sizeof(j->domain));
   if (strcmp(cmd, "certificates") == 0) {
     if (!keys_exactly(req, certs_keys, 2)) {
       send_error(p, id, "INVALID_ARGUMENT",
@@ -1821,6 +1920,8 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
 
 done:
   job_free(j);
+  reply_origin = NULL;
+  json_decref(echo);
   json_decref(req);
 }
 

@@ -86,8 +86,12 @@ host_peer *host_peer_open(host_ctl *ctl, const char *origin, host_send_fn send,
  * argument, Firefox's add-on id): each request may name the page it comes
  * from in "origin" (the extension fills it from the sender's URL), which
  * then goes through the allow / ask / deny rules in place of origin, and
- * dialogs name it "(qua tiện ích kyso)". Requests without it act for the
- * extension, and only they may use `origins` / `forget-origin`. */
+ * dialogs name it "(qua tiện ích kyso)". Every reply to such a request
+ * echoes its "origin" as sent (ids are only unique per page, and one
+ * connection serves every tab); "Chỉ lần này" holds HOST_ONCE_NATIVE_S for
+ * an https page and only the asking request for an http one
+ * (host_origins_once). Requests without it act for the extension, and only
+ * they may use `origins` / `forget-origin`. */
 host_peer *host_peer_open_native(host_ctl *ctl, const char *origin,
                                  host_send_fn send, void *arg);
 

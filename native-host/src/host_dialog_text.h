@@ -7,15 +7,21 @@
  * documents, only the SignedAttributes it will sign. So each document is
  * shown by a code the host derives itself from the message-digest value in
  * those attributes (native-host/PROTOCOL.md, "Verification code"), which
- * the page shows next to the document; the names come from the page and
- * are labelled so.
+ * the page shows next to the document, and a batch of two or more by one
+ * more code over every document's message-digest (the batch code, "mã
+ * kiểm tra của lô"), which the dialog always shows, whatever the names:
+ * a document whose own line does not fit is still covered by it. The names
+ * come from the page and are labelled so; the code bracket "[DDD DDD]" is
+ * the host's alone (a name's brackets become parentheses, and digits in a
+ * name that look like a code are masked).
  *
  * Text from outside (names, the certificate's signer name, the token
  * label) goes through host_text_clean: strict UTF-8, an allowlist of code
  * points, a cap in characters. The texts are composed so that nothing the
  * page chose can push the host's own lines out: the summary (site, signer,
- * document count) comes first and the count again last and in the title,
- * budgeted before any document is listed; a description never exceeds one
+ * document count, batch code) comes first and the count and the batch code
+ * again last, the count in the title too, all budgeted before any document
+ * is listed; a description never exceeds one
  * Assuan line once percent-escaped, and a text that cannot fit is refused,
  * never cut silently.
  *
@@ -66,7 +72,8 @@ int host_code_text(const uint8_t *md, size_t md_len,
  *     Latin Extended-A/B U+0100..U+024F, Latin Extended Additional
  *     U+1E00..U+1EFF (Vietnamese), dashes U+2010..U+2015, quotes
  *     U+2018..U+201F, U+2026, U+20AB (dong sign), and combining marks
- *     U+0300..U+036F, at most HOST_MARKS_PER_CHAR after one kept character;
+ *     the Vietnamese marks U+0300-0303, U+0306, U+0309, U+031B, U+0323, at
+ *     most HOST_MARKS_PER_CHAR after one kept character;
  *   - changed: '"' to '\'' (the dialog quotes names with '"'), '<' '>' to
  *     U+2039 U+203A (pinentry-qt may render text that looks like markup),
  *     a run of spaces to one space;
@@ -80,6 +87,23 @@ int host_code_text(const uint8_t *md, size_t md_len,
 #define HOST_MARKS_PER_CHAR 2
 size_t host_text_clean(const char *in, size_t max_chars, char *out, size_t cap);
 
+/* A page-supplied name (a document's name) as the consent dialog shows it:
+ * host_text_clean, then, so that a name cannot show a verification code
+ * (its own document's genuine code next to a swapped document's, or a
+ * fake one):
+ *   - '[' and ']' become '(' and ')': the code bracket is the host's;
+ *   - the superscripts U+00B9, U+00B2, U+00B3 become the digits 1, 2, 3;
+ *   - a code-shaped group of digits (six digits in a row, or three digits,
+ *     one separator and three digits, not next to a further digit) has its
+ *     digits shown as '#' ("971 036" -> "### ###"). Digits: 0-9 (and the
+ *     superscripts), with any marks on them;
+ *     separators: space, '.', ',', '-', '_', '/', '\'', U+00B7, the dashes
+ *     U+2010..U+2015, U+2018/U+2019, and U+FFFD (which a no-break or
+ *     other unusual space has become). "123/QĐ-UBND", "15/01/2025" or a
+ *     7-digit number are kept.
+ * Same contract as host_text_clean (the result is never longer). */
+size_t host_name_clean(const char *in, size_t max_chars, char *out, size_t cap);
+
 /* Bytes of s once percent-escaped for Assuan (%, CR, LF take 3). */
 size_t host_assuan_len(const char *s);
 
@@ -89,8 +113,18 @@ typedef struct host_consent_doc {
   size_t md_len;
 } host_consent_doc;
 
+/* The batch code of docs[0..n): h = SHA-256 over, for each document in
+ * order, one byte (its md_len) then its md; then as host_code_text from h.
+ * 0 when n is 0, an md is missing or longer than 255 bytes, or hashing
+ * fails (out is then "??? ???"). The dialog shows it for n >= 2. */
+int host_batch_code_text(const host_consent_doc *docs, size_t n,
+                         char out[HOST_CODE_TEXT_SIZE]);
+
 typedef struct host_consent {
-  const char *site;   /* the origin as the host checked it */
+  const char *site; /* the origin as the host checked it */
+  /* Its registrable domain (host_origin_domain), shown first so that a long
+   * origin cannot push it out of view; NULL or "" for none. */
+  const char *domain;
   const char *signer; /* the certificate's common name, raw */
   const char *token_label;
   int pin_pad; /* the token takes the PIN on the reader's keypad */
@@ -99,10 +133,12 @@ typedef struct host_consent {
 } host_consent;
 
 /* The consent dialog: title (cap >= HOST_DIALOG_TITLE_MAX + 1) and
- * description (cap >= HOST_DIALOG_DESC_MAX + 1). Every document whose line
- * fits is listed with its code and labelled name, in order; *listed says
- * how many (the rest are counted on a line of their own). 0 when even the
- * summary cannot fit (then nothing may be shown: refuse the request). */
+ * description (cap >= HOST_DIALOG_DESC_MAX + 1). With two or more
+ * documents the batch code is in the summary and in the last line. Every
+ * document whose line fits is listed with its code and labelled name, in
+ * order; *listed says how many (the rest are counted on a line of their
+ * own, and covered by the batch code). 0 when even the summary cannot fit
+ * (then nothing may be shown: refuse the request). */
 int host_consent_text(const host_consent *c, char *title, size_t title_cap,
                       char *desc, size_t desc_cap, size_t *listed);
 

@@ -233,6 +233,73 @@ int host_origin_is_http(const char *origin) {
   return strncmp(origin, "http://", 7) == 0;
 }
 
+/* The host of a canonical web origin: its start and length (IPv6 with its
+ * brackets), no port. */
+static const char *origin_host(const char *origin, size_t *n) {
+  const char *host = strstr(origin, "://") + 3, *end;
+
+  if (host[0] == '[') {
+    end = strchr(host, ']');
+    *n = end ? (size_t)(end + 1 - host) : strlen(host);
+  } else {
+    end = strchr(host, ':');
+    *n = end ? (size_t)(end - host) : strlen(host);
+  }
+  return host;
+}
+
+int host_origin_domain(const psl_ctx_t *psl, const char *origin, char *out,
+                       size_t cap) {
+  char host[HOST_ORIGIN_MAX];
+  const char *h, *reg = NULL;
+  size_t n;
+
+  if (cap == 0)
+    return 0;
+  out[0] = '\0';
+  if (!origin || !host_origin_is_web(origin))
+    return 0;
+  h = origin_host(origin, &n);
+  if (n == 0 || n >= sizeof(host))
+    return 0;
+  memcpy(host, h, n);
+  host[n] = '\0';
+  /* An address is its own site: the list would take 127.0.0.1 for a name
+   * under the suffix "1" (registrable domain "0.1"). */
+  if (host[0] != '[' && !ipv4_dotted(host, n) && psl)
+    reg = psl_registrable_domain(psl, host);
+  if (!reg)
+    reg = host; /* an address, a public suffix itself, or no list */
+  if (strlen(reg) >= cap)
+    return 0;
+  snprintf(out, cap, "%s", reg);
+  return 1;
+}
+
+int host_origin_site(const psl_ctx_t *psl, const char *origin, char *out,
+                     size_t cap) {
+  char domain[HOST_ORIGIN_MAX];
+  int n;
+
+  if (cap == 0)
+    return 0;
+  out[0] = '\0';
+  if (!origin || !strstr(origin, "://"))
+    return 0;
+  if (!host_origin_is_web(origin))
+    n = snprintf(out, cap, "%s", origin); /* an extension is one site */
+  else if (host_origin_domain(psl, origin, domain, sizeof(domain)))
+    n = snprintf(out, cap, "%s://%s",
+                 host_origin_is_http(origin) ? "http" : "https", domain);
+  else
+    n = -1;
+  if (n < 0 || (size_t)n >= cap) {
+    out[0] = '\0';
+    return 0;
+  }
+  return 1;
+}
+
 int host_origin_is_loopback(const char *origin) {
   const char *host, *end;
   size_t n;

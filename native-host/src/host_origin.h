@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 
+#include <libpsl.h>
+
 /* An origin, canonical or not, in bytes with its terminator. */
 #define HOST_ORIGIN_MAX 256
 
@@ -36,5 +38,25 @@ int host_origin_is_web(const char *origin);
 int host_origin_is_http(const char *origin);
 /* 1 when the host is localhost, 127.0.0.0/8 or [::1]. */
 int host_origin_is_loopback(const char *origin);
+
+/* The domain a canonical http(s) origin belongs to, into out (cap bytes;
+ * HOST_ORIGIN_MAX is enough): its registrable domain (eTLD+1) by the
+ * Public Suffix List psl, e.g. "evil.test" for https://a.b.evil.test and
+ * "tiengiang.gov.vn" for https://vanban.tiengiang.gov.vn (gov.vn is a
+ * public suffix: dichvucong.gov.vn is another domain). The host itself when
+ * it is an IP address (IPv6 in brackets), a public suffix itself (such as
+ * localhost), or psl is NULL. Whoever holds a registrable domain holds
+ * every name under it. 0 (out "") for any other origin. */
+int host_origin_domain(const psl_ctx_t *psl, const char *origin, char *out,
+                       size_t cap);
+
+/* The site of a canonical origin, into out (cap bytes; HOST_ORIGIN_MAX is
+ * enough): scheme://domain for http(s) (the HTML standard's schemeful
+ * site: no port; http and https of one domain are two sites, so a page an
+ * on-path attacker forges over http cannot speak for the https site), the
+ * origin itself for the extension schemes. 0 (out "") when origin is not
+ * canonical. */
+int host_origin_site(const psl_ctx_t *psl, const char *origin, char *out,
+                     size_t cap);
 
 #endif

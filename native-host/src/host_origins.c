@@ -19,13 +19,13 @@
 #define DENY_SHIFT_MAX 20
 
 typedef struct deny_entry {
-  char origin[HOST_ORIGIN_MAX];
-  int count;     /* refusals so far */
-  int64_t until; /* silenced before this */
+  char site[HOST_ORIGIN_MAX]; /* host_origin_site */
+  int count;                  /* refusals so far */
+  int64_t until;              /* silenced before this */
 } deny_entry;
 
 typedef struct prompt_entry {
-  char origin[HOST_ORIGIN_MAX];
+  char site[HOST_ORIGIN_MAX];
   int64_t at;
   int used;
 } prompt_entry;
@@ -43,6 +43,8 @@ typedef struct file_identity {
 struct host_origins {
   const host_config *cfg;
   host_log_fn log;
+  const psl_ctx_t *psl; /* psl_owned, or libpsl's built-in list */
+  psl_ctx_t *psl_owned;
   char *remembered[HOST_REMEMBERED_MAX];
   int remembered_count;
   file_identity seen;
@@ -425,6 +427,27 @@ static void migrate(host_origins *o) {
   list_clear(l.items, &l.count);
 }
 
+/* The newest Public Suffix List: the system's (Debian's publicsuffix
+ * package, updated with the system) or libpsl's built-in copy. */
+static void load_psl(host_origins *o) {
+  o->psl_owned = psl_latest(NULL);
+  o->psl = o->psl_owned ? o->psl_owned : psl_builtin();
+  if (!o->psl)
+    o->log("no Public Suffix List (install publicsuffix): refusals and "
+           "prompt quotas are kept per host, not per registrable domain");
+}
+
+/* origin's site into site (HOST_ORIGIN_MAX); the origin itself if it has
+ * none (not canonical: cannot happen, the callers' are). */
+static void site_of(const host_origins *o, const char *origin, char *site) {
+  if (!host_origin_site(o->psl, origin, site, HOST_ORIGIN_MAX))
+    snprintf(site, HOST_ORIGIN_MAX, "%s", origin);
+}
+
+const psl_ctx_t *host_origins_psl(const host_origins *o) {
+  return o->psl;
+}
+
 host_origins *host_origins_new(const host_config *cfg, host_log_fn log) {
   host_origins *o = calloc(1, sizeof(*o));
 
@@ -432,6 +455,7 @@ host_origins *host_origins_new(const host_config *cfg, host_log_fn log) {
     return NULL;
   o->cfg = cfg;
   o->log = log ? log : nop_log;
+  load_psl(o);
   if (cfg->origins_path && cfg->state_dir)
     migrate(o);
   refresh(o);
@@ -443,6 +467,7 @@ void host_origins_free(host_origins *o) {
     return;
   list_clear(o->remembered, &o->remembered_count);
   free(o->denied);
+  psl_free(o->psl_owned);
   free(o);
 }
 
@@ -471,9 +496,12 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 }
 
 static deny_entry *deny_find(const host_origins *o, const char *origin) {
+  char site[HOST_ORIGIN_MAX];
   int i;
+
+  site_of(o, origin, site);
   for (i = 0; i < o->denied_count; i++)
-    if (strcmp(o->denied[i].origin, origin) == 0)
+    if (strcmp(o->denied[i].site, site) == 0)
       return &o->denied[i];
   return NULL;
 }
@@ -522,7 +550,7 @@ void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
         d = &o->denied[i];
     memset(d, 0, sizeof(*d));
   }
-  snprintf(d->origin, sizeof(d->origin), "%s", origin);
+  site_of(o, origin, d->site);
   d->count++;
   backoff = (int64_t)HOST_DENY_BACKOFF_FIRST_S
             << (d->count - 1 < DENY_SHIFT_MAX ? d->count - 1 : DENY_SHIFT_MAX);
@@ -541,8 +569,10 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
                                            int64_t now, int64_t *retry_after) {
   int64_t first_all = INT64_MAX, first_mine = INT64_MAX;
   int i, total = 0, mine = 0, free_slot = -1;
+  char site[HOST_ORIGIN_MAX];
   prompt_entry *e;
 
+  site_of(o, origin, site);
   for (i = 0; i < HOST_PROMPT_GLOBAL_MAX; i++) {
     e = &o->prompts[i];
     if (!e->used || now - e->at >= HOST_PROMPT_WINDOW_S) {
@@ -552,16 +582,16 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
     total++;
     if (e->at < first_all)
       first_all = e->at;
-    if (strcmp(e->origin, origin) == 0) {
+    if (strcmp(e->site, site) == 0) {
       mine++;
       if (e->at < first_mine)
         first_mine = e->at;
     }
   }
-  if (mine >= HOST_PROMPT_ORIGIN_MAX) {
+  if (mine >= HOST_PROMPT_SITE_MAX) {
     if (retry_after)
       *retry_after = first_mine + HOST_PROMPT_WINDOW_S - now;
-    return HOST_PROMPT_QUOTA_ORIGIN;
+    return HOST_PROMPT_QUOTA_SITE;
   }
   if (total >= HOST_PROMPT_GLOBAL_MAX || free_slot < 0) {
     if (retry_after)
@@ -569,10 +599,32 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
     return HOST_PROMPT_QUOTA_GLOBAL;
   }
   e = &o->prompts[free_slot];
-  snprintf(e->origin, sizeof(e->origin), "%s", origin);
+  snprintf(e->site, sizeof(e->site), "%s", site);
   e->at = now;
   e->used = 1;
   return HOST_PROMPT_QUOTA_OK;
+}
+
+void host_origins_prompt_give_back(host_origins *o, const char *origin,
+                                   int64_t taken_at) {
+  char site[HOST_ORIGIN_MAX];
+  int i;
+
+  site_of(o, origin, site);
+  for (i = 0; i < HOST_PROMPT_GLOBAL_MAX; i++)
+    if (o->prompts[i].used && o->prompts[i].at == taken_at &&
+        strcmp(o->prompts[i].site, site) == 0) {
+      memset(&o->prompts[i], 0, sizeof(o->prompts[i]));
+      return;
+    }
+}
+
+int64_t host_origins_once(const char *origin, int native, int64_t now) {
+  if (!native)
+    return HOST_ONCE_CONNECTION;
+  if (host_origin_is_http(origin))
+    return HOST_ONCE_REQUEST;
+  return now + HOST_ONCE_NATIVE_S;
 }
 
 void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
@@ -590,6 +642,6 @@ void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
     visit(arg, o->remembered[i], HOST_ORIGIN_ALLOWED, HOST_ORIGIN_FROM_USER, 0);
   for (i = 0; i < o->denied_count; i++)
     if (o->denied[i].until > now)
-      visit(arg, o->denied[i].origin, HOST_ORIGIN_DENIED, HOST_ORIGIN_FROM_USER,
+      visit(arg, o->denied[i].site, HOST_ORIGIN_DENIED, HOST_ORIGIN_FROM_USER,
             o->denied[i].until - now);
 }

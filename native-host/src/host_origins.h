@@ -12,9 +12,16 @@
  *    that may be remembered are kept (host_origins_may_remember): an old
  *    file's http:// entries are dropped.
  *  - "Từ chối" (deny): in memory for the host's lifetime, with a back-off
- *    that doubles at each refusal: no prompt for that origin meanwhile.
- *  - First-use prompts: at most HOST_PROMPT_ORIGIN_MAX per origin and
- *    HOST_PROMPT_GLOBAL_MAX in all per HOST_PROMPT_WINDOW_S.
+ *    that doubles at each refusal: no prompt for that site meanwhile.
+ *  - First-use prompts: at most HOST_PROMPT_SITE_MAX per site and
+ *    HOST_PROMPT_GLOBAL_MAX in all per HOST_PROMPT_WINDOW_S, counting only
+ *    the prompts the user was shown (host_origins_prompt_give_back).
+ *
+ * Refusals and prompt quotas are kept per site (host_origin_site: scheme
+ * and registrable domain, by the Public Suffix List), not per origin: who
+ * holds evil.test holds every name under it, and rotating a.evil.test,
+ * b.evil.test... must not buy more prompts nor escape a "Từ chối".
+ * "Always" stays per origin (it is what the user saw and allowed).
  *
  * Times are seconds of a monotonic clock, passed in. Not thread-safe: the
  * controller calls it under its lock, the command line alone.
@@ -25,6 +32,7 @@
 #include <stdint.h>
 
 #include "host_config.h"
+#include "host_origin.h"
 #include "kyso/status.h"
 
 /* Origins in the origins file, and its size. */
@@ -36,10 +44,14 @@
  * long as the one before, up to the cap. */
 #define HOST_DENY_BACKOFF_FIRST_S (5 * 60)
 #define HOST_DENY_BACKOFF_MAX_S (24 * 60 * 60)
-/* First-use prompts per window: per origin, and for every origin. */
+/* First-use prompts shown per window: per site, and for every site. */
 #define HOST_PROMPT_WINDOW_S 60
-#define HOST_PROMPT_ORIGIN_MAX 3
+#define HOST_PROMPT_SITE_MAX 3
 #define HOST_PROMPT_GLOBAL_MAX 8
+/* "Chỉ lần này" over native messaging, where one connection serves every
+ * tab for the whole browser session: an https page's lasts this long; an
+ * http page's covers only the request that asked (host_origins_once). */
+#define HOST_ONCE_NATIVE_S (5 * 60)
 
 typedef struct host_origins host_origins;
 
@@ -52,6 +64,11 @@ typedef void (*host_log_fn)(const char *format, ...);
  * memory. */
 host_origins *host_origins_new(const host_config *cfg, host_log_fn log);
 void host_origins_free(host_origins *o);
+
+/* The Public Suffix List the store uses (the newest of the system's file,
+ * /usr/share/publicsuffix, and libpsl's built-in copy); NULL when neither
+ * is there (then a site is a whole host). Borrowed from o. */
+const psl_ctx_t *host_origins_psl(const host_origins *o);
 
 /* 1 when origin (canonical) may be remembered as "always": https, the
  * browser extension schemes, and http on loopback with dev_http_loopback.
@@ -71,23 +88,40 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
                                 kyso_error *err);
 
-/* The user refused origin at now: silences it with the next back-off. */
+/* origin's site was refused at now (the user's "Từ chối", or the page
+ * cancelled or closed its own first-use prompt): silences every origin of
+ * that site with the next back-off. */
 void host_origins_deny(host_origins *o, const char *origin, int64_t now);
 
-/* Seconds origin stays silenced after now (0: it may be asked). */
+/* Seconds origin's site stays silenced after now (0: it may be asked). */
 int64_t host_origins_denied_for(const host_origins *o, const char *origin,
                                 int64_t now);
 
 typedef enum host_prompt_quota {
-  HOST_PROMPT_QUOTA_OK = 0,     /* counted: open the prompt */
-  HOST_PROMPT_QUOTA_ORIGIN = 1, /* this origin asked too often */
-  HOST_PROMPT_QUOTA_GLOBAL = 2  /* every origin together did */
+  HOST_PROMPT_QUOTA_OK = 0,    /* counted: open the prompt */
+  HOST_PROMPT_QUOTA_SITE = 1,  /* this site asked too often */
+  HOST_PROMPT_QUOTA_GLOBAL = 2 /* every site together did */
 } host_prompt_quota;
 
 /* Takes a first-use prompt for origin at now from the quotas; when
  * refused, *retry_after (may be NULL) says when one frees up. */
 host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
                                            int64_t now, int64_t *retry_after);
+
+/* Gives back the prompt taken for origin at taken_at when it never reached
+ * the user (cancelled before its dialog was shown, pinentry failed): a
+ * page that cancels its requests at once must not use up the quotas that
+ * other sites' prompts need. */
+void host_origins_prompt_give_back(host_origins *o, const char *origin,
+                                   int64_t taken_at);
+
+/* How long "Chỉ lần này" for origin, answered at now, holds. */
+#define HOST_ONCE_CONNECTION 0 /* the connection's lifetime */
+#define HOST_ONCE_REQUEST (-1) /* only the request that asked */
+/* HOST_ONCE_CONNECTION on the websocket (one connection is one page);
+ * over native messaging (native: 1) HOST_ONCE_REQUEST for an http origin,
+ * else now + HOST_ONCE_NATIVE_S (the time it stops holding). */
+int64_t host_origins_once(const char *origin, int native, int64_t now);
 
 typedef enum host_origin_source {
   HOST_ORIGIN_FROM_CONFIG = 0, /* host.conf: edit it to change */
@@ -100,7 +134,8 @@ typedef void (*host_origin_visit)(void *arg, const char *origin,
                                   int64_t denied_for);
 
 /* Every origin with a standing: host.conf's allowed, then denied, then the
- * remembered ones, then the refusals still silenced at now. */
+ * remembered ones, then the refusals still silenced at now (named by their
+ * site, e.g. https://evil.test for a refusal of https://a.evil.test). */
 void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
                        void *arg);
 

@@ -36,6 +36,10 @@ typedef struct host_dialog {
   const char *cancel;
   const char *error; /* SETERROR: shown above, e.g. after a wrong PIN (not
                         every pinentry shows it with confirm) */
+  /* When not NULL, set to 1 once the dialog is put in front of the user
+   * (CONFIRM / GETPIN sent); left alone when it never was (aborted or
+   * failed before). The origin prompt quotas count only shown prompts. */
+  int *shown;
 } host_dialog;
 
 typedef struct host_prompt_vtable {

@@ -304,6 +304,10 @@ static host_prompt_result pe_confirm(host_prompt *p, const host_dialog *d) {
 
   if (r != HOST_PROMPT_OK)
     return r;
+  if (aborted(pp)) /* before the window: nothing was shown */
+    return HOST_PROMPT_CANCELLED;
+  if (d->shown)
+    *d->shown = 1;
   return command(pp, "CONFIRM", NULL, user_deadline(pp));
 }
 
@@ -315,6 +319,10 @@ static host_prompt_result pe_get_pin(host_prompt *p, const host_dialog *d,
   pin[0] = '\0';
   if (r != HOST_PROMPT_OK)
     return r;
+  if (aborted(pp))
+    return HOST_PROMPT_CANCELLED;
+  if (d->shown)
+    *d->shown = 1;
   if (!write_all(pp->to_child, "GETPIN\n", 7))
     return HOST_PROMPT_FAILED;
   r = await(pp, user_deadline(pp), pin, cap);

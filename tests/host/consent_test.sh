@@ -2,7 +2,9 @@
 # What the user is shown before kyso-host signs (issue 11, reproductions 2
 # and 5, the PIN items of 9): the verification code the host derives from
 # the message-digest it signs, page-supplied names labelled and cleaned, a
-# 100-document batch's count never hidden, the PIN asked again after a
+# 100-document batch's count never hidden, a batch's code (over every
+# document, listed or not) in the dialog's first part and last line, names
+# that carry a code shown masked, the PIN asked again after a
 # wrong one, the token's PIN warnings, the PIN pad, and `cancel` before
 # login and between documents answering USER_CANCELLED with no signature.
 # Real host, SoftHSM2 (behind tests/lib/p11_fault.c where the token must

@@ -268,9 +268,10 @@ async function websocketOnly() {
   c = await WsConn.open("https://denied.kyso.test");
   ok((await c.next(2000)) === null, "websocket: denied origin refused at the handshake");
 
-  // unknown origin: first-use prompt; deny, once, always
+  // unknown origin: first-use prompt; deny, once, always ("Từ chối" holds
+  // for the registrable domain: another one than the next origins')
   pinAnswers(["cancel"]);
-  c = await WsConn.open("https://unknown.kyso.test");
+  c = await WsConn.open("https://unknown.kyso-denied.test");
   await c.next();
   let r = await c.request({ id: 1, cmd: "certificates" });
   ok(errCode(r) === "ORIGIN_DENIED", "websocket: wrong Origin denied by the user");

@@ -4,7 +4,9 @@
  * denied origin lands on the same canonical form, anything that is not an
  * origin is refused; and the origin store's memory (host_origins.h) with
  * the time passed in: the first-use prompt quotas, the back-off of a
- * refusal, which origins may be remembered.
+ * refusal, which origins may be remembered; sites by the Public Suffix
+ * List (quotas and refusals per registrable domain, the domain dialogs
+ * show); how long "Chỉ lần này" holds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -125,6 +127,61 @@ static void test_canonical(void) {
         !host_origin_is_web("moz-extension://a"));
 }
 
+/* Sites and domains, by the system's Public Suffix List (the one the host
+ * loads: host_origins_psl). */
+static const struct {
+  const char *origin;
+  const char *domain; /* NULL: none (not a web origin) */
+  const char *site;
+} sites[] = {
+    {"https://evil.test", "evil.test", "https://evil.test"},
+    {"https://a.b.evil.test", "evil.test", "https://evil.test"},
+    {"https://x.evil.test:8443", "evil.test", "https://evil.test"},
+    {"http://a.evil.test", "evil.test", "http://evil.test"},
+    /* gov.vn is a public suffix: two ministries' sites are two sites */
+    {"https://dichvucong.gov.vn", "dichvucong.gov.vn",
+     "https://dichvucong.gov.vn"},
+    {"https://vanban.tiengiang.gov.vn", "tiengiang.gov.vn",
+     "https://tiengiang.gov.vn"},
+    {"https://dichvucong.gov.vn.aaaaaaaaaaaaaaaaaaaa.evil.test", "evil.test",
+     "https://evil.test"},
+    {"https://a.b.co.uk", "b.co.uk", "https://b.co.uk"},
+    {"https://alice.github.io", "alice.github.io", "https://alice.github.io"},
+    /* a public suffix itself, addresses, localhost: the host */
+    {"https://gov.vn", "gov.vn", "https://gov.vn"},
+    {"http://127.0.0.1:8080", "127.0.0.1", "http://127.0.0.1"},
+    {"http://127.0.0.2", "127.0.0.2", "http://127.0.0.2"},
+    {"http://10.1.2.3", "10.1.2.3", "http://10.1.2.3"},
+    {"http://[::1]:8080", "[::1]", "http://[::1]"},
+    {"http://localhost:3000", "localhost", "http://localhost"},
+    {"chrome-extension://abcdefghijklmnop", NULL,
+     "chrome-extension://abcdefghijklmnop"},
+    {"moz-extension://kyso@kyso.vn", NULL, "moz-extension://kyso@kyso.vn"},
+};
+
+static void test_sites(const psl_ctx_t *psl) {
+  char out[HOST_ORIGIN_MAX];
+  size_t i;
+
+  CHECK(psl != NULL);
+  CHECK(psl && psl_is_public_suffix(psl, "gov.vn"));
+  for (i = 0; i < sizeof(sites) / sizeof(*sites); i++) {
+    if (sites[i].domain) {
+      CHECK(host_origin_domain(psl, sites[i].origin, out, sizeof(out)));
+      CHECK_EQ_STR(out, sites[i].domain);
+    } else {
+      CHECK(!host_origin_domain(psl, sites[i].origin, out, sizeof(out)));
+      CHECK_EQ_STR(out, "");
+    }
+    CHECK(host_origin_site(psl, sites[i].origin, out, sizeof(out)));
+    CHECK_EQ_STR(out, sites[i].site);
+  }
+  /* no list: every host is its own site */
+  CHECK(host_origin_site(NULL, "https://a.b.evil.test", out, sizeof(out)));
+  CHECK_EQ_STR(out, "https://a.b.evil.test");
+  CHECK(!host_origin_domain(psl, "https://evil.test", out, 5));
+}
+
 static void test_store(void) {
   host_config cfg;
   host_origins *o;
@@ -153,26 +210,79 @@ static void test_store(void) {
   CHECK(host_origins_forget(o, "https://a.kyso.test", &found, &err) == KYSO_OK);
   CHECK(found && !host_origins_remembered(o, "https://a.kyso.test"));
 
-  /* per origin: HOST_PROMPT_ORIGIN_MAX in a window */
-  for (i = 0; i < HOST_PROMPT_ORIGIN_MAX; i++)
-    CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb", t, &wait),
-                 HOST_PROMPT_QUOTA_OK);
-  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb", t + 1, &wait),
-               HOST_PROMPT_QUOTA_ORIGIN);
-  CHECK_EQ_INT(wait, HOST_PROMPT_WINDOW_S - 1);
-  /* in all: HOST_PROMPT_GLOBAL_MAX */
-  for (i = HOST_PROMPT_ORIGIN_MAX; i < HOST_PROMPT_GLOBAL_MAX; i++) {
+  test_sites(host_origins_psl(o));
+
+  /* per site: HOST_PROMPT_SITE_MAX in a window, whatever the subdomain */
+  for (i = 0; i < HOST_PROMPT_SITE_MAX; i++) {
     char name[32];
-    snprintf(name, sizeof(name), "https://o%d", i);
+    snprintf(name, sizeof(name), "https://s%d.bomb.test", i);
     CHECK_EQ_INT(host_origins_prompt_take(o, name, t, &wait),
                  HOST_PROMPT_QUOTA_OK);
   }
-  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh", t, &wait),
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb.test", t + 1, &wait),
+               HOST_PROMPT_QUOTA_SITE);
+  CHECK_EQ_INT(wait, HOST_PROMPT_WINDOW_S - 1);
+  CHECK_EQ_INT(
+      host_origins_prompt_take(o, "https://fresh.bomb.test", t + 1, &wait),
+      HOST_PROMPT_QUOTA_SITE);
+  /* in all: HOST_PROMPT_GLOBAL_MAX */
+  for (i = HOST_PROMPT_SITE_MAX; i < HOST_PROMPT_GLOBAL_MAX; i++) {
+    char name[32];
+    snprintf(name, sizeof(name), "https://o%d.test", i);
+    CHECK_EQ_INT(host_origins_prompt_take(o, name, t, &wait),
+                 HOST_PROMPT_QUOTA_OK);
+  }
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh.test", t, &wait),
                HOST_PROMPT_QUOTA_GLOBAL);
+  /* a prompt the user never saw is given back: the quota is not used up
+   * by requests cancelled at once (issue 11 red team: silent lock-out) */
+  host_origins_prompt_give_back(o, "https://o4.test", t);
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh.test", t, &wait),
+               HOST_PROMPT_QUOTA_OK);
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh2.test", t, &wait),
+               HOST_PROMPT_QUOTA_GLOBAL);
+  /* given back by site, and only a prompt taken then */
+  host_origins_prompt_give_back(o, "https://x.o5.test", t + 7);
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh2.test", t, &wait),
+               HOST_PROMPT_QUOTA_GLOBAL);
+  host_origins_prompt_give_back(o, "https://x.o5.test", t);
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://fresh2.test", t, &wait),
+               HOST_PROMPT_QUOTA_OK);
   /* the window passes */
-  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb",
+  CHECK_EQ_INT(host_origins_prompt_take(o, "https://bomb.test",
                                         t + HOST_PROMPT_WINDOW_S, &wait),
                HOST_PROMPT_QUOTA_OK);
+
+  /* a refusal holds for the site: every subdomain, that scheme only */
+  host_origins_deny(o, "https://a.evil.test", t);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://b.evil.test", t),
+               HOST_DENY_BACKOFF_FIRST_S);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://evil.test:8443", t),
+               HOST_DENY_BACKOFF_FIRST_S);
+  CHECK_EQ_INT(host_origins_denied_for(o, "http://a.evil.test", t), 0);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://notevil.test", t), 0);
+  host_origins_deny(o, "https://c.evil.test", t); /* the same site again */
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://a.evil.test", t),
+               2 * HOST_DENY_BACKOFF_FIRST_S);
+  CHECK(host_origins_forget(o, "https://z.evil.test", &found, &err) == KYSO_OK);
+  CHECK(found && host_origins_denied_for(o, "https://a.evil.test", t) == 0);
+  /* gov.vn is a public suffix: refusing one ministry's site leaves the
+   * others; an address is its own site (any port) */
+  host_origins_deny(o, "https://vanban.tiengiang.gov.vn", t);
+  CHECK(host_origins_denied_for(o, "https://sotp.tiengiang.gov.vn", t) > 0);
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://dichvucong.gov.vn", t), 0);
+  host_origins_deny(o, "http://127.0.0.1:8080", t);
+  CHECK(host_origins_denied_for(o, "http://127.0.0.1:9090", t) > 0);
+  CHECK_EQ_INT(host_origins_denied_for(o, "http://127.0.0.2:8080", t), 0);
+
+  /* "Chỉ lần này": the websocket's connection; native messaging: a few
+   * minutes for https, this request only for http */
+  CHECK_EQ_INT(host_origins_once("https://a.test", 0, t), HOST_ONCE_CONNECTION);
+  CHECK_EQ_INT(host_origins_once("http://a.test", 0, t), HOST_ONCE_CONNECTION);
+  CHECK_EQ_INT(host_origins_once("https://a.test", 1, t),
+               t + HOST_ONCE_NATIVE_S);
+  CHECK_EQ_INT(host_origins_once("http://a.test", 1, t), HOST_ONCE_REQUEST);
+  CHECK(HOST_ONCE_NATIVE_S > 0 && HOST_ONCE_NATIVE_S <= 10 * 60);
 
   /* a refusal silences, then longer each time, up to the cap */
   CHECK_EQ_INT(host_origins_denied_for(o, "https://no", t), 0);

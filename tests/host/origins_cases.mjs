@@ -9,9 +9,15 @@
 //             remembered, http:// warned and never remembered
 //   prefs     an allowed site preempts a first-use prompt; "always" in the
 //             state file (0600); --origins, --forget-origin
-//   burst     200 first-use requests, then many origins: the quotas
-//   native    native messaging: the page's origin, per origin state, the
-//             popup's `origins` / `forget-origin`
+//   burst     200 first-use requests, then many sites: the quotas (BUSY
+//             with retryAfter, never ORIGIN_DENIED)
+//   lockout   pages that cancel their own first-use requests at once, from
+//             rotating subdomains and from many sites: they silence only
+//             themselves, other sites still get their dialog
+//   native    native messaging: the page's origin, echoed in every reply,
+//             per origin state, "Chỉ lần này" kept a few minutes (https) or
+//             for the one request (http), the popup's `origins` /
+//             `forget-origin`
 //   files     symlinks at the origins files are refused, not followed
 //   slowcerts `certificates` while the token is held by a signing batch
 //   dev       dev_http_loopback = yes: loopback http may be remembered
@@ -31,8 +37,9 @@ const count = (log, re) => (log.match(re) || []).length;
 const prompts = (log) => count(log, /^CONFIRM/gm);
 
 // Named limits of native-host/src/host_origins.h.
-const PROMPT_ORIGIN_MAX = 3;
+const PROMPT_SITE_MAX = 3;
 const PROMPT_GLOBAL_MAX = 8;
+const PROMPT_WINDOW_S = 60;
 
 export async function origins(h, scenario) {
   const { ok, ORIGIN, StdioConn, WsConn, pinAnswers, pinLog, clearLog, prepare, finishAndCheck, errCode, noSig,
@@ -110,6 +117,19 @@ export async function origins(h, scenario) {
     ok(errCode(r) === "ORIGIN_DENIED", "deny: so does its sign request");
     noSig(r, "deny");
     ok(prompts(pinLog()) === 0, "deny: without a prompt");
+    await shut(c);
+
+    // ---- red team: a long origin must not push the real domain out of
+    // view: the registrable domain comes first, then the origin in full
+    clearLog();
+    pinAnswers(["cancel"]);
+    const padded = `https://dichvucong.gov.vn.${"x".repeat(60)}.${"y".repeat(60)}.evil-pad.test`;
+    ({ c } = await open(padded));
+    r = await certs(c, 1);
+    let first = commands(pinLog(), "SETDESC")[0] || "";
+    ok(errCode(r) === "ORIGIN_DENIED" && first.startsWith("Trang web thuộc tên miền «evil-pad.test»\n") &&
+      first.includes(`Trang ${padded} muốn dùng`),
+      `long origin: the first-use dialog names «evil-pad.test» first, then the whole origin: ${first.slice(0, 120)}`);
     await shut(c);
 
     // ---- 8: plain http is never "always", and is warned about
@@ -198,31 +218,114 @@ export async function origins(h, scenario) {
     // ---- 7: one site, 200 first-use requests in a row
     clearLog();
     pinAnswers(Array(200).fill("notok")); // each prompt: "Chỉ lần này"
-    let answered = 0, quota = 0;
+    let answered = 0, quota = 0, retry = 0;
     const t0 = Date.now();
     for (let i = 0; i < 200; i++) {
-      const { c } = await open("https://bomb.kyso.test");
+      // subdomains of one registrable domain are one site: one quota
+      const { c } = await open(i % 2 ? "https://bomb.kyso.test" : `https://s${i}.bomb.kyso.test`);
       const r = await certs(c, i, {});
       if (r && r.id === i) answered++;
-      if (errCode(r) === "ORIGIN_DENIED" && /too many/.test(r.error.message)) quota++;
+      // a rate limit is BUSY with retryAfter: ORIGIN_DENIED would tell the
+      // page that the user refused it
+      if (errCode(r) === "BUSY" && /too many first-use dialogs/.test(r.error.message)) quota++;
+      if (r && r.error && r.error.retryAfter > 0 && r.error.retryAfter <= PROMPT_WINDOW_S) retry++;
       await shut(c);
     }
     let n = prompts(pinLog());
-    ok(n >= 1 && n <= PROMPT_ORIGIN_MAX,
-      `burst: 200 first-use requests of one site opened ${n} prompts (at most ${PROMPT_ORIGIN_MAX})`);
-    ok(answered === 200 && quota === 200 - n, `burst: every request answered, the others ORIGIN_DENIED (${answered}, ${quota})`);
+    ok(n >= 1 && n <= PROMPT_SITE_MAX,
+      `burst: 200 first-use requests of one site (rotating subdomains) opened ${n} prompts (at most ${PROMPT_SITE_MAX})`);
+    ok(answered === 200 && quota === 200 - n,
+      `burst: every request answered, the others BUSY "too many first-use dialogs" (${answered}, ${quota})`);
+    ok(retry === 200 - n, `burst: each BUSY says retryAfter, within the window (${retry})`);
     ok(Date.now() - t0 < 60000, "burst: within the quota window");
     // many sites at once: the global cap
+    clearLog();
+    pinAnswers(Array(4 * PROMPT_GLOBAL_MAX).fill("notok"));
+    let global = 0;
     for (let i = 0; i < 2 * PROMPT_GLOBAL_MAX; i++) {
-      const { c } = await open(`https://b${i}.kyso.test`);
-      await certs(c, i);
+      const { c } = await open(`https://kyso-b${i}.test`);
+      const r = await certs(c, i);
+      if (errCode(r) === "BUSY" && /for all sites/.test(r.error.message) && r.error.retryAfter > 0) global++;
       await shut(c);
     }
+    const n1 = n;
     n = prompts(pinLog());
-    ok(n <= PROMPT_GLOBAL_MAX, `burst: ${2 * PROMPT_GLOBAL_MAX} more sites: ${n} prompts in all (at most ${PROMPT_GLOBAL_MAX})`);
+    ok(n === PROMPT_GLOBAL_MAX - n1,
+      `burst: ${2 * PROMPT_GLOBAL_MAX} more sites: ${n} more prompts (${PROMPT_GLOBAL_MAX} in all per window)`);
+    ok(global === 2 * PROMPT_GLOBAL_MAX - n, `burst: the other sites BUSY "for all sites" (${global})`);
     const { c } = await open(ORIGIN);
     const r = await certs(c, "after");
     ok(r && r.result, "burst: the allowed site is served meanwhile");
+    await shut(c);
+  } else if (scenario === "lockout") {
+    // ---- red team (issue 11): a page and iframes of its subdomains send a
+    // first-use request and cancel it at once, 8 times: no dialog is shown,
+    // and on the old host the global quota of first-use prompts was used
+    // up, so every other site not always-allowed got ORIGIN_DENIED "too
+    // many first-use prompts" for a minute, again and again.
+    clearLog();
+    pinAnswers([]);
+    const grab = async (origin) => {
+      const { c } = await open(origin);
+      c.send(JSON.stringify({ id: 1, cmd: "certificates" }));
+      c.send(JSON.stringify({ id: 2, cmd: "cancel", request: 1 }));
+      const a = await c.reply(10000), b = await c.reply(10000);
+      await shut(c);
+      return [a, b].find((m) => m && m.id === 1);
+    };
+    const attackers = ["https://evil.test", "https://a.evil.test", "https://b.evil.test"];
+    let cancelled = 0, silenced = 0;
+    for (let k = 0; k < 8; k++) {
+      const r = await grab(attackers[Math.floor(k / 3)]);
+      if (errCode(r) === "USER_CANCELLED") cancelled++;
+      if (errCode(r) === "ORIGIN_DENIED" && /not asked again/.test(r.error.message)) silenced++;
+    }
+    ok(cancelled === 1 && silenced === 7,
+      `lockout: a page that cancels its own first-use prompt refused its site: its subdomains are not asked again (${cancelled} cancelled, ${silenced} ORIGIN_DENIED)`);
+    // from 8 sites of their own: each cancels once, before its dialog shows
+    cancelled = 0;
+    for (let k = 0; k < PROMPT_GLOBAL_MAX; k++) {
+      const r = await grab(`https://evil${k}.test`);
+      if (errCode(r) === "USER_CANCELLED") cancelled++;
+    }
+    ok(cancelled === PROMPT_GLOBAL_MAX, `lockout: ${PROMPT_GLOBAL_MAX} more sites cancel their requests at once (${cancelled})`);
+    const seen = prompts(pinLog());
+    ok(seen <= 1, `lockout: (almost) none of those dialogs reached the user (${seen} shown)`);
+    // every kind of site that is not always-allowed still gets its dialog
+    const victim = async (origin, answer, label) => {
+      clearLog();
+      pinAnswers([answer]);
+      const { c } = await open(origin);
+      const r = await certs(c, "v");
+      await shut(c);
+      ok(prompts(pinLog()) === 1,
+        `lockout: ${label} (${origin}) gets its dialog (${r && r.result ? "served" : `${errCode(r)}: ${r && r.error && r.error.message}`})`);
+      return r;
+    };
+    let r = await victim("https://dichvucong.gov.vn", "cancel", "a new portal");
+    ok(errCode(r) === "ORIGIN_DENIED" && /did not allow/.test(r.error.message), "lockout: ... which the user refuses");
+    // gov.vn is a public suffix: that refusal is dichvucong.gov.vn's only
+    r = await victim("https://vanban.tiengiang.gov.vn", "notok", "another gov.vn portal");
+    ok(r && r.result, "lockout: ... served once the user allows it once");
+    r = await victim("https://vanban.tiengiang.gov.vn", "notok", "the same portal reloaded after Chỉ lần này");
+    ok(r && r.result, "lockout: ... served again");
+    r = await victim("http://intranet.tiengiang.gov.vn", "ok", "an http portal (never remembered)");
+    ok(r && r.result, "lockout: ... served");
+    // closing the connection while its own prompt is open refuses the site too
+    clearLog();
+    pinAnswers(["sleep:20"]);
+    let { c } = await open("https://closer.test");
+    c.send(JSON.stringify({ id: 1, cmd: "certificates" }));
+    for (let i = 0; i < 50 && prompts(pinLog()) === 0; i++) await sleep(100);
+    ok(prompts(pinLog()) === 1, "lockout: a page's first-use dialog is open");
+    await shut(c);
+    await sleep(300);
+    clearLog();
+    pinAnswers([]);
+    ({ c } = await open("https://www.closer.test"));
+    r = await certs(c, 2);
+    ok(errCode(r) === "ORIGIN_DENIED" && /not asked again/.test(r.error.message) && prompts(pinLog()) === 0,
+      `lockout: a page that closed its connection during its own prompt refused its site (${errCode(r)})`);
     await shut(c);
   } else if (scenario === "native") {
     const ext = new StdioConn(["--config", env.KYSO_HOST_CONF, "--origin", "chrome-extension://kysotestextension/"]);
@@ -233,25 +336,65 @@ export async function origins(h, scenario) {
     pinAnswers(["notok"]); // first use of the page: "Chỉ lần này"; then consent and PIN
     let r = await ext.request({ id: 1, cmd: "sign", certificate: id, documents: one(), origin: "https://page.kyso.test" });
     ok(r && r.id === 1 && r.result, `native: a request naming the page's origin is served (${errCode(r)})`);
+    ok(r && r.origin === "https://page.kyso.test", `native: the reply echoes the request's origin (${r && r.origin})`);
     if (r && r.result) finishAndCheck(cert, pdf, r.result.signatures[0], "native");
     let log = pinLog();
     const descs = commands(log, "SETDESC");
+    ok(descs[0] && descs[0].startsWith("Trang web thuộc tên miền «kyso.test»\n"),
+      `native: the first-use prompt names the registrable domain first: ${descs[0]}`);
     ok(descs[0] && descs[0].includes("Trang https://page.kyso.test (qua tiện ích kyso) muốn dùng"),
       `native: the first-use prompt names the page "(qua tiện ích kyso)": ${descs[0]}`);
     ok(descs[1] && descs[1].includes("https://page.kyso.test (qua tiện ích kyso)"),
       "native: so does the consent dialog");
+    ok(descs[1] && descs[1].startsWith("Trang web thuộc tên miền «kyso.test»\nTrang https://page.kyso.test"),
+      `native: the consent dialog too names the registrable domain first: ${descs[1]}`);
     ok(!log.includes("chrome-extension://"), "native: no dialog names the extension's chrome-extension:// origin");
     // state per origin, not per connection
     clearLog();
     pinAnswers(["cancel"]);
-    r = await ext.request({ id: 2, cmd: "certificates", origin: "https://other.kyso.test" });
-    ok(errCode(r) === "ORIGIN_DENIED", "native: the user refuses another page");
-    r = await ext.request({ id: 3, cmd: "certificates", origin: "https://other.kyso.test" });
-    ok(errCode(r) === "ORIGIN_DENIED" && prompts(pinLog()) === 1, "native: that page stays refused, not asked again");
+    r = await ext.request({ id: 2, cmd: "certificates", origin: "https://www.kyso-other.test" });
+    ok(errCode(r) === "ORIGIN_DENIED" && r.origin === "https://www.kyso-other.test",
+      "native: the user refuses another page (the error echoes its origin)");
+    r = await ext.request({ id: 3, cmd: "certificates", origin: "https://kyso-other.test" });
+    ok(errCode(r) === "ORIGIN_DENIED" && prompts(pinLog()) === 1,
+      "native: that page's site stays refused, not asked again");
     r = await ext.request({ id: 4, cmd: "certificates", origin: "https://page.kyso.test" });
-    ok(r && r.result, "native: the first page is still allowed on the same connection");
+    ok(r && r.result, "native: the first page is still allowed on the same connection (Chỉ lần này, minutes)");
+    ok(prompts(pinLog()) === 1, "native: without a prompt");
     r = await ext.request({ id: 5, cmd: "certificates" });
-    ok(r && r.result, "native: a request without origin acts for the extension");
+    ok(r && r.result && !("origin" in r), "native: a request without origin acts for the extension (no origin echoed)");
+
+    // ---- red team: ids are unique per page only; one connection serves
+    // every tab. Two pages' requests with the same id: each reply says
+    // whose it is.
+    ext.send(JSON.stringify({ id: "k1", cmd: "certificates", origin: "https://portal.kyso.test" }));
+    ext.send(JSON.stringify({ id: "k1", cmd: "sign", certificate: "0".repeat(64), documents: [],
+      origin: "https://evil.kyso-tab.test" }));
+    const k1 = [await ext.reply(), await ext.reply()];
+    const byOrigin = (o) => k1.find((m) => m && m.id === "k1" && m.origin === o);
+    ok(byOrigin("https://portal.kyso.test") && byOrigin("https://portal.kyso.test").result &&
+      byOrigin("https://evil.kyso-tab.test") && byOrigin("https://evil.kyso-tab.test").error,
+      `native: two replies with id k1 tell their page apart by the echoed origin: ${JSON.stringify(k1).slice(0, 200)}`);
+    r = await ext.request({ id: "c1", cmd: "cancel", request: "nothing", origin: "https://page.kyso.test" });
+    ok(r && r.result && r.origin === "https://page.kyso.test", "native: a cancel's reply echoes the origin too");
+    r = await ext.request({ id: "bad", cmd: "nope", origin: "https://page.kyso.test" });
+    ok(errCode(r) === "INVALID_ARGUMENT" && r.origin === "https://page.kyso.test", "native: so does an error's");
+
+    // ---- red team: "Chỉ lần này" over native messaging. One connection
+    // lasts the browser session: an http page's covers only the request
+    // that asked (the next one asks again); an https page's a few minutes
+    // (page.kyso.test above).
+    clearLog();
+    pinAnswers(["ok", "ok"]); // http: "Chỉ lần này" is the OK button
+    r = await ext.request({ id: "h1", cmd: "certificates", origin: "http://intranet.kyso-http.test" });
+    ok(r && r.result && r.origin === "http://intranet.kyso-http.test", `native http: the request that asked is served (${errCode(r)})`);
+    r = await ext.request({ id: "h2", cmd: "certificates", origin: "http://intranet.kyso-http.test" });
+    ok(r && r.result && prompts(pinLog()) === 2,
+      `native http: the next request of that page (another tab, later) asks again (${prompts(pinLog())} dialogs)`);
+    clearLog();
+    pinAnswers(["cancel"]);
+    r = await ext.request({ id: "h3", cmd: "certificates", origin: "http://intranet.kyso-http.test" });
+    ok(errCode(r) === "ORIGIN_DENIED" && prompts(pinLog()) === 1, "native http: and the user may refuse it then");
     // page origins are canonical and checked like a websocket Origin
     clearLog();
     for (const [o, code] of [["HTTPS://DENIED.KYSO.TEST.:443", "ORIGIN_DENIED"], ["null", "ORIGIN_DENIED"],
@@ -259,6 +402,8 @@ export async function origins(h, scenario) {
       [7, "INVALID_ARGUMENT"]]) {
       r = await ext.request({ id: 6, cmd: "certificates", origin: o });
       ok(errCode(r) === code, `native: origin ${JSON.stringify(o)} is ${code} (${errCode(r)})`);
+      ok(r && (typeof o === "string" ? r.origin === o : !("origin" in r)),
+        `native: its reply echoes origin ${JSON.stringify(o)} as sent (${r && r.origin})`);
     }
     ok(prompts(pinLog()) === 0, "native: none of them prompts");
     // the popup: list and revoke
@@ -266,28 +411,28 @@ export async function origins(h, scenario) {
     const list = (r && r.result && r.result.origins) || [];
     const has = (o, state, source) => list.some((x) => x.origin === o && x.state === state && x.source === source);
     ok(has("https://portal.kyso.test", "allowed", "config") && has("https://denied.kyso.test", "denied", "config") &&
-      list.some((x) => x.origin === "https://other.kyso.test" && x.state === "denied" && x.source === "user" &&
-        x.retryAfter > 0), `native: origins lists host.conf's and the user's decisions: ${JSON.stringify(list)}`);
+      list.some((x) => x.origin === "https://kyso-other.test" && x.state === "denied" && x.source === "user" &&
+        x.retryAfter > 0), `native: origins lists host.conf's and the user's decisions (a refusal by its site): ${JSON.stringify(list)}`);
     r = await ext.request({ id: 8, cmd: "origins", origin: "https://page.kyso.test" });
     ok(errCode(r) === "ORIGIN_DENIED", "native: a page may not list origins");
     r = await ext.request({ id: 9, cmd: "forget-origin", site: "https://page.kyso.test", origin: "https://page.kyso.test" });
     ok(errCode(r) === "ORIGIN_DENIED", "native: a page may not forget origins");
-    r = await ext.request({ id: 10, cmd: "forget-origin", site: "https://other.kyso.test" });
+    r = await ext.request({ id: 10, cmd: "forget-origin", site: "https://www.kyso-other.test" });
     ok(r && r.result && r.result.forgotten === true, `native: forget-origin drops a refusal (${JSON.stringify(r)})`);
     clearLog();
     pinAnswers(["ok"]); // now "Luôn cho phép"
-    r = await ext.request({ id: 11, cmd: "certificates", origin: "https://other.kyso.test" });
-    ok(r && r.result && prompts(pinLog()) === 1 && remembered().includes("https://other.kyso.test"),
+    r = await ext.request({ id: 11, cmd: "certificates", origin: "https://www.kyso-other.test" });
+    ok(r && r.result && prompts(pinLog()) === 1 && remembered().includes("https://www.kyso-other.test"),
       "native: the forgotten page is asked again, and remembered as the user now says");
-    r = await ext.request({ id: 12, cmd: "forget-origin", site: "HTTPS://OTHER.KYSO.TEST" });
-    ok(r && r.result && r.result.forgotten === true && !remembered().includes("other.kyso.test"),
+    r = await ext.request({ id: 12, cmd: "forget-origin", site: "HTTPS://WWW.KYSO-OTHER.TEST" });
+    ok(r && r.result && r.result.forgotten === true && !remembered().includes("kyso-other.test"),
       "native: forget-origin drops a remembered origin from the file");
     r = await ext.request({ id: 13, cmd: "forget-origin", site: "not an origin" });
     ok(errCode(r) === "INVALID_ARGUMENT", "native: forget-origin needs an origin");
     ext.close();
   } else if (scenario === "files") {
     const t1 = fs.readFileSync(env.PLANT_TARGET_STATE, "utf8"), t2 = fs.readFileSync(env.PLANT_TARGET_LEGACY, "utf8");
-    for (const o of ["https://planted.kyso.test", "https://planted-legacy.kyso.test"]) {
+    for (const o of ["https://planted.test", "https://planted-legacy.test"]) {
       clearLog();
       pinAnswers(["cancel"]);
       const { c, hello } = await open(o);

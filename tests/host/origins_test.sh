@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Who may use the token (issue 11, reproductions 6, 7 and 8, and the origin
 # items of 9): native messaging carries the page's origin and the dialogs
-# name it "(qua tiện ích kyso)"; "Từ chối" is remembered per origin with a
-# back-off; first-use prompts are rate-limited; an unknown site's prompt
-# gives way to an allowed site's signing; http:// is warned about and never
+# name it "(qua tiện ích kyso)", every reply echoes the page's origin, and
+# "Chỉ lần này" is short-lived there; "Từ chối" (or a page cancelling its
+# own prompt) is remembered per site (registrable domain) with a back-off;
+# first-use prompts are rate-limited per site, counting only dialogs shown,
+# and a rate limit is BUSY; an unknown site's prompt gives way to an
+# allowed site's signing; http:// is warned about and never
 # remembered; origins are canonical (host.conf and incoming); the origins
 # file lives in the state dir, 0600, never through a symlink; --origins,
 # --forget-origin and the extension popup's commands; the version-less
@@ -77,6 +80,9 @@ with_host prefs
 section "prompt quotas"
 with_host burst
 
+section "silent lock-out (pages that cancel their own first-use prompts)"
+with_host lockout
+
 section "native messaging"
 origins_run native
 
@@ -98,8 +104,8 @@ plant=$TEST_TMP/plant
 mkdir -p "$plant/config/kyso" "$plant/state/kyso"
 PLANT_TARGET_STATE=$plant/elsewhere-state
 PLANT_TARGET_LEGACY=$plant/elsewhere-legacy
-echo "https://planted.kyso.test" >"$PLANT_TARGET_STATE"
-echo "https://planted-legacy.kyso.test" >"$PLANT_TARGET_LEGACY"
+echo "https://planted.test" >"$PLANT_TARGET_STATE"
+echo "https://planted-legacy.test" >"$PLANT_TARGET_LEGACY"
 ln -s "$PLANT_TARGET_STATE" "$plant/state/kyso/origins"
 ln -s "$PLANT_TARGET_LEGACY" "$plant/config/kyso/origins"
 export PLANT_TARGET_STATE PLANT_TARGET_LEGACY

@@ -4,16 +4,33 @@
 //   md   = the message-digest attribute's value
 //   code = (first 4 bytes of SHA-256(md), big-endian) mod 1000000, "DDD DDD"
 //   fingerprint = the first 16 lower-case hex digits of md
+//   batch code ("mã kiểm tra của lô", two or more documents) = the same
+//          from SHA-256( for each document in request order: one byte =
+//          md length, then md )
 //
-//   import { codeOf, fingerprintOf, attrsDigest, signedDigests,
+//   import { codeOf, batchCodeOf, fingerprintOf, attrsDigest, signedDigests,
 //            signedDigest, dialogTexts, codesIn } from "../lib/vcode.mjs";
 import crypto from "node:crypto";
 
-export function codeOf(md) {
-  const n = crypto.createHash("sha256").update(md).digest().readUInt32BE(0) % 1000000;
-  const d = String(n).padStart(6, "0");
+const codeOfHash = (h) => {
+  const d = String(h.readUInt32BE(0) % 1000000).padStart(6, "0");
   return `${d.slice(0, 3)} ${d.slice(3)}`;
+};
+
+export const codeOf = (md) => codeOfHash(crypto.createHash("sha256").update(md).digest());
+
+// The batch code of the message-digest values mds, in request order: the
+// input is built as one buffer and hashed at once (kyso.js and kyso-host
+// hash piece by piece).
+export function batchCodeOf(mds) {
+  const parts = mds.flatMap((md) => [Buffer.from([md.length]), Buffer.from(md)]);
+  return codeOfHash(crypto.createHash("sha256").update(Buffer.concat(parts)).digest());
 }
+
+// The known batch vector (PROTOCOL.md, "Verification code"): 32 zero
+// bytes, the 48 bytes 00 01 .. 2f, 64 bytes ff.
+export const BATCH_VECTOR_MDS = [Buffer.alloc(32), Buffer.from(Array.from({ length: 48 }, (_, i) => i)),
+  Buffer.alloc(64, 0xff)];
 
 export const fingerprintOf = (md) => Buffer.from(md).toString("hex").slice(0, 16);
 

@@ -9,7 +9,8 @@
 //
 // The verification code (mã kiểm tra) is checked against the tests' own
 // derivation (tests/lib/vcode.mjs, node's crypto): a known vector, the
-// signed files' ByteRange digests, and the code kyso-host's dialog shows.
+// signed files' ByteRange digests, and the code kyso-host's dialog shows;
+// so is a batch's code (mã kiểm tra của lô).
 // A fake host (a ws server in this process) plays greetings the real host
 // cannot: the version-less hello followed by an incompatible version.
 //
@@ -21,7 +22,7 @@ import { pathToFileURL } from 'node:url';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { codeOf, fingerprintOf, signedDigest, dialogTexts, codesIn } from '../lib/vcode.mjs';
+import { codeOf, batchCodeOf, BATCH_VECTOR_MDS, fingerprintOf, signedDigest, dialogTexts, codesIn } from '../lib/vcode.mjs';
 
 const env = process.env;
 const ORIGIN = 'https://portal.kyso.test'; // allow_origin in host_setup's host.conf
@@ -119,16 +120,37 @@ async function codeChecks() {
   for (const md of mds) if (await Kyso.verificationCode(md) === codeOf(md)) same++;
   check(same === mds.length, `kyso.js's code equals node's derivation for ${same}/${mds.length} digests ` +
     `(32, 48, 64 bytes; "${codeOf(padded)}" zero-padded)`);
+  // The batch code (mã kiểm tra của lô): the known vector (PROTOCOL.md), and
+  // random batches of 2 to 100 digests of every size, against node's.
+  const vector = await Kyso.batchVerificationCode(BATCH_VECTOR_MDS);
+  check(batchCodeOf(BATCH_VECTOR_MDS) === '958 053' && vector === '958 053',
+    `batch code, known vector: 32 zero bytes, 00..2f, 64 ff bytes -> "958 053" (tests: ` +
+      `${batchCodeOf(BATCH_VECTOR_MDS)}, kyso.js: ${vector})`);
+  const batches = [];
+  for (let i = 0; i < 40; i++) {
+    const n = 2 + Math.floor(Math.random() * 99);
+    batches.push(Array.from({ length: n }, (_, k) => new Uint8Array(crypto.randomBytes([32, 48, 64][(i + k) % 3]))));
+  }
+  let sameBatch = 0;
+  for (const b of batches) if (await Kyso.batchVerificationCode(b) === batchCodeOf(b)) sameBatch++;
+  const swappedOrder = [BATCH_VECTOR_MDS[1], BATCH_VECTOR_MDS[0], BATCH_VECTOR_MDS[2]];
+  check(sameBatch === batches.length && await Kyso.batchVerificationCode(swappedOrder) !== vector,
+    `kyso.js's batch code equals node's for ${sameBatch}/${batches.length} random batches; the order counts`);
+  const empty = await failure(Kyso.batchVerificationCode([]));
+  check(empty.code === 'ARGUMENT', `batchVerificationCode([]) is ARGUMENT (${empty.code})`);
   // Without WebCrypto (a page on plain http has none): the same codes.
   const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
   Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
   let plain = 0;
+  let plainBatch = 0;
   try {
     for (const md of mds) if (await Kyso.verificationCode(md) === codeOf(md)) plain++;
+    for (const b of batches) if (await Kyso.batchVerificationCode(b) === batchCodeOf(b)) plainBatch++;
   } finally {
     Object.defineProperty(globalThis, 'crypto', saved);
   }
-  check(plain === mds.length, `without WebCrypto the codes are the same (${plain}/${mds.length})`);
+  check(plain === mds.length && plainBatch === batches.length,
+    `without WebCrypto the codes are the same (${plain}/${mds.length}; batches ${plainBatch}/${batches.length})`);
 
   // The message-digest read from SignedAttributes, strictly.
   const md = crypto.randomBytes(32);
@@ -167,8 +189,9 @@ async function codeChecks() {
 async function fakeHost(greeting, answer) {
   const server = new WS.WebSocketServer({ host: '127.0.0.1', port: 0 });
   await once(server, 'listening');
-  const seen = { requests: [], closed: false };
+  const seen = { requests: [], closed: false, connections: 0 };
   server.on('connection', (ws) => {
+    seen.connections++;
     ws.send(JSON.stringify(greeting));
     ws.on('message', (data) => {
       const m = JSON.parse(data);
@@ -179,6 +202,7 @@ async function fakeHost(greeting, answer) {
   });
   return {
     port: server.address().port,
+    server,
     seen,
     close() {
       for (const c of server.clients) c.terminate();
@@ -213,6 +237,36 @@ async function helloChecks() {
     check(e.code === 'HOST_INCOMPATIBLE' && host.seen.closed,
       `a version-less hello then "2.0": the request fails HOST_INCOMPATIBLE and the connection closes ` +
         `(${e.code}: ${e.detail}; closed ${host.seen.closed})`);
+    await k.close();
+  } finally {
+    await host.close();
+  }
+  // The host closes a not-yet-allowed site's idle connection (1008 after
+  // ~10 s, PROTOCOL.md): the next request opens a new one by itself.
+  host = await fakeHost({ hello: 'kyso' }, (m) => [FULL, list(m)]);
+  try {
+    const k = await Kyso.connect({ port: host.port, WebSocket: PortalSocket, preload: false });
+    for (const c of host.server.clients) c.close(1008, 'idle');
+    for (let i = 0; i < 50 && !host.seen.closed; i++) await new Promise((r) => setTimeout(r, 20));
+    const certs = await k.certificates();
+    check(host.seen.closed && Array.isArray(certs) && host.seen.connections === 2,
+      `after the host closed an idle connection (1008) the next request reconnects ` +
+        `(closed ${host.seen.closed}, connections ${host.seen.connections})`);
+    await k.close();
+    const e = await failure(k.certificates());
+    check(e.code === 'HOST_DISCONNECTED' && host.seen.connections === 2,
+      `after close() no reconnect (${e.code}, connections ${host.seen.connections})`);
+  } finally {
+    await host.close();
+  }
+  // A rate-limited first-use dialog: BUSY with retryAfter, its own words.
+  host = await fakeHost(FULL, (m) => [{ id: m.id, error: { code: 'BUSY', message: 'too many', retryAfter: 42 } }]);
+  try {
+    const k = await Kyso.connect({ port: host.port, WebSocket: PortalSocket, preload: false });
+    const e = await failure(k.certificates());
+    check(e.code === 'BUSY' && e.retryAfter === 42 && e.vi.todo.includes('42 giây') &&
+      e.en.todo.includes('42 seconds'),
+    `BUSY with retryAfter says when to retry (${e.code}, ${e.retryAfter}: ${e.vi.todo})`);
     await k.close();
   } finally {
     await host.close();
@@ -361,6 +415,7 @@ async function run(out) {
     wire.sent.length = 0;
     const stages = [];
     let shown = null;
+    let shownBatch;
     let dialogsBefore = -1;
     const signed = await kyso.signPdfs([
       { pdf: vn, name: 'Tờ trình số 1.pdf', image: fixture('signature.png'),
@@ -368,8 +423,9 @@ async function run(out) {
       { pdf: fixture('xrefstream.pdf'), name: 'Phụ lục 2.pdf', reason: 'Đã xem' },
     ], {
       certificate: cert, profile: 'personal', onProgress: (p) => stages.push(`${p.stage}`),
-      onVerificationCodes: (codes) => {
+      onVerificationCodes: (codes, batchCode) => {
         shown = codes;
+        shownBatch = batchCode;
         dialogsBefore = count(/^SETDESC/gm);
         stages.push('codes');
       },
@@ -401,17 +457,45 @@ async function run(out) {
     check(shown?.every((c) => codesIn(confirmText).includes(c.code)),
       `kyso-host's consent dialog shows the same codes (${shown?.map((c) => c.code)} in ` +
         `"${confirmText.replace(/\n/g, ' / ')}")`);
+    check(shownBatch === batchCodeOf(mds) && signed.every((f) => f.batchCode === shownBatch) &&
+      confirmText.includes(`[${shownBatch}]`) && confirmText.endsWith(`mã lô ${shownBatch}? (Sign 2 documents, batch ${shownBatch}?)`),
+    `the batch code (tests: ${batchCodeOf(mds)}) is given to the page (${shownBatch}), on the results, and in the ` +
+      `host's dialog`);
     fs.writeFileSync(path.join(out, 'batch-1.pdf'), signed[0]);
     fs.writeFileSync(path.join(out, 'batch-2.pdf'), signed[1]);
 
+    // Three documents: the batch code (mã kiểm tra của lô) kyso.js gives the
+    // page equals the tests' own, from the message-digests the three
+    // signatures cover, and the one kyso-host's dialog shows in its first
+    // part and its last line.
+    fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
+    let three = null;
+    const trio = await kyso.signPdfs(['vn-chromium.pdf', 'xrefstream.pdf', 'minimal.pdf'].map((f, i) => ({
+      pdf: fixture(f), name: `Văn bản ${i + 1}.pdf` })), {
+      certificate: cert, onVerificationCodes: (codes, batchCode) => { three = { codes, batchCode }; } });
+    const trioMds = trio.map((f) => signedDigest(f));
+    const trioText = dialogTexts(pinLog())[0] ?? '';
+    const trioLines = trioText.split('\n');
+    const trioHead = trioLines.slice(0, trioLines.findIndex((l) => l.startsWith('  ')));
+    check(trio.length === 3 && three?.batchCode === batchCodeOf(trioMds) &&
+      three.codes.every((c, i) => c.code === codeOf(trioMds[i])) && trio.every((f) => f.batchCode === three.batchCode),
+    `3 documents: kyso.js's batch code ${three?.batchCode} is the tests' ${batchCodeOf(trioMds)} (from the signed files)`);
+    check(trioHead.includes(`Mã kiểm tra của lô (cả 3 văn bản): [${three?.batchCode}] (batch code)`) &&
+      trioLines.at(-1) === `Đồng ý ký 3 văn bản, mã lô ${three?.batchCode}? (Sign 3 documents, batch ${three?.batchCode}?)`,
+    `3 documents: kyso-host's dialog shows the same batch code first and last ("${trioText.replace(/\n/g, ' / ')}")`);
+
     // The clerk at issuance: no rect (the seal finds the leader's
     // signature), the number and the date filled into the leader's fields.
+    let single;
+    fs.writeFileSync(env.KYSO_PINENTRY_LOG, '');
     const sealed = await kyso.signPdf(signed[0], {
       certificate: cert, profile: 'organization', image: fixture('seal.png'),
       docNumber: NUMBER, issueDate: DATE, organization: 'Ủy ban nhân dân tỉnh Tiền Giang',
-      name: 'Tờ trình số 1.pdf' });
+      name: 'Tờ trình số 1.pdf', onVerificationCodes: (codes, batchCode) => { single = batchCode; } });
     fs.writeFileSync(path.join(out, 'sealed.pdf'), sealed);
     check(sealed.length > signed[0].length, 'the organization profile signs without a rect');
+    check(single === null && sealed.batchCode === null && !/lô/.test(dialogTexts(pinLog())[0] ?? 'lô'),
+      `one document: no batch code, to the page (${single}), on the result or in the dialog`);
     // Sealing the issued document again: its fields are filled.
     e = await failure(kyso.signPdf(sealed, {
       certificate: cert, profile: 'organization', image: fixture('seal.png'), docNumber: '124/QĐ-UBND' }));

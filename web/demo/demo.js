@@ -9,7 +9,9 @@
 // convention), so rotated and cropped pages need nothing special.
 // While signing, the page shows each document's verification code (mã
 // kiểm tra, computed by kyso.js from what will be signed) above the page:
-// the user compares it with the code in kyso-host's own dialog.
+// the user compares it with the code in kyso-host's own dialog. (The demo
+// signs one document at a time; showCodes also shows a batch's code, above
+// the documents' codes, for a page that signs several with signPdfs.)
 // URL parameters (for tests and the bench): ?port=N (kyso-host's port),
 // ?lang=en (error texts and the verification code's sentence).
 import * as Kyso from '../kyso.js';
@@ -75,19 +77,36 @@ function sayError(e) {
 
 const CODE_TEXT = {
   vi: { label: 'Mã kiểm tra',
+    batch: (n) => `Mã kiểm tra của lô (cả ${n} văn bản):`,
     hint: 'Đối chiếu mã kiểm tra này với mã trong hộp thoại ký của kyso. ' +
-      'Nếu hai mã khác nhau, đừng nhập mã PIN: bấm Huỷ.' },
+      'Nếu hai mã khác nhau, đừng nhập mã PIN: bấm Huỷ.',
+    batchHint: 'Đối chiếu mã kiểm tra của lô, rồi mã từng văn bản, với các mã trong hộp thoại ký của kyso. ' +
+      'Nếu có mã khác nhau, đừng nhập mã PIN: bấm Huỷ.' },
   en: { label: 'Verification code',
+    batch: (n) => `Batch verification code (all ${n} documents):`,
     hint: 'Compare this verification code with the code in kyso\'s signing dialog. ' +
-      'If they differ, do not enter your PIN: click Cancel.' },
+      'If they differ, do not enter your PIN: click Cancel.',
+    batchHint: 'Compare the batch code, then each document\'s code, with the codes in kyso\'s signing dialog. ' +
+      'If any differs, do not enter your PIN: click Cancel.' },
 };
 
 // kyso.js's onVerificationCodes: before kyso-host's dialog opens, one line
-// per document, its name and its code.
-function showCodes(codes) {
+// per document, its name and its code; signing two or more documents, the
+// batch code above them, largest (kyso-host's dialog always shows it, but
+// may not have room to list every document).
+function showCodes(codes, batchCode) {
   const t = CODE_TEXT[LANG];
   const list = $('verification-codes');
+  const batch = $('verification-batch');
   list.replaceChildren();
+  batch.replaceChildren();
+  batch.hidden = !batchCode;
+  if (batchCode) {
+    const code = document.createElement('b');
+    code.className = 'verification-code';
+    code.textContent = batchCode;
+    batch.append(t.batch(codes.length), code);
+  }
   for (const c of codes) {
     const li = document.createElement('li');
     li.dataset.index = String(c.index);
@@ -100,13 +119,15 @@ function showCodes(codes) {
     li.append(name, code);
     list.append(li);
   }
-  $('verification-hint').textContent = t.hint;
+  $('verification-hint').textContent = batchCode ? t.batchHint : t.hint;
   $('verification').hidden = false;
 }
 
 function hideCodes() {
   $('verification').hidden = true;
   $('verification-codes').replaceChildren();
+  $('verification-batch').replaceChildren();
+  $('verification-batch').hidden = true;
 }
 
 // ---- kyso-host ----------------------------------------------------------------

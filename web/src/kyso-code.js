@@ -10,6 +10,14 @@
 //   code = (h[0] << 24 | h[1] << 16 | h[2] << 8 | h[3]) mod 1000000,
 //          six digits zero-padded, shown "DDD DDD" ("042 917")
 //
+// A batch of two or more documents also has one code over all of them, the
+// batch code ("mã kiểm tra của lô"), which kyso-host's dialog always shows
+// (it may not have room to list every document):
+//
+//   h    = SHA-256( for each document in request order: one byte = the
+//          length of its md, then the md )
+//   batch code = from h exactly as above
+//
 // The page's fingerprint (the sign request's optional field) is the first
 // 16 lower-case hex digits of md.
 import { KysoError } from './kyso-errors.js';
@@ -17,6 +25,7 @@ import { KysoError } from './kyso-errors.js';
 const CODE_MODULUS = 1000000;
 const FINGERPRINT_HEX = 16;
 const MD_LENGTHS = [32, 48, 64]; // SHA-256, SHA-384, SHA-512
+const MD_LENGTH_MAX = 255; // the batch code gives each length in one byte
 const TAG_SET = 0x31;
 const TAG_SEQUENCE = 0x30;
 const TAG_OID = 0x06;
@@ -102,7 +111,7 @@ export function messageDigestOf(signedAttributes) {
 
 // FIPS 180-4 SHA-256 in plain JavaScript, for pages without WebCrypto (it
 // exists only in secure contexts: an intranet portal on plain http has
-// none). It only ever hashes a message digest (at most 64 bytes).
+// none). It only hashes message digests (a batch code: at most 100 of them).
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -153,12 +162,31 @@ async function sha256(bytes) {
 
 // ---- the code ------------------------------------------------------------------
 
-// md (Uint8Array) -> "DDD DDD".
-export async function verificationCode(md) {
-  const h = await sha256(md);
+function codeOfHash(h) {
   const n = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
   const digits = String(n % CODE_MODULUS).padStart(6, '0');
   return `${digits.slice(0, 3)} ${digits.slice(3)}`;
+}
+
+// md (Uint8Array) -> "DDD DDD".
+export async function verificationCode(md) {
+  return codeOfHash(await sha256(md));
+}
+
+// [md, ...] (Uint8Arrays, in the sign request's order) -> the batch code
+// "DDD DDD".
+export async function batchVerificationCode(mds) {
+  if (!Array.isArray(mds) || mds.length === 0) throw new KysoError('ARGUMENT', 'batchVerificationCode needs message digests');
+  const all = new Uint8Array(mds.reduce((n, md) => n + 1 + (md?.length ?? 0), 0));
+  let at = 0;
+  for (const md of mds) {
+    if (!(md instanceof Uint8Array) || md.length === 0 || md.length > MD_LENGTH_MAX)
+      throw new KysoError('ARGUMENT', `a message digest is 1 to ${MD_LENGTH_MAX} bytes`);
+    all[at] = md.length;
+    all.set(md, at + 1);
+    at += 1 + md.length;
+  }
+  return codeOfHash(await sha256(all));
 }
 
 // md -> the sign request's fingerprint: its first 16 lower-case hex digits.

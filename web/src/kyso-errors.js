@@ -153,7 +153,7 @@ function textFor(code) {
 
 export class KysoError extends Error {
   // code: stable name; detail: the host's or module's own message (English,
-  // for logs); extra: { retriesLeft, document, ... }; lang: which language
+  // for logs); extra: { retriesLeft, retryAfter, document, ... }; lang: which language
   // .message uses ('vi' default).
   constructor(code, detail = '', extra = {}, lang = 'vi') {
     const t = textFor(code);
@@ -162,6 +162,14 @@ export class KysoError extends Error {
       let [what, todo] = t[l];
       if (code === 'PIN_INCORRECT' && Number.isInteger(extra.retriesLeft))
         what += l === 'vi' ? ` Còn ${extra.retriesLeft} lần thử.` : ` ${extra.retriesLeft} tries left.`;
+      if (code === 'BUSY' && Number.isInteger(extra.retryAfter)) {
+        // The host's rate limit on first-use dialogs (PROTOCOL.md, Origins).
+        [what, todo] = l === 'vi'
+          ? ['Phần mềm ký số vừa phải hỏi quá nhiều lần về các trang web lạ.',
+             `Thử lại sau ${extra.retryAfter} giây.`]
+          : ['The signing software has had to ask about unknown sites too often lately.',
+             `Retry in ${extra.retryAfter} seconds.`];
+      }
       texts[l] = { what, todo };
     }
     const main = texts[lang === 'en' ? 'en' : 'vi'];

@@ -178,7 +178,7 @@ async function connectFailure(lang, url) {
   }, lang);
 }
 
-async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1', WebSocketImpl } = {}) {
+async function openWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1', WebSocketImpl } = {}) {
   const WS = WebSocketImpl ?? globalThis.WebSocket;
   if (!WS) throw new KysoError('HOST_NOT_RUNNING', 'this environment has no WebSocket', {}, lang);
   const url = `ws://${address.includes(':') ? `[${address}]` : address}:${port}/`;
@@ -258,8 +258,8 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
     failAll(new KysoError('HOST_DISCONNECTED', 'the host closed the connection', {}, lang));
   };
   return {
-    transport: 'websocket',
     get hello() { return hello.current; },
+    get closed() { return closed; },
     request(message) {
       if (closed) return Promise.reject(new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang));
       return new Promise((resolve, reject) => {
@@ -268,6 +268,38 @@ async function connectWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.
       });
     },
     close,
+  };
+}
+
+// The websocket road. kyso-host closes a connection of a site it does not
+// serve yet after ~10 s without a request (close code 1008; PROTOCOL.md,
+// "Who may connect"), and any connection after idle_timeout: the next
+// request opens a new one. A request in flight when the host closes fails
+// with HOST_DISCONNECTED and is never sent again by itself (a signing
+// request would ask the user a second time).
+async function connectWebSocket(lang, options = {}) {
+  let inner = await openWebSocket(lang, options);
+  let reopening = null;
+  let userClosed = false;
+  return {
+    transport: 'websocket',
+    get hello() { return inner.hello; },
+    async request(message) {
+      if (userClosed) throw new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang);
+      if (inner.closed) {
+        reopening ??= openWebSocket(lang, options).finally(() => { reopening = null; });
+        inner = await reopening;
+        if (userClosed) {
+          inner.close();
+          throw new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang);
+        }
+      }
+      return inner.request(message);
+    },
+    close() {
+      userClosed = true;
+      inner.close();
+    },
   };
 }
 

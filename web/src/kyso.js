@@ -20,9 +20,13 @@
 //   const many = await kyso.signPdfs([{ pdf, name }, ...], { certificate, ... });
 //   // Each document's verification code ("mã kiểm tra", "042 917"), before
 //   // kyso-host's dialog opens: show it beside the document; the user
-//   // compares it with the code in the dialog.
+//   // compares it with the code in the dialog. Two or more documents also
+//   // have a batch code (mã kiểm tra của lô) over all of them: show it
+//   // first and largest, the dialog always shows it.
 //   await kyso.signPdf(pdf, { certificate, name,
 //     onVerificationCodes: (codes) => show(codes[0].code) });
+//   await kyso.signPdfs(docs, { certificate,
+//     onVerificationCodes: (codes, batchCode) => showBatch(batchCode, codes) });
 //
 // Rectangles are [x, y, width, height] in points of the page as a person
 // sees it (origin bottom left of the visible page, after /Rotate);
@@ -32,9 +36,9 @@
 // happened and what to do, Vietnamese unless lang: 'en'), .vi and .en.
 import { KysoError, asKysoError } from './kyso-errors.js';
 import { connectHost, DEFAULT_PORT } from './kyso-host.js';
-import { messageDigestOf, verificationCode, fingerprintOf } from './kyso-code.js';
+import { messageDigestOf, verificationCode, batchVerificationCode, fingerprintOf } from './kyso-code.js';
 
-export { KysoError, messageDigestOf, verificationCode };
+export { KysoError, messageDigestOf, verificationCode, batchVerificationCode };
 export const VERSION = '0.1.0';
 
 // The prepare options a caller may give per document (kyso-wasm.js
@@ -144,7 +148,8 @@ class Client {
     const reply = await this.conn.request({ id, ...msg });
     if (reply && reply.result) return reply.result;
     const e = reply && reply.error ? reply.error : { code: 'NATIVE_FATAL', message: 'no reply' };
-    const extra = e.code === 'PIN_INCORRECT' ? { retriesLeft: e.retriesLeft ?? null } : {};
+    const extra = e.code === 'PIN_INCORRECT' ? { retriesLeft: e.retriesLeft ?? null }
+      : e.code === 'BUSY' && Number.isInteger(e.retryAfter) ? { retryAfter: e.retryAfter } : {};
     throw this.err(e.code, e.message ?? '', extra);
   }
 
@@ -269,12 +274,16 @@ class Client {
   // (AbortSignal: cancels the host's dialog; once aborted the call rejects
   // with USER_CANCELLED, even when the host's signatures arrive with the
   // abort: they are discarded and nothing is finished),
-  // onVerificationCodes([{ index, name, code, fingerprint }]) (called once
-  // all documents are prepared, before the request leaves for the host and
-  // so before its dialog opens: show each code beside its document; the
-  // user compares it with the one in kyso's dialog), onProgress({ stage,
-  // index, total }). Resolves to the signed files in the same order, each
-  // a Uint8Array carrying .verificationCode ("DDD DDD") and .fingerprint.
+  // onVerificationCodes([{ index, name, code, fingerprint }], batchCode)
+  // (called once all documents are prepared, before the request leaves for
+  // the host and so before its dialog opens: show each code beside its
+  // document, and with two or more documents the batch code "DDD DDD" over
+  // all of them above, most prominently (null for one document); the user
+  // compares them with kyso's dialog, which always shows the batch code but
+  // may not list every document), onProgress({ stage, index, total }).
+  // Resolves to the signed files in the same order, each a Uint8Array
+  // carrying .verificationCode ("DDD DDD"), .fingerprint and .batchCode
+  // (the batch's, null for one document).
   async signPdfs(docs, options = {}) {
     if (!Array.isArray(docs) || docs.length === 0 || docs.length > MAX_BATCH)
       throw this.err('ARGUMENT', `signPdfs takes 1 to ${MAX_BATCH} documents`);
@@ -304,15 +313,18 @@ class Client {
         // What the host will sign is fixed by the message-digest in these
         // attributes: the code and the fingerprint come from it (contract
         // in PROTOCOL.md), not from the input file.
-        const md = messageDigestOf(p.signedAttributes);
-        d.code = await verificationCode(md);
-        d.fingerprint = fingerprintOf(md);
+        d.md = messageDigestOf(p.signedAttributes);
+        d.code = await verificationCode(d.md);
+        d.fingerprint = fingerprintOf(d.md);
       }
+      // Two or more documents: the code over all of them, in request order,
+      // which the host's dialog always shows (PROTOCOL.md).
+      const batchCode = prepared.length > 1 ? await batchVerificationCode(prepared.map((d) => d.md)) : null;
       stopIfAborted('before signing');
       if (options.onVerificationCodes) {
         const codes = prepared.map((d, index) => ({ index, name: d.name, code: d.code, fingerprint: d.fingerprint }));
         try {
-          options.onVerificationCodes(codes);
+          options.onVerificationCodes(codes, batchCode);
         } catch (e) {
           throw this.err('ARGUMENT', `onVerificationCodes threw: ${e && e.message ? e.message : e}`);
         }
@@ -341,6 +353,7 @@ class Client {
         Object.defineProperties(signed, {
           verificationCode: { value: d.code, enumerable: false },
           fingerprint: { value: d.fingerprint, enumerable: false },
+          batchCode: { value: batchCode, enumerable: false },
         });
         out.push(signed);
       }
