@@ -126,8 +126,8 @@ static cp_class cp_classify(long cp) {
    * acute, circumflex, tilde, breve, hook above, horn, dot below): not the
    * overlays U+0334-U+0338 that strike a digit through, nor the invisible
    * U+034F, nor the rest. */
-  if (cp == 0x300 || cp == 0x301 || cp == 0x302 || cp == 0x303 ||
-      cp == 0x306 || cp == 0x309 || cp == 0x31B || cp == 0x323)
+  if (cp == 0x300 || cp == 0x301 || cp == 0x302 || cp == 0x303 || cp == 0x306 ||
+      cp == 0x309 || cp == 0x31B || cp == 0x323)
     return CP_MARK;
   if (cp >= 0x1E00 && cp <= 0x1EFF)
     return CP_KEEP;
