@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "cms_oid.h"
 #include "der_read.h"
 #include "der_write.h" /* KYSO_DER_* tags, kyso_der_set_order */
 
@@ -34,36 +35,12 @@ enum {
 };
 
 /* Object identifiers, DER content octets (X.690 8.19). */
-static const uint8_t oid_data[] = {/* id-data 1.2.840.113549.1.7.1 */
-                                   0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                   0x0d, 0x01, 0x07, 0x01};
-static const uint8_t oid_content_type[] = {/* 1.2.840.113549.1.9.3 */
-                                           0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                           0x0d, 0x01, 0x09, 0x03};
-static const uint8_t oid_message_digest[] = {/* 1.2.840.113549.1.9.4 */
-                                             0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                             0x0d, 0x01, 0x09, 0x04};
-static const uint8_t oid_signing_cert_v2[] = {
-    /* 1.2.840.113549.1.9.16.2.47 */
-    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f};
 static const uint8_t oid_algorithm_protection[] = {
     /* id-aa-CMSAlgorithmProtection 1.2.840.113549.1.9.52 (RFC 6211) */
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x34};
-static const uint8_t oid_rsa_encryption[] = {/* 1.2.840.113549.1.1.1 */
-                                             0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                             0x0d, 0x01, 0x01, 0x01};
 static const uint8_t oid_ec_public_key[] = {/* 1.2.840.10045.2.1 */
                                             0x2a, 0x86, 0x48, 0xce,
                                             0x3d, 0x02, 0x01};
-static const uint8_t oid_sha256[] = {/* 2.16.840.1.101.3.4.2.1 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x01};
-static const uint8_t oid_sha384[] = {/* 2.16.840.1.101.3.4.2.2 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x02};
-static const uint8_t oid_sha512[] = {/* 2.16.840.1.101.3.4.2.3 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x03};
 static const uint8_t oid_sha256_rsa[] = {/* 1.2.840.113549.1.1.11 */
                                          0x2a, 0x86, 0x48, 0x86, 0xf7,
                                          0x0d, 0x01, 0x01, 0x0b};
@@ -73,15 +50,6 @@ static const uint8_t oid_sha384_rsa[] = {/* 1.2.840.113549.1.1.12 */
 static const uint8_t oid_sha512_rsa[] = {/* 1.2.840.113549.1.1.13 */
                                          0x2a, 0x86, 0x48, 0x86, 0xf7,
                                          0x0d, 0x01, 0x01, 0x0d};
-static const uint8_t oid_ecdsa_sha256[] = {/* 1.2.840.10045.4.3.2 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x02};
-static const uint8_t oid_ecdsa_sha384[] = {/* 1.2.840.10045.4.3.3 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x03};
-static const uint8_t oid_ecdsa_sha512[] = {/* 1.2.840.10045.4.3.4 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x04};
 
 #define OID(a) a, sizeof(a)
 
@@ -102,12 +70,12 @@ typedef struct digest_row {
 } digest_row;
 
 static const digest_row digest_rows[] = {
-    {KYSO_DIGEST_SHA256, 32, "SHA-256", OID(oid_sha256), OID(oid_sha256_rsa),
-     OID(oid_ecdsa_sha256), EVP_sha256},
-    {KYSO_DIGEST_SHA384, 48, "SHA-384", OID(oid_sha384), OID(oid_sha384_rsa),
-     OID(oid_ecdsa_sha384), EVP_sha384},
-    {KYSO_DIGEST_SHA512, 64, "SHA-512", OID(oid_sha512), OID(oid_sha512_rsa),
-     OID(oid_ecdsa_sha512), EVP_sha512}};
+    {KYSO_DIGEST_SHA256, 32, "SHA-256", OID(kyso_oid_sha256),
+     OID(oid_sha256_rsa), OID(kyso_oid_ecdsa_sha256), EVP_sha256},
+    {KYSO_DIGEST_SHA384, 48, "SHA-384", OID(kyso_oid_sha384),
+     OID(oid_sha384_rsa), OID(kyso_oid_ecdsa_sha384), EVP_sha384},
+    {KYSO_DIGEST_SHA512, 64, "SHA-512", OID(kyso_oid_sha512),
+     OID(oid_sha512_rsa), OID(kyso_oid_ecdsa_sha512), EVP_sha512}};
 
 enum { DIGEST_ROWS = sizeof(digest_rows) / sizeof(digest_rows[0]) };
 
@@ -129,9 +97,9 @@ typedef struct attr_row {
 } attr_row;
 
 static const attr_row allowed_attrs[ATTR_KIND_COUNT] = {
-    {OID(oid_content_type), "content-type"},
-    {OID(oid_message_digest), "message-digest"},
-    {OID(oid_signing_cert_v2), "signing-certificate-v2"},
+    {OID(kyso_oid_content_type), "content-type"},
+    {OID(kyso_oid_message_digest), "message-digest"},
+    {OID(kyso_oid_signing_cert_v2), "signing-certificate-v2"},
     {OID(oid_algorithm_protection), "cms-algorithm-protection"}};
 
 /* Attributes refused by name in messages, so a log says what was tried. */
@@ -232,7 +200,7 @@ static int cert_fields_read(const uint8_t *cert, size_t len, cert_fields *out) {
       kyso_der_read_expect(&tbs, KYSO_DER_SEQUENCE, &spki) == 0 &&
       kyso_der_read_expect(&spki, KYSO_DER_SEQUENCE, &alg) == 0 &&
       kyso_der_read_expect(&alg, KYSO_DER_OID, &oid) == 0) {
-    if (kyso_der_equal(oid, OID(oid_rsa_encryption)))
+    if (kyso_der_equal(oid, OID(kyso_oid_rsa_encryption)))
       out->key = KEY_RSA;
     else if (kyso_der_equal(oid, OID(oid_ec_public_key)))
       out->key = KEY_EC;
@@ -293,7 +261,7 @@ static kyso_status signing_cert_check(kyso_blob sc, const digest_row *dr,
     if (alg_read(elem, &oid, &has_null) != 0)
       return attrs_fail(err, "signing-certificate-v2: malformed "
                              "hashAlgorithm");
-    if (kyso_der_equal(oid, OID(oid_sha256)))
+    if (kyso_der_equal(oid, OID(kyso_oid_sha256)))
       return attrs_fail(err, "signing-certificate-v2: hashAlgorithm SHA-256 "
                              "written out, DER omits a DEFAULT (X.690 11.5)");
     if (!kyso_der_equal(oid, dr->oid, dr->oid_len))
@@ -366,7 +334,7 @@ static kyso_status algorithm_protection_check(kyso_blob ap,
                            "signatureAlgorithm");
   switch (cf->key) {
   case KEY_RSA:
-    ok = kyso_der_equal(oid, OID(oid_rsa_encryption)) ||
+    ok = kyso_der_equal(oid, OID(kyso_oid_rsa_encryption)) ||
          kyso_der_equal(oid, dr->rsa_oid, dr->rsa_oid_len);
     break;
   case KEY_EC:
@@ -512,7 +480,7 @@ kyso_status kyso_cms_attrs_check(const uint8_t *attrs, size_t len,
                               "OBJECT IDENTIFIER (X.690 8.19.2)");
         goto done;
       }
-      if (!kyso_der_equal(value[kind], OID(oid_data))) {
+      if (!kyso_der_equal(value[kind], OID(kyso_oid_data))) {
         kyso_der_oid_format(value[kind], name, sizeof(name));
         ret = kyso_error_set(err, KYSO_ERR_SIGN_ATTRS,
                              "SignedAttributes: content-type is %s, not "

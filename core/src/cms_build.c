@@ -27,6 +27,7 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include "cms_oid.h"
 #include "der_read.h"
 #include "der_write.h"
 #include "kyso/limits.h"
@@ -46,52 +47,19 @@ enum {
 };
 
 /* OBJECT IDENTIFIER content octets (X.690 8.19). */
-static const uint8_t oid_data[] = {/* 1.2.840.113549.1.7.1, RFC 5652 4 */
-                                   0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                   0x0d, 0x01, 0x07, 0x01};
 static const uint8_t oid_signed_data[] = {/* 1.2.840.113549.1.7.2, 5.1 */
                                           0x2a, 0x86, 0x48, 0x86, 0xf7,
                                           0x0d, 0x01, 0x07, 0x02};
-static const uint8_t oid_content_type[] = {/* 1.2.840.113549.1.9.3, 11.1 */
-                                           0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                           0x0d, 0x01, 0x09, 0x03};
-static const uint8_t oid_message_digest[] = {/* 1.2.840.113549.1.9.4, 11.2 */
-                                             0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                             0x0d, 0x01, 0x09, 0x04};
-static const uint8_t oid_signing_cert_v2[] = {
-    /* 1.2.840.113549.1.9.16.2.47, RFC 5035 3 */
-    0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f};
 static const uint8_t oid_signature_time_stamp[] = {
     /* id-aa-signatureTimeStampToken 1.2.840.113549.1.9.16.2.14, RFC 3161
        appendix A */
     0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x0e};
-static const uint8_t oid_rsa_encryption[] = {/* 1.2.840.113549.1.1.1 */
-                                             0x2a, 0x86, 0x48, 0x86, 0xf7,
-                                             0x0d, 0x01, 0x01, 0x01};
 static const uint8_t oid_mgf1[] = {/* 1.2.840.113549.1.1.8, RFC 4055 */
                                    0x2a, 0x86, 0x48, 0x86, 0xf7,
                                    0x0d, 0x01, 0x01, 0x08};
 static const uint8_t oid_rsassa_pss[] = {/* 1.2.840.113549.1.1.10 */
                                          0x2a, 0x86, 0x48, 0x86, 0xf7,
                                          0x0d, 0x01, 0x01, 0x0a};
-static const uint8_t oid_sha256[] = {/* 2.16.840.1.101.3.4.2.1 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x01};
-static const uint8_t oid_sha384[] = {/* 2.16.840.1.101.3.4.2.2 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x02};
-static const uint8_t oid_sha512[] = {/* 2.16.840.1.101.3.4.2.3 */
-                                     0x60, 0x86, 0x48, 0x01, 0x65,
-                                     0x03, 0x04, 0x02, 0x03};
-static const uint8_t oid_ecdsa_sha256[] = {/* 1.2.840.10045.4.3.2 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x02};
-static const uint8_t oid_ecdsa_sha384[] = {/* 1.2.840.10045.4.3.3 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x03};
-static const uint8_t oid_ecdsa_sha512[] = {/* 1.2.840.10045.4.3.4 */
-                                           0x2a, 0x86, 0x48, 0xce,
-                                           0x3d, 0x04, 0x03, 0x04};
 
 typedef struct digest_info {
   const EVP_MD *(*md)(void);
@@ -102,18 +70,24 @@ typedef struct digest_info {
   size_t ecdsa_oid_len;
 } digest_info;
 
-static const digest_info digest_sha256 = {
-    EVP_sha256,       32,
-    oid_sha256,       sizeof(oid_sha256),
-    oid_ecdsa_sha256, sizeof(oid_ecdsa_sha256)};
-static const digest_info digest_sha384 = {
-    EVP_sha384,       48,
-    oid_sha384,       sizeof(oid_sha384),
-    oid_ecdsa_sha384, sizeof(oid_ecdsa_sha384)};
-static const digest_info digest_sha512 = {
-    EVP_sha512,       64,
-    oid_sha512,       sizeof(oid_sha512),
-    oid_ecdsa_sha512, sizeof(oid_ecdsa_sha512)};
+static const digest_info digest_sha256 = {EVP_sha256,
+                                          32,
+                                          kyso_oid_sha256,
+                                          sizeof(kyso_oid_sha256),
+                                          kyso_oid_ecdsa_sha256,
+                                          sizeof(kyso_oid_ecdsa_sha256)};
+static const digest_info digest_sha384 = {EVP_sha384,
+                                          48,
+                                          kyso_oid_sha384,
+                                          sizeof(kyso_oid_sha384),
+                                          kyso_oid_ecdsa_sha384,
+                                          sizeof(kyso_oid_ecdsa_sha384)};
+static const digest_info digest_sha512 = {EVP_sha512,
+                                          64,
+                                          kyso_oid_sha512,
+                                          sizeof(kyso_oid_sha512),
+                                          kyso_oid_ecdsa_sha512,
+                                          sizeof(kyso_oid_ecdsa_sha512)};
 
 static const digest_info *digest_lookup(kyso_digest digest) {
   switch (digest) {
@@ -413,7 +387,8 @@ static void put_signature_alg(kyso_buf *b, kyso_scheme scheme,
   default:
     /* RFC 3370 3.2: rsaEncryption with NULL parameters; the digest is named
      * by digestAlgorithm. */
-    kyso_der_put_oid(b, oid_rsa_encryption, sizeof(oid_rsa_encryption));
+    kyso_der_put_oid(b, kyso_oid_rsa_encryption,
+                     sizeof(kyso_oid_rsa_encryption));
     kyso_der_put_null(b);
     break;
   }
@@ -504,15 +479,17 @@ kyso_status kyso_cms_build_signed_attrs(kyso_blob certificate,
    * the three one after another in attrs, then sorted into a SET OF. */
   /* content-type = id-data (RFC 5652 11.1; ETSI EN 319 142-1 5.2.2.3). */
   start[0] = kyso_der_begin(&attrs);
-  kyso_der_put_oid(&attrs, oid_content_type, sizeof(oid_content_type));
+  kyso_der_put_oid(&attrs, kyso_oid_content_type,
+                   sizeof(kyso_oid_content_type));
   m[0] = kyso_der_begin(&attrs);
-  kyso_der_put_oid(&attrs, oid_data, sizeof(oid_data));
+  kyso_der_put_oid(&attrs, kyso_oid_data, sizeof(kyso_oid_data));
   kyso_der_end(&attrs, m[0], KYSO_DER_SET);
   kyso_der_end(&attrs, start[0], KYSO_DER_SEQUENCE);
 
   /* message-digest (RFC 5652 11.2; ETSI EN 319 142-1 5.2.2.3). */
   start[1] = kyso_der_begin(&attrs);
-  kyso_der_put_oid(&attrs, oid_message_digest, sizeof(oid_message_digest));
+  kyso_der_put_oid(&attrs, kyso_oid_message_digest,
+                   sizeof(kyso_oid_message_digest));
   m[0] = kyso_der_begin(&attrs);
   kyso_der_put(&attrs, KYSO_DER_OCTET_STRING, message_digest,
                message_digest_len);
@@ -527,7 +504,8 @@ kyso_status kyso_cms_build_signed_attrs(kyso_blob certificate,
    *                  serialNumber } } }, no policies. [4] is explicit
    * because Name is a CHOICE (X.680 31.2.7). */
   start[2] = kyso_der_begin(&attrs);
-  kyso_der_put_oid(&attrs, oid_signing_cert_v2, sizeof(oid_signing_cert_v2));
+  kyso_der_put_oid(&attrs, kyso_oid_signing_cert_v2,
+                   sizeof(kyso_oid_signing_cert_v2));
   m[0] = kyso_der_begin(&attrs); /* attrValues SET */
   m[1] = kyso_der_begin(&attrs); /* SigningCertificateV2 */
   m[2] = kyso_der_begin(&attrs); /* certs */
@@ -819,7 +797,7 @@ kyso_cms_build_signed_data_ts(kyso_blob certificate, const kyso_blob *chain,
   /* encapContentInfo { id-data } without eContent: detached, the PDF byte
    * ranges are the content (ETSI EN 319 142-1 5.1, ISO 32000-1 12.8.3.3). */
   m[3] = kyso_der_begin(&b);
-  kyso_der_put_oid(&b, oid_data, sizeof(oid_data));
+  kyso_der_put_oid(&b, kyso_oid_data, sizeof(kyso_oid_data));
   kyso_der_end(&b, m[3], KYSO_DER_SEQUENCE);
   /* certificates [0] IMPLICIT CertificateSet: the signer, then its chain
    * as given. Order carries no meaning (RFC 5652 5.1) and is kept rather
