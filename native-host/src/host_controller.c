@@ -1331,7 +1331,7 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
   char desc[ORIGIN_DIALOG_MAX];
   kyso_error err;
   int may_remember, preempted, cancelled, allowed = 0, always = 0, shown = 0;
-  int64_t once;
+  int64_t once, opened_at;
   const char *outcome;
 
   pthread_mutex_lock(&ctl->lock);
@@ -1354,6 +1354,7 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
     r = origin_dialog_text(j, may_remember, desc, sizeof(desc))
             ? pr->vtable->begin(pr)
             : HOST_PROMPT_FAILED;
+  opened_at = now_s();
   if (r == HOST_PROMPT_OK && job_cancelled(ctl, j))
     r = HOST_PROMPT_CANCELLED;
   else if (r == HOST_PROMPT_OK)
@@ -1366,6 +1367,11 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
   cancelled = j->cancelled && !preempted;
   if (j->prompt_taken && !shown) /* the user never saw it */
     host_origins_prompt_give_back(ctl->origins, j->origin, j->prompt_at);
+  else if (j->prompt_taken && (cancelled || preempted) &&
+           now_s() - opened_at < HOST_PROMPT_FLASH_S)
+    /* closed by the page (or for an allowed site) before the user could
+     * answer: its own site pays, not every other site */
+    host_origins_prompt_site_only(ctl->origins, j->origin, j->prompt_at);
   once = host_origins_once(j->origin, j->peer->native, now_s());
   if (r == HOST_PROMPT_OK && may_remember && !cancelled) {
     allowed = always = 1;
@@ -1383,8 +1389,8 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
     /* "Từ chối" or the dialog closed: the user said no. Or the page
      * cancelled its own prompt (cancel, closed connection): it refused
      * itself, and may not ask again at once (else it could cancel prompts
-     * in a loop, each as good as unseen). Either way for its whole site,
-     * for a while. */
+     * in a loop, each as good as unseen). Either way for this origin
+     * only (host_origins.h), for a while. */
     host_origins_deny(ctl->origins, j->origin, now_s());
   }
   pthread_mutex_unlock(&ctl->lock);

@@ -19,15 +19,16 @@
 #define DENY_SHIFT_MAX 20
 
 typedef struct deny_entry {
-  char site[HOST_ORIGIN_MAX]; /* host_origin_site */
-  int count;                  /* refusals so far */
-  int64_t until;              /* silenced before this */
+  char origin[HOST_ORIGIN_MAX]; /* canonical */
+  int count;                    /* refusals so far */
+  int64_t until;                /* silenced before this */
 } deny_entry;
 
 typedef struct prompt_entry {
   char site[HOST_ORIGIN_MAX];
   int64_t at;
   int used;
+  int global; /* counts against HOST_PROMPT_GLOBAL_MAX too */
 } prompt_entry;
 
 /* What the origins file was when last read: a change of any of these
@@ -51,7 +52,7 @@ struct host_origins {
   int problem_logged; /* the file's current problem was logged */
   deny_entry *denied; /* HOST_DENY_MEMORY_MAX, allocated at first use */
   int denied_count;
-  prompt_entry prompts[HOST_PROMPT_GLOBAL_MAX];
+  prompt_entry prompts[HOST_PROMPT_SLOTS];
 };
 
 typedef enum rewrite_op { OP_ADD, OP_DROP, OP_MIGRATE } rewrite_op;
@@ -496,12 +497,10 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 }
 
 static deny_entry *deny_find(const host_origins *o, const char *origin) {
-  char site[HOST_ORIGIN_MAX];
   int i;
 
-  site_of(o, origin, site);
   for (i = 0; i < o->denied_count; i++)
-    if (strcmp(o->denied[i].site, site) == 0)
+    if (strcmp(o->denied[i].origin, origin) == 0)
       return &o->denied[i];
   return NULL;
 }
@@ -550,7 +549,7 @@ void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
         d = &o->denied[i];
     memset(d, 0, sizeof(*d));
   }
-  site_of(o, origin, d->site);
+  snprintf(d->origin, sizeof(d->origin), "%s", origin);
   d->count++;
   backoff = (int64_t)HOST_DENY_BACKOFF_FIRST_S
             << (d->count - 1 < DENY_SHIFT_MAX ? d->count - 1 : DENY_SHIFT_MAX);
@@ -568,20 +567,24 @@ int64_t host_origins_denied_for(const host_origins *o, const char *origin,
 host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
                                            int64_t now, int64_t *retry_after) {
   int64_t first_all = INT64_MAX, first_mine = INT64_MAX;
-  int i, total = 0, mine = 0, free_slot = -1;
+  int i, total = 0, mine = 0, free_slot = -1, oldest_local = -1;
   char site[HOST_ORIGIN_MAX];
   prompt_entry *e;
 
   site_of(o, origin, site);
-  for (i = 0; i < HOST_PROMPT_GLOBAL_MAX; i++) {
+  for (i = 0; i < HOST_PROMPT_SLOTS; i++) {
     e = &o->prompts[i];
     if (!e->used || now - e->at >= HOST_PROMPT_WINDOW_S) {
       free_slot = i;
       continue;
     }
-    total++;
-    if (e->at < first_all)
-      first_all = e->at;
+    if (e->global) {
+      total++;
+      if (e->at < first_all)
+        first_all = e->at;
+    } else if (oldest_local < 0 || e->at < o->prompts[oldest_local].at) {
+      oldest_local = i;
+    }
     if (strcmp(e->site, site) == 0) {
       mine++;
       if (e->at < first_mine)
@@ -593,6 +596,10 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
       *retry_after = first_mine + HOST_PROMPT_WINDOW_S - now;
     return HOST_PROMPT_QUOTA_SITE;
   }
+  /* No free slot: the oldest prompt that only counts for its own site makes
+   * room (it limits nobody else). */
+  if (free_slot < 0)
+    free_slot = oldest_local;
   if (total >= HOST_PROMPT_GLOBAL_MAX || free_slot < 0) {
     if (retry_after)
       *retry_after = first_all + HOST_PROMPT_WINDOW_S - now;
@@ -602,21 +609,36 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
   snprintf(e->site, sizeof(e->site), "%s", site);
   e->at = now;
   e->used = 1;
+  e->global = 1;
   return HOST_PROMPT_QUOTA_OK;
 }
 
-void host_origins_prompt_give_back(host_origins *o, const char *origin,
-                                   int64_t taken_at) {
+/* The slot taken for origin at taken_at, or NULL. */
+static prompt_entry *prompt_find(host_origins *o, const char *origin,
+                                 int64_t taken_at) {
   char site[HOST_ORIGIN_MAX];
   int i;
 
   site_of(o, origin, site);
-  for (i = 0; i < HOST_PROMPT_GLOBAL_MAX; i++)
+  for (i = 0; i < HOST_PROMPT_SLOTS; i++)
     if (o->prompts[i].used && o->prompts[i].at == taken_at &&
-        strcmp(o->prompts[i].site, site) == 0) {
-      memset(&o->prompts[i], 0, sizeof(o->prompts[i]));
-      return;
-    }
+        strcmp(o->prompts[i].site, site) == 0)
+      return &o->prompts[i];
+  return NULL;
+}
+
+void host_origins_prompt_give_back(host_origins *o, const char *origin,
+                                   int64_t taken_at) {
+  prompt_entry *e = prompt_find(o, origin, taken_at);
+  if (e)
+    memset(e, 0, sizeof(*e));
+}
+
+void host_origins_prompt_site_only(host_origins *o, const char *origin,
+                                   int64_t taken_at) {
+  prompt_entry *e = prompt_find(o, origin, taken_at);
+  if (e)
+    e->global = 0;
 }
 
 int64_t host_origins_once(const char *origin, int native, int64_t now) {
@@ -642,6 +664,6 @@ void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
     visit(arg, o->remembered[i], HOST_ORIGIN_ALLOWED, HOST_ORIGIN_FROM_USER, 0);
   for (i = 0; i < o->denied_count; i++)
     if (o->denied[i].until > now)
-      visit(arg, o->denied[i].site, HOST_ORIGIN_DENIED, HOST_ORIGIN_FROM_USER,
+      visit(arg, o->denied[i].origin, HOST_ORIGIN_DENIED, HOST_ORIGIN_FROM_USER,
             o->denied[i].until - now);
 }

@@ -12,16 +12,20 @@
  *    that may be remembered are kept (host_origins_may_remember): an old
  *    file's http:// entries are dropped.
  *  - "Từ chối" (deny): in memory for the host's lifetime, with a back-off
- *    that doubles at each refusal: no prompt for that site meanwhile.
+ *    that doubles at each refusal: no prompt for that origin meanwhile.
  *  - First-use prompts: at most HOST_PROMPT_SITE_MAX per site and
  *    HOST_PROMPT_GLOBAL_MAX in all per HOST_PROMPT_WINDOW_S, counting only
  *    the prompts the user was shown (host_origins_prompt_give_back).
  *
- * Refusals and prompt quotas are kept per site (host_origin_site: scheme
- * and registrable domain, by the Public Suffix List), not per origin: who
- * holds evil.test holds every name under it, and rotating a.evil.test,
- * b.evil.test... must not buy more prompts nor escape a "Từ chối".
- * "Always" stays per origin (it is what the user saw and allowed).
+ * Prompt quotas are kept per site (host_origin_site: scheme and
+ * registrable domain, by the Public Suffix List): who holds evil.test holds
+ * every name under it, and rotating a.evil.test, b.evil.test... must not
+ * buy more prompts. Refusals and "always" are kept per origin: a refusal
+ * (or a page cancelling its own prompt) must not silence another origin
+ * of the same registrable domain — a school's page under tiengiang.gov.vn
+ * must not be able to silence the province's document portal, and
+ * Debian's Public Suffix List may be older than a province's or a
+ * vendor's shared domain.
  *
  * Times are seconds of a monotonic clock, passed in. Not thread-safe: the
  * controller calls it under its lock, the command line alone.
@@ -48,6 +52,10 @@
 #define HOST_PROMPT_WINDOW_S 60
 #define HOST_PROMPT_SITE_MAX 3
 #define HOST_PROMPT_GLOBAL_MAX 8
+/* Slots for prompts in the window: global ones and site-only ones. */
+#define HOST_PROMPT_SLOTS 64
+/* A prompt its page closed sooner than this was not really seen. */
+#define HOST_PROMPT_FLASH_S 2
 /* "Chỉ lần này" over native messaging, where one connection serves every
  * tab for the whole browser session: an https page's lasts this long; an
  * http page's covers only the request that asked (host_origins_once). */
@@ -88,12 +96,12 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
                                 kyso_error *err);
 
-/* origin's site was refused at now (the user's "Từ chối", or the page
- * cancelled or closed its own first-use prompt): silences every origin of
- * that site with the next back-off. */
+/* origin was refused at now (the user's "Từ chối", or the page cancelled
+ * or closed its own first-use prompt): silences that origin, and only it,
+ * with the next back-off. */
 void host_origins_deny(host_origins *o, const char *origin, int64_t now);
 
-/* Seconds origin's site stays silenced after now (0: it may be asked). */
+/* Seconds origin stays silenced after now (0: it may be asked). */
 int64_t host_origins_denied_for(const host_origins *o, const char *origin,
                                 int64_t now);
 
@@ -113,6 +121,14 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
  * page that cancels its requests at once must not use up the quotas that
  * other sites' prompts need. */
 void host_origins_prompt_give_back(host_origins *o, const char *origin,
+                                   int64_t taken_at);
+
+/* The prompt taken for origin at taken_at was closed by its page (cancel,
+ * closed connection) before the user could answer it (within
+ * HOST_PROMPT_FLASH_S): it keeps counting for its own site, not against
+ * HOST_PROMPT_GLOBAL_MAX, so pages that flash prompts from many sites cannot
+ * use up the prompts other sites need. */
+void host_origins_prompt_site_only(host_origins *o, const char *origin,
                                    int64_t taken_at);
 
 /* How long "Chỉ lần này" for origin, answered at now, holds. */

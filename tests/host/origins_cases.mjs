@@ -280,8 +280,10 @@ export async function origins(h, scenario) {
       if (errCode(r) === "USER_CANCELLED") cancelled++;
       if (errCode(r) === "ORIGIN_DENIED" && /not asked again/.test(r.error.message)) silenced++;
     }
-    ok(cancelled === 1 && silenced === 7,
-      `lockout: a page that cancels its own first-use prompt refused its site: its subdomains are not asked again (${cancelled} cancelled, ${silenced} ORIGIN_DENIED)`);
+    // Each origin that cancels its own prompt refused itself (not asked
+    // again); its siblings are asked, and refuse themselves the same way.
+    ok(cancelled === 3 && silenced === 5,
+      `lockout: a page that cancels its own first-use prompt refused itself, per origin (${cancelled} cancelled, ${silenced} ORIGIN_DENIED)`);
     // from 8 sites of their own: each cancels once, before its dialog shows
     cancelled = 0;
     for (let k = 0; k < PROMPT_GLOBAL_MAX; k++) {
@@ -305,7 +307,11 @@ export async function origins(h, scenario) {
     let r = await victim("https://dichvucong.gov.vn", "cancel", "a new portal");
     ok(errCode(r) === "ORIGIN_DENIED" && /did not allow/.test(r.error.message), "lockout: ... which the user refuses");
     // gov.vn is a public suffix: that refusal is dichvucong.gov.vn's only
-    r = await victim("https://vanban.tiengiang.gov.vn", "notok", "another gov.vn portal");
+    // red team, round 2: a sibling page of the same registrable domain
+    // cancels its own prompt; the province's portal must still be asked
+    const sib = await grab("https://xaphuocthanh.tiengiang.gov.vn");
+    ok(errCode(sib) === "USER_CANCELLED", `lockout: a sibling page under tiengiang.gov.vn cancels its own prompt (${errCode(sib)})`);
+    r = await victim("https://vanban.tiengiang.gov.vn", "notok", "another gov.vn portal, after its sibling's cancel");
     ok(r && r.result, "lockout: ... served once the user allows it once");
     r = await victim("https://vanban.tiengiang.gov.vn", "notok", "the same portal reloaded after Chỉ lần này");
     ok(r && r.result, "lockout: ... served again");
@@ -322,10 +328,15 @@ export async function origins(h, scenario) {
     await sleep(300);
     clearLog();
     pinAnswers([]);
-    ({ c } = await open("https://www.closer.test"));
+    ({ c } = await open("https://closer.test"));
     r = await certs(c, 2);
     ok(errCode(r) === "ORIGIN_DENIED" && /not asked again/.test(r.error.message) && prompts(pinLog()) === 0,
-      `lockout: a page that closed its connection during its own prompt refused its site (${errCode(r)})`);
+      `lockout: a page that closed its connection during its own prompt refused itself (${errCode(r)})`);
+    await shut(c);
+    pinAnswers(["cancel"]);
+    ({ c } = await open("https://www.closer.test"));
+    r = await certs(c, 3);
+    ok(prompts(pinLog()) === 1, `lockout: ... and only itself: its sibling is asked (${errCode(r)})`);
     await shut(c);
   } else if (scenario === "native") {
     const ext = new StdioConn(["--config", env.KYSO_HOST_CONF, "--origin", "chrome-extension://kysotestextension/"]);
@@ -351,16 +362,20 @@ export async function origins(h, scenario) {
     ok(!log.includes("chrome-extension://"), "native: no dialog names the extension's chrome-extension:// origin");
     // state per origin, not per connection
     clearLog();
-    pinAnswers(["cancel"]);
+    pinAnswers(["cancel", "cancel"]);
     r = await ext.request({ id: 2, cmd: "certificates", origin: "https://www.kyso-other.test" });
     ok(errCode(r) === "ORIGIN_DENIED" && r.origin === "https://www.kyso-other.test",
       "native: the user refuses another page (the error echoes its origin)");
-    r = await ext.request({ id: 3, cmd: "certificates", origin: "https://kyso-other.test" });
+    r = await ext.request({ id: "2b", cmd: "certificates", origin: "https://www.kyso-other.test" });
     ok(errCode(r) === "ORIGIN_DENIED" && prompts(pinLog()) === 1,
-      "native: that page's site stays refused, not asked again");
+      "native: that page stays refused, not asked again");
+    // refusals are per origin: a sibling of the same domain is asked
+    r = await ext.request({ id: 3, cmd: "certificates", origin: "https://kyso-other.test" });
+    ok(errCode(r) === "ORIGIN_DENIED" && prompts(pinLog()) === 2,
+      "native: a sibling page of the same domain is asked (and refused by the user)");
     r = await ext.request({ id: 4, cmd: "certificates", origin: "https://page.kyso.test" });
     ok(r && r.result, "native: the first page is still allowed on the same connection (Chỉ lần này, minutes)");
-    ok(prompts(pinLog()) === 1, "native: without a prompt");
+    ok(prompts(pinLog()) === 2, "native: without a prompt");
     r = await ext.request({ id: 5, cmd: "certificates" });
     ok(r && r.result && !("origin" in r), "native: a request without origin acts for the extension (no origin echoed)");
 
@@ -412,7 +427,7 @@ export async function origins(h, scenario) {
     const has = (o, state, source) => list.some((x) => x.origin === o && x.state === state && x.source === source);
     ok(has("https://portal.kyso.test", "allowed", "config") && has("https://denied.kyso.test", "denied", "config") &&
       list.some((x) => x.origin === "https://kyso-other.test" && x.state === "denied" && x.source === "user" &&
-        x.retryAfter > 0), `native: origins lists host.conf's and the user's decisions (a refusal by its site): ${JSON.stringify(list)}`);
+        x.retryAfter > 0), `native: origins lists host.conf's and the user's decisions (the user's refusals): ${JSON.stringify(list)}`);
     r = await ext.request({ id: 8, cmd: "origins", origin: "https://page.kyso.test" });
     ok(errCode(r) === "ORIGIN_DENIED", "native: a page may not list origins");
     r = await ext.request({ id: 9, cmd: "forget-origin", site: "https://page.kyso.test", origin: "https://page.kyso.test" });

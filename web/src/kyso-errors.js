@@ -28,9 +28,9 @@ const TEXT = {
   },
   ORIGIN_DENIED: {
     vi: ['Trang này không được phép dùng token ký số của bạn.',
-         'Nếu bạn tin trang này, hãy thử lại và chọn "Luôn cho phép" hoặc "Chỉ lần này" trong hộp thoại của kyso. Nếu trang bị chặn trong cấu hình (deny_origin), hãy nhờ quản trị gỡ bỏ.'],
+         'Nếu bạn tin trang này: kyso hỏi lại sau ít nhất 5 phút (hoặc ngay sau khi khởi động lại kyso); khi đó chọn "Luôn cho phép" hoặc "Chỉ lần này". Nếu trang bị chặn trong cấu hình (deny_origin), hãy nhờ quản trị gỡ bỏ.'],
     en: ['This site is not allowed to use your signing token.',
-         'If you trust this site, try again and choose "Always" or "Once" in the kyso dialog. If it is denied in the configuration (deny_origin), ask your administrator.'],
+         'If you trust this site: kyso asks again after 5 minutes at least (or as soon as kyso is restarted); then choose "Always" or "Once". If it is denied in the configuration (deny_origin), ask your administrator.'],
   },
   USER_CANCELLED: {
     vi: ['Bạn đã huỷ thao tác ký.', 'Bấm Ký lại khi bạn muốn ký.'],
