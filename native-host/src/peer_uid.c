@@ -110,7 +110,7 @@ int host_peer_uid_netlink(int fd, unsigned long *uid) {
   uint16_t cport, sport;
   peer_ends e;
   ssize_t got;
-  int nl = -1, ret = -1, n;
+  int nl = -1, ret = -1;
 
   if (ends_get(fd, &e) != 0)
     goto done;
@@ -145,25 +145,24 @@ int host_peer_uid_netlink(int fd, unsigned long *uid) {
   got = recv(nl, &reply, sizeof(reply), 0);
   if (got <= 0)
     goto done;
-  ret = -1;     /* answered: found below, or no such socket */
-  n = (int)got; /* at most PEER_NETLINK_REPLY_MAX */
-  for (h = &reply.nlh; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
-    if (h->nlmsg_seq != msg.nlh.nlmsg_seq)
-      continue;
-    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-        h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-      break; /* NLMSG_ERROR: no such socket, or no inet_diag */
-    m = NLMSG_DATA(h);
-    /* The kernel answers for the exact 4-tuple; check it anyway. An IPv6
-     * client socket that reached 127.0.0.1 as ::ffff:127.0.0.1 is answered
-     * as AF_INET6 with the mapped addresses. */
-    if (m->id.idiag_sport == cport && m->id.idiag_dport == sport &&
-        same_addr(m, e.family, caddr, saddr, clen) &&
-        m->idiag_state == PEER_TCP_ESTABLISHED) {
-      *uid = m->idiag_uid;
-      ret = 0;
-    }
-    break;
+  ret = -1; /* answered: found below, or no such socket */
+  /* A fresh socket, one request: the one answer is the first message
+   * (NLMSG_ERROR when there is no such socket, or no inet_diag). */
+  h = &reply.nlh;
+  if ((size_t)got < sizeof(*h) || h->nlmsg_len > (size_t)got ||
+      h->nlmsg_seq != msg.nlh.nlmsg_seq ||
+      h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+      h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+    goto done;
+  m = NLMSG_DATA(h);
+  /* The kernel answers for the exact 4-tuple; check it anyway. An IPv6
+   * client socket that reached 127.0.0.1 as ::ffff:127.0.0.1 is answered
+   * as AF_INET6 with the mapped addresses. */
+  if (m->id.idiag_sport == cport && m->id.idiag_dport == sport &&
+      same_addr(m, e.family, caddr, saddr, clen) &&
+      m->idiag_state == PEER_TCP_ESTABLISHED) {
+    *uid = m->idiag_uid;
+    ret = 0;
   }
 
 done:
