@@ -223,7 +223,8 @@ static kyso_status run_dss(const dss_args *a, int *added, kyso_error *err) {
   parts[0].len = pdf_len;
   parts[1].data = update;
   parts[1].len = update_len;
-  ret = kyso_file_write_atomic(a->out, parts, update ? 2 : 1, err);
+  ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts,
+                               update ? 2 : 1, err);
   *added = update != NULL;
 done:
   for (kind = 0; kind < KINDS; kind++)

@@ -811,7 +811,8 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   parts[0].len = pdf_len;
   parts[1].data = upd;
   parts[1].len = upd_len;
-  ret = kyso_file_write_atomic(a->out, parts, 2, err);
+  ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts, 2,
+                               err);
 done:
   kyso_sig_session_free(session);
   kyso_signer_free(signer);

@@ -120,8 +120,38 @@ static int write_all(int fd, const uint8_t *p, size_t n) {
   return 0;
 }
 
-kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
-                                   size_t count, kyso_error *err) {
+/* Like mkstemp (tmp ends in XXXXXX, replaced by random letters), but
+ * open(2) gives the file mode masked by the umask: mkstemp makes 0600 and
+ * a fixed fchmod would ignore the umask. -1 with errno on failure. */
+static int create_temp(char *tmp, unsigned mode) {
+  static const char letters[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  size_t n = strlen(tmp), i;
+  int attempt, fd;
+
+  for (attempt = 0; attempt < 100; attempt++) {
+    uint8_t r[6];
+    if (getentropy(r, sizeof(r)) != 0)
+      return -1;
+    for (i = 0; i < sizeof(r); i++)
+      tmp[n - sizeof(r) + i] = letters[r[i] % (sizeof(letters) - 1)];
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+    if (fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  return -1; /* errno is EEXIST */
+}
+
+unsigned kyso_file_permissions(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return 0666;
+  return (unsigned)st.st_mode & 0777;
+}
+
+kyso_status kyso_file_write_atomic(const char *path, unsigned mode,
+                                   const kyso_blob *parts, size_t count,
+                                   kyso_error *err) {
   kyso_status ret;
   char *tmp = NULL;
   int fd = -1;
@@ -134,7 +164,7 @@ kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
   }
   memcpy(tmp, path, plen);
   memcpy(tmp + plen, ".kyso-XXXXXX", sizeof(".kyso-XXXXXX"));
-  fd = mkstemp(tmp);
+  fd = create_temp(tmp, mode & 0777);
   if (fd < 0) {
     ret = kyso_error_set(err, KYSO_ERR_IO, "cannot create %s: %s", tmp,
                          strerror(errno));
@@ -149,8 +179,7 @@ kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
       goto done;
     }
   }
-  /* mkstemp makes 0600; a signed document is as readable as any file. */
-  if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+  if (fsync(fd) != 0) {
     ret = kyso_error_set(err, KYSO_ERR_IO, "cannot write %s: %s", path,
                          strerror(errno));
     goto done;

@@ -27,9 +27,17 @@ kyso_status kyso_file_map(const char *path, size_t limit, const uint8_t **data,
 void kyso_file_unmap(const uint8_t *data, size_t len);
 
 /* Writes the concatenation of parts to path atomically (temp + fsync +
- * rename). On failure path is untouched and no temporary file remains. */
-kyso_status kyso_file_write_atomic(const char *path, const kyso_blob *parts,
-                                   size_t count, kyso_error *err);
+ * rename). The new file has permission bits mode masked by the umask, as
+ * open(2) creates files. On failure path is untouched and no temporary
+ * file remains. */
+kyso_status kyso_file_write_atomic(const char *path, unsigned mode,
+                                   const kyso_blob *parts, size_t count,
+                                   kyso_error *err);
+
+/* The permission bits (0777) of an existing file, for an output made from
+ * it: a private input gives a private output. 0666 (then masked by the
+ * umask) when path cannot be read. */
+unsigned kyso_file_permissions(const char *path);
 
 /* 1 if both paths name the same existing file. */
 int kyso_file_same(const char *a, const char *b);

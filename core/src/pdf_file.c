@@ -308,11 +308,13 @@ done:
   return ret;
 }
 
+static kyso_status load_object(kyso_pdf *pdf, uint32_t num, kyso_xref_entry *e,
+                               kyso_error *err);
+
 kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
                                 kyso_error *err) {
   kyso_status ret = KYSO_OK;
   kyso_xref_entry *e;
-  kyso_obj *obj = NULL;
 
   *out = NULL;
   e = kyso_xref_get(pdf, num);
@@ -329,6 +331,33 @@ kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
                          "object %u refers to itself while loading", num);
     goto done;
   }
+  /* Loading an object can load others first (a stream's /Length, the
+   * object stream holding it, that stream's /Length...): each is a level
+   * of recursion, so a crafted chain is cut here, not by the stack. */
+  if (pdf->load_depth >= KYSO_LIMIT_LOAD_DEPTH) {
+    ret = kyso_error_set(err, KYSO_ERR_PDF_DEPTH,
+                         "object %u: more than %d objects needed to load "
+                         "one another (a chain of /Length or object "
+                         "streams)",
+                         num, KYSO_LIMIT_LOAD_DEPTH);
+    goto done;
+  }
+  pdf->load_depth++;
+  ret = load_object(pdf, num, e, err);
+  pdf->load_depth--;
+  if (ret == KYSO_OK)
+    *out = e->obj;
+done:
+  return ret;
+}
+
+/* Loads the entry e of object num, neither loaded nor loading; state 2 and
+ * e->obj on success, state 0 on failure. */
+static kyso_status load_object(kyso_pdf *pdf, uint32_t num, kyso_xref_entry *e,
+                               kyso_error *err) {
+  kyso_status ret;
+  kyso_obj *obj = NULL;
+
   e->state = 1;
   if (e->kind == KYSO_XREF_OFFSET) {
     uint32_t got_num = 0;
@@ -367,7 +396,7 @@ kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
       goto done;
     }
   }
-  *out = e->obj;
+  ret = KYSO_OK;
 done:
   return ret;
 }

@@ -66,6 +66,7 @@ struct kyso_pdf {
   size_t page_count;
   int pages_loaded;
   kyso_obj null_obj; /* what free and missing objects read as (7.3.10) */
+  int load_depth;    /* objects being loaded now (KYSO_LIMIT_LOAD_DEPTH) */
   kyso_pdf_signature *signatures;
   size_t signature_count;
   int signatures_loaded;

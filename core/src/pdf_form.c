@@ -7,8 +7,6 @@
 #include "kyso/limits.h"
 #include "pdf_text.h"
 
-enum { FORM_DEPTH_MAX = 32 };
-
 typedef struct walk {
   kyso_pdf *pdf;
   kyso_form_visit visit;
@@ -28,9 +26,10 @@ static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
   size_t i;
   uint32_t num = 0;
 
-  if (depth > FORM_DEPTH_MAX)
+  if (depth > KYSO_LIMIT_FORM_DEPTH)
     return kyso_error_set(err, KYSO_ERR_PDF_FORM,
-                          "form fields nested deeper than %d", FORM_DEPTH_MAX);
+                          "form fields nested deeper than %d",
+                          KYSO_LIMIT_FORM_DEPTH);
   if (++w->count > KYSO_LIMIT_FORM_FIELDS)
     return kyso_error_set(err, KYSO_ERR_LIMIT, "more than %d form fields",
                           KYSO_LIMIT_FORM_FIELDS);

@@ -1,6 +1,7 @@
 /* pdf_object.c - constructing and reading PDF values; see pdf_object.h. */
 #include "pdf_object.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kyso/limits.h"
@@ -147,6 +148,80 @@ int kyso_dict_set(kyso_arena *a, kyso_obj *dict, const char *key,
   return 0;
 }
 
+int kyso_dict_append(kyso_arena *a, kyso_obj *dict, char *key,
+                     kyso_obj *value) {
+  kyso_dict_entry *entries;
+  if (!dict || dict->type != KYSO_OBJ_DICT || !key || !value)
+    return -1;
+  entries = grow(a, dict->u.dict.entries, dict->u.dict.count, &dict->u.dict.cap,
+                 sizeof(kyso_dict_entry));
+  if (!entries)
+    return -1;
+  dict->u.dict.entries = entries;
+  entries[dict->u.dict.count].key = key;
+  entries[dict->u.dict.count].value = value;
+  dict->u.dict.count++;
+  return 0;
+}
+
+/* Below this many entries comparing every pair costs less than sorting. */
+enum { DICT_PAIRWISE_MAX = 16 };
+
+typedef struct key_place {
+  const char *key;
+  size_t index;
+} key_place;
+
+static int key_place_cmp(const void *a, const void *b) {
+  const key_place *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c)
+    return c;
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
+int kyso_dict_merge_duplicates(kyso_obj *dict) {
+  kyso_dict_entry *entries;
+  key_place *order = NULL;
+  size_t n, i, j, kept;
+
+  if (!dict || dict->type != KYSO_OBJ_DICT || dict->u.dict.count < 2)
+    return 0;
+  entries = dict->u.dict.entries;
+  n = dict->u.dict.count;
+  /* A merged-away entry gets a NULL key, then the rest close up in order. */
+  if (n <= DICT_PAIRWISE_MAX) {
+    for (i = 1; i < n; i++)
+      for (j = 0; j < i; j++)
+        if (entries[j].key && strcmp(entries[j].key, entries[i].key) == 0) {
+          entries[j].value = entries[i].value;
+          entries[i].key = NULL;
+          break;
+        }
+  } else {
+    order = malloc(n * sizeof(*order));
+    if (!order)
+      return -1;
+    for (i = 0; i < n; i++) {
+      order[i].key = entries[i].key;
+      order[i].index = i;
+    }
+    qsort(order, n, sizeof(*order), key_place_cmp);
+    for (i = 0; i < n; i = j) {
+      for (j = i + 1; j < n && strcmp(order[j].key, order[i].key) == 0; j++)
+        entries[order[j].index].key = NULL;
+      if (j - i > 1)
+        entries[order[i].index].value = entries[order[j - 1].index].value;
+    }
+    free(order);
+  }
+  for (i = 0, kept = 0; i < n; i++)
+    if (entries[i].key)
+      entries[kept++] = entries[i];
+  dict->u.dict.count = kept;
+  return 0;
+}
+
 kyso_obj *kyso_dict_get(const kyso_obj *dict, const char *key) {
   size_t i;
   if (!dict || dict->type != KYSO_OBJ_DICT)
@@ -167,10 +242,14 @@ kyso_obj *kyso_obj_clone_shallow(kyso_arena *a, const kyso_obj *obj) {
   if (!copy)
     return NULL;
   if (obj->type == KYSO_OBJ_DICT) {
-    for (i = 0; i < obj->u.dict.count; i++)
-      if (kyso_dict_set(a, copy, obj->u.dict.entries[i].key,
-                        obj->u.dict.entries[i].value) != 0)
+    /* The keys are already distinct: append, or a big dictionary costs
+     * a comparison of every pair. */
+    for (i = 0; i < obj->u.dict.count; i++) {
+      const char *key = obj->u.dict.entries[i].key;
+      char *k = kyso_arena_strndup(a, key, strlen(key));
+      if (!k || kyso_dict_append(a, copy, k, obj->u.dict.entries[i].value) != 0)
         return NULL;
+    }
   } else if (obj->type == KYSO_OBJ_ARRAY) {
     for (i = 0; i < obj->u.array.count; i++)
       if (kyso_array_push(a, copy, obj->u.array.items[i]) != 0)

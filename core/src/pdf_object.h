@@ -98,6 +98,13 @@ int kyso_array_push(kyso_arena *a, kyso_obj *array, kyso_obj *value);
 /* Sets key (copied) to value, replacing an existing entry; 0 or -1. */
 int kyso_dict_set(kyso_arena *a, kyso_obj *dict, const char *key,
                   kyso_obj *value);
+/* Appends key (not copied: it must live as long as the dictionary) and
+ * value without looking for key: O(1), for readers that then call
+ * kyso_dict_merge_duplicates once; 0 or -1 as kyso_array_push. */
+int kyso_dict_append(kyso_arena *a, kyso_obj *dict, char *key, kyso_obj *value);
+/* Leaves one entry per key, as kyso_dict_set one by one would have: the
+ * first place with the last value. O(n log n); 0, or -1 out of memory. */
+int kyso_dict_merge_duplicates(kyso_obj *dict);
 /* Borrowed value for key, or NULL; no reference is followed. */
 kyso_obj *kyso_dict_get(const kyso_obj *dict, const char *key);
 /* A new dict (or array) in a holding the same entries (values shared). */

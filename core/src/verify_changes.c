@@ -24,7 +24,11 @@
  *    number and sealing after the leader signed (issue 7), not a field
  *    quietly rewritten (shadow attack "replace"). A new appearance for an
  *    unchanged value is refused too, and so is an appearance stream
- *    redrawn in place that something else also draws;
+ *    redrawn in place when anything on the path from the field to it (the
+ *    widget, /AP, /N, the stream) is also reached from elsewhere;
+ *  - PDF 2.0 locks (ISO 32000-2 12.7.5.5, 12.8.2.4): this signature's
+ *    field /Lock and its FieldMDP /P act as DocMDP's P after it (1: no
+ *    change, not even a signature); /Action and /Fields lock fields;
  *  - comment annotations (Text, Highlight...) at P=3 only. Types that paint
  *    over content (FreeText, Stamp, Redact, shapes...) never ("evil
  *    annotation", same paper).
@@ -66,6 +70,13 @@ enum {
 };
 /* Decoded size up to which two differently encoded streams are compared. */
 #define CHANGES_DECODE_LIMIT ((size_t)16 * 1024 * 1024)
+
+/* Why a signature after this one is refused at P=1. */
+#define P1_DOCMDP_SIGNED                                                       \
+  "signature added to a document certified with no changes allowed "           \
+  "(DocMDP P=1)"
+#define P1_LOCK_SIGNED                                                         \
+  "signature added after a signature allowing no changes (lock P=1)"
 
 /* ---- model --------------------------------------------------------------- */
 
@@ -147,7 +158,9 @@ typedef struct diff {
   kyso_pdf *old, *cur;
   kyso_error scratch; /* document errors: report data, not call errors */
   int oom;
-  int perm; /* DocMDP P in force at the signed revision, 0 if none */
+  int perm;        /* DocMDP P in force at the signed revision, 0 if none */
+  int perm_locked; /* perm comes from this signature's lock, not DocMDP */
+  kyso_obj *lock;  /* /Lock of this signature's field (in old), or NULL */
 
   change_rec *recs; /* sorted by object number */
   size_t count, cap;
@@ -156,6 +169,12 @@ typedef struct diff {
   size_t extra_count, extra_cap, extra_dropped;
 
   uint8_t *visited;
+  /* References met in the walk, per object number of cur (saturating):
+   * how many places in the document reach each object. */
+  uint32_t *refcount;
+  /* ... of them, references that are not an /Annots entry nor part of the
+   * form tree (/Fields, /Kids): for widgets and fields. */
+  uint32_t *foreign_refs;
   walk_item *stack;
   size_t depth, stack_cap;
   int walk_complete;  /* every reachable object was read */
@@ -621,6 +640,13 @@ static void walk_ref(diff *d, int parent_unchanged, uint32_t num,
                      uint8_t role) {
   change_rec *r = find_rec(d, num);
   walk_item *it;
+  if (num < d->cur->xref_count) {
+    if (d->refcount[num] < UINT32_MAX)
+      d->refcount[num]++;
+    if (role != ROLE_ANNOT && role != ROLE_FIELD && role != ROLE_ACROFORM &&
+        d->foreign_refs[num] < UINT32_MAX)
+      d->foreign_refs[num]++;
+  }
   if (r) {
     if (r->refs < UINT32_MAX)
       r->refs++;
@@ -699,7 +725,9 @@ static void walk_document(diff *d) {
 
   d->walk_complete = 1;
   d->visited = kyso_bits_new(d->cur);
-  if (!d->visited) {
+  d->refcount = calloc(d->cur->xref_count + 1, sizeof(*d->refcount));
+  d->foreign_refs = calloc(d->cur->xref_count + 1, sizeof(*d->foreign_refs));
+  if (!d->visited || !d->refcount || !d->foreign_refs) {
     d->oom = 1;
     return;
   }
@@ -820,46 +848,73 @@ static void approve_deps(diff *d, const kyso_obj *value, const char *kind,
   }
 }
 
+/* Is object num (0: a direct object) reached from one place only? The
+ * walk counted every reference in cur; an incomplete walk proves nothing. */
+static int sole_ref(const diff *d, uint32_t num) {
+  if (!num)
+    return 1;
+  return d->walk_complete && num < d->cur->xref_count && d->refcount[num] <= 1;
+}
+
+/* A field or widget (0: direct) reached only as an annotation and from the
+ * form tree: nothing else in the document refers to it. */
+static int holder_private(const diff *d, uint32_t num) {
+  if (!num)
+    return 1;
+  return d->walk_complete && num < d->cur->xref_count &&
+         d->foreign_refs[num] == 0;
+}
+
 /* An existing object changed in place (an appearance stream redrawn, an
- * appearance dictionary rewritten) is explained only when nothing else in
- * the document refers to it: a stream shared with page content stays a
- * content change. */
-static void approve_in_place(diff *d, const kyso_obj *raw, const char *kind,
-                             int allowed, const char *what, const char *name) {
+ * appearance dictionary rewritten) is explained only when no object on the
+ * path from the field to it (the field or widget, /AP, /N, the stream) is
+ * reached from anywhere else (pyHanko's rule): a stream or an appearance
+ * dictionary shared with page content or with another annotation (a
+ * Stamp) would change what the page shows. path_ok: the objects above it
+ * on the path are private. */
+static void approve_in_place(diff *d, const kyso_obj *raw, int path_ok,
+                             const char *kind, int allowed, const char *what,
+                             const char *name) {
   change_rec *r = find_rec(d, ref_num(raw));
-  if (!r || r->state != ST_CHANGED || r->broken || r->refs > 1)
+  if (!r || r->state != ST_CHANGED || r->broken || !path_ok ||
+      !sole_ref(d, r->num))
     return;
   decide(r, kind, allowed, what, name);
   approve_deps(d, object(d, d->cur, r->num), kind, allowed, what, name);
 }
 
-/* /V and /AP of a field or widget (dict in cur): new objects they reach,
- * and the value object and appearance streams changed in place. */
+/* /V and /AP of a field or widget (dict in cur, object holder, 0 when
+ * direct): new objects they reach, and the value object and appearance
+ * streams changed in place. */
 static void approve_value_and_appearance(diff *d, const kyso_obj *dict,
-                                         const char *kind, int allowed,
-                                         const char *what, const char *name) {
+                                         uint32_t holder, const char *kind,
+                                         int allowed, const char *what,
+                                         const char *name) {
   static const char *const states[] = {"N", "R", "D"};
   kyso_obj *v = kyso_dict_get(dict, "V"), *ap_raw = kyso_dict_get(dict, "AP");
   kyso_obj *ap;
+  int holder_ok = holder_private(d, holder), ap_ok;
   size_t i, k;
 
   approve_deps(d, v, kind, allowed, what, name);
-  approve_in_place(d, v, kind, allowed, what, name);
+  approve_in_place(d, v, holder_ok, kind, allowed, what, name);
   approve_deps(d, ap_raw, kind, allowed, what, name);
-  approve_in_place(d, ap_raw, kind, allowed, what, name);
+  approve_in_place(d, ap_raw, holder_ok, kind, allowed, what, name);
+  ap_ok = holder_ok && sole_ref(d, ref_num(ap_raw));
   ap = res(d, d->cur, ap_raw);
   if (!kyso_obj_is(ap, KYSO_OBJ_DICT))
     return;
   for (i = 0; i < 3; i++) {
     kyso_obj *x = kyso_dict_get(ap, states[i]), *xr;
-    approve_in_place(d, x, kind, allowed, what, name);
+    int x_ok = ap_ok && sole_ref(d, ref_num(x));
+    approve_in_place(d, x, ap_ok, kind, allowed, what, name);
     xr = res(d, d->cur, x);
     if (!kyso_obj_is(xr, KYSO_OBJ_DICT))
       continue;
     /* An appearance state dictionary (12.5.5): /On, /Off... */
     for (k = 0; k < xr->u.dict.count; k++)
-      approve_in_place(d, xr->u.dict.entries[k].value, kind, allowed, what,
-                       name);
+      approve_in_place(d, xr->u.dict.entries[k].value, x_ok, kind, allowed,
+                       what, name);
   }
 }
 
@@ -948,47 +1003,117 @@ static int field_visible(diff *d, kyso_pdf *pdf, const field_info *f) {
   return 0;
 }
 
-/* Is field `name` locked by this signature (FieldMDP transform in its
- * /Reference, ISO 32000-1 12.8.2.4)? */
+/* Does a FieldMDP transform's parameters or a field lock dictionary
+ * (/Action, /Fields) cover field `name`? pdf resolves its values. */
+static int lock_covers(diff *d, kyso_pdf *pdf, const kyso_obj *p,
+                       const char *name) {
+  const char *action = name_of(p, "Action");
+  kyso_obj *fields = get(d, pdf, p, "Fields");
+  int listed = 0;
+  size_t k;
+  if (!action)
+    return 0;
+  if (strcmp(action, "All") == 0)
+    return 1;
+  for (k = 0; kyso_obj_is(fields, KYSO_OBJ_ARRAY) && k < fields->u.array.count;
+       k++) {
+    kyso_obj *s = res(d, pdf, fields->u.array.items[k]);
+    char *u;
+    if (!kyso_obj_is(s, KYSO_OBJ_STRING))
+      continue;
+    u = kyso_text_to_utf8(&d->old->arena, s->u.string.data, s->u.string.len);
+    if (!u) {
+      d->oom = 1;
+      return 1;
+    }
+    if (strcmp(u, name) == 0)
+      listed = 1;
+  }
+  return (strcmp(action, "Include") == 0 && listed) ||
+         (strcmp(action, "Exclude") == 0 && !listed);
+}
+
+/* This signature's dictionary in cur. */
+static const kyso_obj *sig_dict(diff *d) {
+  if (d->st->dict || d->st->dict_is_direct || !d->st->dict_num)
+    return d->st->dict;
+  return object(d, d->cur, d->st->dict_num);
+}
+
+/* Is field `name` locked by this signature: a FieldMDP transform in its
+ * /Reference (ISO 32000-1 12.8.2.4) or its field's /Lock (ISO 32000-2
+ * 12.7.5.5, in force once the field is signed)? */
 static int field_locked(diff *d, const char *name) {
-  kyso_obj *refs = get(d, d->cur, d->st->dict, "Reference");
-  size_t i, k;
+  kyso_obj *refs = get(d, d->cur, sig_dict(d), "Reference");
+  size_t i;
+  if (d->lock && lock_covers(d, d->old, d->lock, name))
+    return 1;
   if (!kyso_obj_is(refs, KYSO_OBJ_ARRAY))
     return 0;
   for (i = 0; i < refs->u.array.count; i++) {
     kyso_obj *r = res(d, d->cur, refs->u.array.items[i]);
-    kyso_obj *p, *fields;
-    const char *action;
-    int listed = 0;
-    if (!kyso_obj_is_name(kyso_dict_get(r, "TransformMethod"), "FieldMDP"))
-      continue;
-    p = get(d, d->cur, r, "TransformParams");
-    action = name_of(p, "Action");
-    fields = get(d, d->cur, p, "Fields");
-    if (!action)
-      continue;
-    if (strcmp(action, "All") == 0)
-      return 1;
-    for (k = 0;
-         kyso_obj_is(fields, KYSO_OBJ_ARRAY) && k < fields->u.array.count;
-         k++) {
-      kyso_obj *s = res(d, d->cur, fields->u.array.items[k]);
-      char *u;
-      if (!kyso_obj_is(s, KYSO_OBJ_STRING))
-        continue;
-      u = kyso_text_to_utf8(&d->old->arena, s->u.string.data, s->u.string.len);
-      if (!u) {
-        d->oom = 1;
-        return 1;
-      }
-      if (strcmp(u, name) == 0)
-        listed = 1;
-    }
-    if ((strcmp(action, "Include") == 0 && listed) ||
-        (strcmp(action, "Exclude") == 0 && !listed))
+    if (kyso_obj_is_name(kyso_dict_get(r, "TransformMethod"), "FieldMDP") &&
+        lock_covers(d, d->cur, get(d, d->cur, r, "TransformParams"), name))
       return 1;
   }
   return 0;
+}
+
+typedef struct lock_search {
+  diff *d;
+  kyso_obj *field; /* this signature's field, when found */
+} lock_search;
+
+static kyso_status find_own_field(void *vctx, const kyso_form_field *f,
+                                  kyso_error *err) {
+  lock_search *ls = vctx;
+  const kyso_sig_state *st = ls->d->st;
+  kyso_obj *v = kyso_dict_get(f->dict, "V");
+  (void)err;
+  if (ls->field || strcmp(f->type, "Sig") != 0)
+    return KYSO_OK;
+  if (st->dict_is_direct || !st->dict_num
+          ? st->rep->field && strcmp(f->name, st->rep->field) == 0
+          : ref_num(v) == st->dict_num)
+    ls->field = f->dict;
+  return KYSO_OK;
+}
+
+/* The strictest permission (1 strictest, 0 none) of two. */
+static int stricter(int a, int b) {
+  return !a ? b : !b ? a : a < b ? a : b;
+}
+
+/* The permission this signature's lock grants after it (PDF 2.0): /P of
+ * its field's /Lock (SigFieldLock, ISO 32000-2 12.7.5.5) and of the
+ * FieldMDP transform in its /Reference (12.8.2.4); 1, 2 and 3 mean what
+ * DocMDP's do. Also keeps the /Lock for field_locked. */
+static int lock_permission(diff *d) {
+  lock_search ls;
+  kyso_obj *refs = get(d, d->cur, sig_dict(d), "Reference"), *p;
+  int perm = 0;
+  size_t i;
+  ls.d = d;
+  ls.field = NULL;
+  if (kyso_form_walk(d->old, find_own_field, &ls, &d->scratch) ==
+      KYSO_ERR_NO_MEMORY)
+    d->oom = 1;
+  d->lock = get(d, d->old, ls.field, "Lock");
+  if (!kyso_obj_is(d->lock, KYSO_OBJ_DICT))
+    d->lock = NULL;
+  p = get(d, d->old, d->lock, "P");
+  if (kyso_obj_is(p, KYSO_OBJ_INT) && p->u.integer >= 1 && p->u.integer <= 3)
+    perm = (int)p->u.integer;
+  for (i = 0; kyso_obj_is(refs, KYSO_OBJ_ARRAY) && i < refs->u.array.count;
+       i++) {
+    kyso_obj *r = res(d, d->cur, refs->u.array.items[i]);
+    if (!kyso_obj_is_name(kyso_dict_get(r, "TransformMethod"), "FieldMDP"))
+      continue;
+    p = get(d, d->cur, get(d, d->cur, r, "TransformParams"), "P");
+    if (kyso_obj_is(p, KYSO_OBJ_INT) && p->u.integer >= 1 && p->u.integer <= 3)
+      perm = stricter(perm, (int)p->u.integer);
+  }
+  return perm;
 }
 
 static void push_new(diff *d, new_field **items, size_t *count, size_t *cap,
@@ -1078,12 +1203,13 @@ static void new_field_added(diff *d, const field_info *nf) {
       what = "new signature field reuses an existing signature value";
     } else if (d->perm == 1 && (!is_dts || visible)) {
       allowed = 0;
-      what = "signature added to a document certified with no changes "
-             "allowed (DocMDP P=1)";
+      what = d->perm_locked ? P1_LOCK_SIGNED : P1_DOCMDP_SIGNED;
     } else if (d->perm == 2 && visible) {
       allowed = 0;
-      what = "visible signature field added to a certified document "
-             "(sneaky signature)";
+      what = d->perm_locked ? "visible signature field added after a "
+                              "signature locking the document (lock P=2)"
+                            : "visible signature field added to a certified "
+                              "document (sneaky signature)";
     }
     if (rf && rf->state != ST_ADDED)
       decide(rf, "form_changed", 0,
@@ -1145,9 +1271,9 @@ static void existing_field(diff *d, const field_info *of,
     int is_dts = kyso_obj_is_name(kyso_dict_get(nv, "Type"), "DocTimeStamp");
     kind = is_dts ? "timestamp_added" : "signature_added";
     allowed = d->perm != 1 || (is_dts && !field_visible(d, d->cur, nf));
-    what = allowed ? "existing signature field signed"
-                   : "signature added to a document certified with no "
-                     "changes allowed (DocMDP P=1)";
+    what = allowed          ? "existing signature field signed"
+           : d->perm_locked ? P1_LOCK_SIGNED
+                            : P1_DOCMDP_SIGNED;
     if (kyso_obj_is(nv_raw, KYSO_OBJ_REF) && (!rv || rv->state != ST_ADDED)) {
       allowed = 0;
       what = "signature field given an existing signature value";
@@ -1168,8 +1294,10 @@ static void existing_field(diff *d, const field_info *of,
            : !filled ? "form field appearance changed but not its value "
                        "(shadow attack)"
            : allowed ? "form field filled"
-                     : "form field filled in a document certified with no "
-                       "changes allowed (DocMDP P=1)";
+           : d->perm_locked ? "form field filled after a signature allowing "
+                              "no changes (lock P=1)"
+                            : "form field filled in a document certified "
+                              "with no changes allowed (DocMDP P=1)";
     if (!filled)
       kind = "form_changed";
   }
@@ -1180,7 +1308,8 @@ static void existing_field(diff *d, const field_info *of,
     else
       decide(rf, kind, allowed, what, nf->name);
   }
-  approve_value_and_appearance(d, nf->dict, kind, allowed, what, nf->name);
+  approve_value_and_appearance(d, nf->dict, nf->num, kind, allowed, what,
+                               nf->name);
   for (i = 0; i < nw; i++) {
     change_rec *rw = find_rec(d, w[i]);
     kyso_obj *nwd = object(d, d->cur, w[i]);
@@ -1194,7 +1323,7 @@ static void existing_field(diff *d, const field_info *of,
       else
         decide(rw, kind, allowed, what, nf->name);
     }
-    approve_value_and_appearance(d, nwd, kind, allowed, what, nf->name);
+    approve_value_and_appearance(d, nwd, w[i], kind, allowed, what, nf->name);
   }
 }
 
@@ -1304,8 +1433,11 @@ static void check_acroform(diff *d) {
                      dict_value(nform, fill_keys[i]), 0)) {
       allowed = 0;
       kind = "form_changed";
-      what = "interactive form changed in a document certified with no "
-             "changes allowed (DocMDP P=1)";
+      what = d->perm_locked ? "interactive form changed after a signature "
+                              "allowing no changes (lock P=1)"
+                            : "interactive form changed in a document "
+                              "certified with no changes allowed (DocMDP "
+                              "P=1)";
       name = fill_keys[i];
     }
   }
@@ -1576,9 +1708,9 @@ static void check_annots(diff *d, kyso_obj *oa, kyso_obj *na,
         why = "annotation type changed";
       decide(r, "annotation_changed", why == NULL,
              why ? why : "annotation changed", subtype);
-      approve_value_and_appearance(d, ad, "annotation_changed", why == NULL,
-                                   why ? why : "annotation appearance",
-                                   subtype);
+      approve_value_and_appearance(
+          d, ad, num, "annotation_changed", why == NULL,
+          why ? why : "annotation appearance", subtype);
       approve_deps(d, ad, "annotation_changed", why == NULL,
                    why ? why : "annotation changed", subtype);
       continue;
@@ -2101,6 +2233,8 @@ static void diff_free(diff *d) {
   free(d->recs);
   free(d->extras);
   free(d->visited);
+  free(d->refcount);
+  free(d->foreign_refs);
   free(d->stack);
   free(d->deps_seen);
   free(d->deps_queue);
@@ -2163,6 +2297,15 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
     goto nomem;
   if (ret != KYSO_OK)
     d.perm = 1;
+  {
+    int lp = lock_permission(&d);
+    if (d.oom)
+      goto nomem;
+    if (lp && stricter(d.perm, lp) != d.perm) {
+      d.perm = lp;
+      d.perm_locked = 1;
+    }
+  }
 
   check_unreferenced(&d, r);
   diff_objects(&d);

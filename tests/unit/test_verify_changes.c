@@ -18,7 +18,8 @@
  * /Info), form filling per DocMDP, comments at P=3. Not allowed: content,
  * pages, fonts, freed objects, this signature's dictionary, evil annotations,
  * sneaky signatures, dangling references filled in later, appended or
- * unreferenced bytes.
+ * unreferenced bytes, appearances redrawn through a dictionary a Stamp
+ * shares, anything a PDF 2.0 lock (/Lock, FieldMDP /P) forbids.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,19 +51,22 @@ typedef struct doc {
 /* ---- building the original ----------------------------------------------- */
 
 enum {
-  BASE_DANGLING = 1, /* page /Contents also names object 20, undefined */
-  BASE_SHARED_AP = 2 /* the field's appearance is also a page XObject */
+  BASE_DANGLING = 1,  /* page /Contents also names object 20, undefined */
+  BASE_SHARED_AP = 2, /* the field's appearance is also a page XObject */
+  BASE_AP_DICT = 4,   /* the widget's /AP is object 11 */
+  BASE_STAMP = 8      /* ... and a Stamp (object 12) shares it */
 };
 
 /*
  * 1 catalog, 2 pages, 3 page, 4 content, 5 font, 6 info, 7 AcroForm,
  * 8 text field "so_van_ban" with widget, 9 its appearance stream,
  * 10 a certification signature dictionary with DocMDP /P perm (the catalog
- * names it in /Perms when perm > 0).
+ * names it in /Perms when perm > 0); with BASE_AP_DICT 11 the widget's
+ * appearance dictionary, with BASE_STAMP 12 a Stamp drawn with it too.
  */
 static doc base_pdf(int perm, int flags, int xstream) {
   char catalog[160], page[256], content[128], mdp[256];
-  const char *objs[10];
+  const char *objs[12];
   doc d;
 
   snprintf(catalog, sizeof(catalog),
@@ -71,9 +75,10 @@ static doc base_pdf(int perm, int flags, int xstream) {
   snprintf(page, sizeof(page),
            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
            "/Contents %s /Resources << /Font << /F1 5 0 R >>%s >> "
-           "/Annots [8 0 R] >>",
+           "/Annots [8 0 R%s] >>",
            flags & BASE_DANGLING ? "[4 0 R 20 0 R]" : "4 0 R",
-           flags & BASE_SHARED_AP ? " /XObject << /Fm0 9 0 R >>" : "");
+           flags & BASE_SHARED_AP ? " /XObject << /Fm0 9 0 R >>" : "",
+           flags & BASE_STAMP ? " 12 0 R" : "");
   snprintf(content, sizeof(content), "<< /Length %zu >>\nstream\n%s\nendstream",
            strlen(CONTENT), CONTENT);
   snprintf(mdp, sizeof(mdp),
@@ -90,10 +95,19 @@ static doc base_pdf(int perm, int flags, int xstream) {
   objs[6] = "<< /Fields [8 0 R] /DA (/Helv 0 Tf 0 g) >>";
   objs[7] = "<< /FT /Tx /T (so_van_ban) /Type /Annot /Subtype /Widget "
             "/Rect [400 800 550 820] /P 3 0 R /F 4 /AP << /N 9 0 R >> >>";
+  if (flags & (BASE_AP_DICT | BASE_STAMP))
+    objs[7] = "<< /FT /Tx /T (so_van_ban) /Type /Annot /Subtype /Widget "
+              "/Rect [400 800 550 820] /P 3 0 R /F 4 /AP 11 0 R >>";
   objs[8] = "<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] /Length 0 "
             ">>\nstream\n\nendstream";
   objs[9] = mdp;
-  d.data = test_pdf_build(objs, 10,
+  objs[10] = "<< /N 9 0 R >>";
+  objs[11] = "<< /Type /Annot /Subtype /Stamp /Rect [72 600 222 620] /P 3 0 "
+             "R /F 4 /AP 11 0 R >>";
+  d.data = test_pdf_build(objs,
+                          flags & BASE_STAMP     ? 12
+                          : flags & BASE_AP_DICT ? 11
+                                                 : 10,
                           (xstream ? TEST_PDF_XREF_STREAM : 0) | TEST_PDF_ID,
                           "/Info 6 0 R", &d.len);
   return d;
@@ -893,6 +907,160 @@ static void test_shared_appearance(void) {
   free(d.data);
 }
 
+/* The field's appearance dictionary is shared with a Stamp (pyHanko's
+ * ap-indirect-sneaky shape): the stream it names is private, but redrawing
+ * it in place changes the Stamp on the page too. */
+static void test_shared_appearance_dict(void) {
+  doc d = signed_pdf(2, BASE_AP_DICT | BASE_STAMP, 0);
+  fill_field(&d, 1);
+  expect("appearance dictionary shared with a Stamp", &d,
+         "modified_after_signing", NULL, 0);
+  free(d.data);
+  /* the same update, the dictionary not shared */
+  d = signed_pdf(2, BASE_AP_DICT, 0);
+  fill_field(&d, 1);
+  expect("indirect appearance dictionary, redrawn in place", &d,
+         "allowed_changes_only", "form_field_filled", 1);
+  free(d.data);
+}
+
+/* ---- PDF 2.0 lock dictionaries ----------------------------------------- */
+
+/*
+ * A document "signed" (revision 0) by field Leader (11, value 10) with
+ * text fields A (8, appearance 9) and B (13, appearance 12). lock: the
+ * field's /Lock, params: FieldMDP transform parameters in the signature's
+ * /Reference (either may be NULL). The stage runs on its own (run_stage):
+ * the CHANGES check does not look at the signature value.
+ */
+static doc lock_pdf(const char *lock, const char *params) {
+  char sig[512], field[512];
+  const char *objs[13];
+  doc d;
+  snprintf(sig, sizeof(sig),
+           "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+           "/ETSI.CAdES.detached /ByteRange [0 1 2 3] /Contents <00>%s%s%s "
+           ">>",
+           params ? " /Reference [<< /Type /SigRef /TransformMethod /FieldMDP "
+                    "/TransformParams "
+                  : "",
+           params ? params : "", params ? " >>]" : "");
+  snprintf(field, sizeof(field),
+           "<< /FT /Sig /T (Leader) /V 10 0 R /Type /Annot /Subtype /Widget "
+           "/Rect [0 0 0 0] /F 132 /P 3 0 R%s%s >>",
+           lock ? " /Lock " : "", lock ? lock : "");
+  objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm 7 0 R >>";
+  objs[1] = "<< /Type /Pages /Kids [3 0 R] /Count 1 >>";
+  objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents "
+            "4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [8 0 R 11 "
+            "0 R 13 0 R] >>";
+  objs[3] = "<< /Length 5 >>\nstream\nBT ET\nendstream";
+  objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>";
+  objs[5] = "<< /Producer (kyso test) >>";
+  objs[6] = "<< /Fields [8 0 R 11 0 R 13 0 R] /SigFlags 3 /DA (/Helv 0 Tf 0 "
+            "g) >>";
+  objs[7] = "<< /FT /Tx /T (A) /Type /Annot /Subtype /Widget /Rect [400 800 "
+            "550 820] /P 3 0 R /F 4 /AP << /N 9 0 R >> >>";
+  objs[8] = "<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] /Length 0 "
+            ">>\nstream\n\nendstream";
+  objs[9] = sig;
+  objs[10] = field;
+  objs[11] = objs[8];
+  objs[12] = "<< /FT /Tx /T (B) /Type /Annot /Subtype /Widget /Rect [400 700 "
+             "550 720] /P 3 0 R /F 4 /AP << /N 12 0 R >> >>";
+  d.data = test_pdf_build(objs, 13, TEST_PDF_ID, "/Info 6 0 R", &d.len);
+  return d;
+}
+
+/* Fills text field num with a new value and appearance. */
+static void fill_text(doc *d, uint32_t num) {
+  edit e;
+  kyso_obj *field, *ap;
+  edit_begin(&e, d);
+  field = current(&e, num);
+  kyso_dict_set(e.a, field, "V", kyso_obj_new_string(e.a, "12/QD-UBND", 10));
+  ap = parse(&e, "<< >>");
+  kyso_dict_set(e.a, ap, "N",
+                kyso_update_add(&e.u, stream(&e,
+                                             "<< /Type /XObject /Subtype "
+                                             "/Form /BBox [0 0 150 20] >>",
+                                             "BT /Helv 10 Tf 2 6 Td "
+                                             "(12/QD-UBND) Tj ET")));
+  kyso_dict_set(e.a, field, "AP", ap);
+  replace(&e, num, field);
+  edit_commit(&e);
+}
+
+/* The CHANGES check of Leader (revision 0, value 10): passed or not, and a
+ * change of kind with allowed listed. */
+static void expect_lock(const char *label, const doc *d, int passed,
+                        const char *kind, int allowed) {
+  kyso_sig_report rep;
+  kyso_report report;
+  const kyso_check *c;
+  memset(&report, 0, sizeof(report));
+  kyso_arena_init(&report.arena);
+  run_stage(d, 0, 10, &report, &rep);
+  dump(label, &rep);
+  c = &rep.checks[KYSO_CHECK_CHANGES];
+  CHECK_EQ_INT(c->result, passed ? KYSO_RESULT_PASSED : KYSO_RESULT_FAILED);
+  CHECK(has_change(&rep, kind, allowed));
+  if (c->result != (passed ? KYSO_RESULT_PASSED : KYSO_RESULT_FAILED) ||
+      !has_change(&rep, kind, allowed))
+    fprintf(stderr, "%s: got %s (%s)\n", label,
+            c->reason ? c->reason : "(not run)", c->detail ? c->detail : "");
+  kyso_arena_free(&report.arena);
+}
+
+static void test_locks(void) {
+  doc d;
+  /* Without a lock: a second signature, a fill covered by it. */
+  d = lock_pdf(NULL, NULL);
+  fill_text(&d, 8);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("no lock, fill and sign", &d, 1, "form_field_filled", 1);
+  free(d.data);
+  /* /Lock /P 1: nothing after this signature, not even a signature */
+  d = lock_pdf("<< /Type /SigFieldLock /Action /All /P 1 >>", NULL);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("lock P=1, second signature", &d, 0, "signature_added", 0);
+  free(d.data);
+  /* the same through the FieldMDP transform's /P */
+  d = lock_pdf(NULL, "<< /Type /TransformParams /Action /Include /Fields "
+                     "[(B)] /P 1 /V /1.2 >>");
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("FieldMDP P=1, second signature", &d, 0, "signature_added", 0);
+  free(d.data);
+  /* /P 2: form filling and signing, as DocMDP P=2 */
+  d = lock_pdf("<< /Type /SigFieldLock /Action /Include /Fields [(B)] /P 2 "
+               ">>",
+               NULL);
+  fill_text(&d, 8);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("lock P=2, fill and sign", &d, 1, "form_field_filled", 1);
+  free(d.data);
+  /* /Action /Include [(A)]: A may no longer change, B may */
+  d = lock_pdf("<< /Type /SigFieldLock /Action /Include /Fields [(A)] >>",
+               NULL);
+  fill_text(&d, 8);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("lock Include [A], A filled", &d, 0, "form_field_filled", 0);
+  free(d.data);
+  d = lock_pdf("<< /Type /SigFieldLock /Action /Include /Fields [(A)] >>",
+               NULL);
+  fill_text(&d, 13);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("lock Include [A], B filled", &d, 1, "form_field_filled", 1);
+  free(d.data);
+  /* /Exclude [(A)]: every field but A is locked */
+  d = lock_pdf("<< /Type /SigFieldLock /Action /Exclude /Fields [(A)] >>",
+               NULL);
+  fill_text(&d, 13);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect_lock("lock Exclude [A], B filled", &d, 0, "form_field_filled", 0);
+  free(d.data);
+}
+
 /* ---- bytes without a cross-reference ------------------------------------- */
 
 static void test_appended_bytes(void) {
@@ -987,6 +1155,8 @@ int main(void) {
   test_catalog_changed();
   test_dangling_reference();
   test_shared_appearance();
+  test_shared_appearance_dict();
+  test_locks();
   test_appearance_only();
   test_xref_redirect();
   test_appended_bytes();

@@ -12,6 +12,11 @@
 #define KYSO_LIMIT_PDF_SIZE ((size_t)0x7fffffff)
 /* Nesting of arrays and dictionaries inside one object. */
 #define KYSO_LIMIT_OBJECT_DEPTH 64
+/* Objects being loaded at once: loading one can need another first (a
+ * stream's /Length or /Filter held elsewhere, the object stream holding it,
+ * that stream's own /Length...). Real files need 3 or 4; a crafted chain of
+ * thousands would overflow the stack (issue 12). */
+#define KYSO_LIMIT_LOAD_DEPTH 32
 /* Cross-reference sections followed through /Prev and /XRefStm. */
 #define KYSO_LIMIT_XREF_SECTIONS 1024
 /* Highest object number accepted (ISO 32000-1 C.2 allows 8,388,607). */
@@ -25,8 +30,10 @@
 /* Pages in one document, and depth of the page tree. */
 #define KYSO_LIMIT_PAGES 100000
 #define KYSO_LIMIT_PAGE_TREE_DEPTH 64
-/* Fields walked in an AcroForm (including kids). */
+/* Fields walked in an AcroForm (including kids), and depth of the field
+ * tree. */
 #define KYSO_LIMIT_FORM_FIELDS 100000
+#define KYSO_LIMIT_FORM_DEPTH 32
 /* Image dimensions (each side) and total pixels. Decoding costs about 12
  * bytes a pixel at its peak, so the WASM build (a browser tab) sets a lower
  * pixel limit (wasm/CMakeLists.txt). */
