@@ -3,6 +3,7 @@
 #define _GNU_SOURCE /* O_NOFOLLOW, O_DIRECTORY, O_CLOEXEC, flock, renameat */
 
 #include "host_origins.h"
+#include "host_fd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -284,20 +285,6 @@ static int open_state_dir(const char *dir, kyso_error *err) {
   return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n) {
-  ssize_t w;
-  while (n > 0) {
-    w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return 0;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 1;
-}
-
 /* Writes l as dirfd/origins: a new 0600 file, synced, renamed over the old
  * one (readers see the old list or the new one, never half of it). */
 static kyso_status write_list(int dirfd, const char *path, const origin_list *l,
@@ -316,10 +303,11 @@ static kyso_status write_list(int dirfd, const char *path, const origin_list *l,
   if (fd < 0)
     return kyso_error_set(err, KYSO_ERR_IO, "cannot write %s.tmp: %s", path,
                           strerror(errno));
-  ok = fchmod(fd, 0600) == 0 && write_all(fd, header, sizeof(header) - 1);
+  ok = fchmod(fd, 0600) == 0 &&
+       host_fd_write_all(fd, header, sizeof(header) - 1);
   for (i = 0; ok && i < l->count; i++)
-    ok = write_all(fd, l->items[i], strlen(l->items[i])) &&
-         write_all(fd, "\n", 1);
+    ok = host_fd_write_all(fd, l->items[i], strlen(l->items[i])) &&
+         host_fd_write_all(fd, "\n", 1);
   ok = ok && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
   if (ok)

@@ -17,6 +17,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "host_fd.h"
 #include "host_prompt.h"
 
 #include <errno.h>
@@ -70,20 +71,6 @@ static int64_t now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-  ssize_t w;
-  while (n > 0) {
-    w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return 0;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 1;
 }
 
 /* Reads one line into pp->line (without "\n") before deadline_ms. */
@@ -213,7 +200,7 @@ static host_prompt_result command(pinentry_prompt *pp, const char *cmd,
     }
   }
   out[n++] = '\n';
-  if (!write_all(pp->to_child, out, n))
+  if (!host_fd_write_all(pp->to_child, out, n))
     return HOST_PROMPT_FAILED;
   return await(pp, deadline_ms, NULL, 0);
 }
@@ -323,7 +310,7 @@ static host_prompt_result pe_get_pin(host_prompt *p, const host_dialog *d,
     return HOST_PROMPT_CANCELLED;
   if (d->shown)
     *d->shown = 1;
-  if (!write_all(pp->to_child, "GETPIN\n", 7))
+  if (!host_fd_write_all(pp->to_child, "GETPIN\n", 7))
     return HOST_PROMPT_FAILED;
   r = await(pp, user_deadline(pp), pin, cap);
   if (r != HOST_PROMPT_OK)
@@ -391,7 +378,7 @@ static void pe_end(host_prompt *p) {
   int64_t deadline = now_ms() + PINENTRY_EXIT_GRACE_MS;
 
   if (pp->to_child >= 0) {
-    (void)write_all(pp->to_child, "BYE\n", 4);
+    (void)host_fd_write_all(pp->to_child, "BYE\n", 4);
     close(pp->to_child);
   }
   if (pp->from_child >= 0) {

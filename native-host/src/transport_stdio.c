@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include "host_fd.h"
 #include "transport.h"
 
 #include <errno.h>
@@ -26,36 +27,6 @@ typedef struct stdio_out {
   int fd;
   int broken;
 } stdio_out;
-
-static int read_full(int fd, void *buf, size_t n) {
-  uint8_t *p = buf;
-  ssize_t r;
-  while (n > 0) {
-    r = read(fd, p, n);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0)
-      return 0;
-    p += r;
-    n -= (size_t)r;
-  }
-  return 1;
-}
-
-static int write_full(int fd, const void *buf, size_t n) {
-  const uint8_t *p = buf;
-  ssize_t w;
-  while (n > 0) {
-    w = write(fd, p, n);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0)
-      return 0;
-    p += w;
-    n -= (size_t)w;
-  }
-  return 1;
-}
 
 static void put_le32(uint8_t b[4], uint32_t v) {
   b[0] = (uint8_t)v;
@@ -81,8 +52,8 @@ static void stdio_send(void *arg, char *json) {
   }
   put_le32(len, (uint32_t)n);
   pthread_mutex_lock(&out->lock);
-  if (!out->broken &&
-      (!write_full(out->fd, len, 4) || !write_full(out->fd, body, n)))
+  if (!out->broken && (!host_fd_write_all(out->fd, len, 4) ||
+                       !host_fd_write_all(out->fd, body, n)))
     out->broken = 1;
   pthread_mutex_unlock(&out->lock);
   free(json);
@@ -94,7 +65,7 @@ static int discard(int fd, uint32_t n) {
   size_t step;
   while (n > 0) {
     step = n < sizeof(sink) ? n : sizeof(sink);
-    if (!read_full(fd, sink, step))
+    if (!host_fd_read_all(fd, sink, step))
       return 0;
     n -= (uint32_t)step;
   }
@@ -120,7 +91,7 @@ int host_run_native_messaging(host_ctl *ctl, const char *origin) {
   msg = malloc(HOST_MESSAGE_MAX);
   if (!msg)
     goto done;
-  while (read_full(0, hdr, 4)) {
+  while (host_fd_read_all(0, hdr, 4)) {
     n = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 |
         (uint32_t)hdr[3] << 24;
     if (n > HOST_MESSAGE_MAX) {
@@ -129,7 +100,7 @@ int host_run_native_messaging(host_ctl *ctl, const char *origin) {
         break;
       continue;
     }
-    if (!read_full(0, msg, n))
+    if (!host_fd_read_all(0, msg, n))
       break;
     host_peer_message(peer, msg, n);
   }
