@@ -125,7 +125,6 @@ int kyso_array_push(kyso_arena *a, kyso_obj *array, kyso_obj *value) {
 int kyso_dict_set(kyso_arena *a, kyso_obj *dict, const char *key,
                   kyso_obj *value) {
   size_t i;
-  kyso_dict_entry *entries;
   char *k;
 
   if (!dict || dict->type != KYSO_OBJ_DICT || !value)
@@ -137,15 +136,7 @@ int kyso_dict_set(kyso_arena *a, kyso_obj *dict, const char *key,
     }
   }
   k = kyso_arena_strndup(a, key, strlen(key));
-  entries = grow(a, dict->u.dict.entries, dict->u.dict.count, &dict->u.dict.cap,
-                 sizeof(kyso_dict_entry));
-  if (!k || !entries)
-    return -1;
-  dict->u.dict.entries = entries;
-  entries[dict->u.dict.count].key = k;
-  entries[dict->u.dict.count].value = value;
-  dict->u.dict.count++;
-  return 0;
+  return k ? kyso_dict_append(a, dict, k, value) : -1;
 }
 
 int kyso_dict_append(kyso_arena *a, kyso_obj *dict, char *key,
