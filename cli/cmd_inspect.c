@@ -35,7 +35,7 @@ static void print_signer(const uint8_t *der, size_t len) {
   const unsigned char *p = der;
   CMS_ContentInfo *cms = NULL;
   STACK_OF(X509) *certs = NULL;
-  STACK_OF(CMS_SignerInfo) * infos;
+  STACK_OF(CMS_SignerInfo) *infos;
   int i;
 
   if (len > INT32_MAX)

@@ -44,7 +44,7 @@ kyso_status kyso_signer_set_certificate(kyso_signer *signer, X509 *cert,
  * an error: the verifier may know the rest.
  */
 kyso_status kyso_signer_set_chain(kyso_signer *signer, X509 *leaf,
-                                  STACK_OF(X509) * pool, kyso_error *err);
+                                  STACK_OF(X509) *pool, kyso_error *err);
 
 /* Frees the certificate and chain DER set by the two functions above. */
 void kyso_signer_release_certs(kyso_signer *signer);

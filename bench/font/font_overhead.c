@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "font_text.h"
-#include "pdf_update.h"
+#include "appearance/font_text.h"
+#include "pdf/pdf_update.h"
 
 static uint8_t *slurp(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");

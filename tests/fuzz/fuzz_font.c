@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "buf.h"
-#include "font_text.h"
-#include "font_ttf.h"
+#include "appearance/font_text.h"
+#include "appearance/font_ttf.h"
+#include "base/buf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "font_ttf.h"
+#include "appearance/font_ttf.h"
+#include "base/buf.h"
 
 static const uint32_t text[] = {'T', 'i', 0x1EC1, 'n', ' ', 'G',    'a',
                                 'g', 'y', '1',    '2', '/', 'Q',    0x0110,

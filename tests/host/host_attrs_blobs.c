@@ -19,7 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "kyso/cms.h"
 #include "test_attrs.h"
 #include "test_pki.h"

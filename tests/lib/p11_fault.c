@@ -39,8 +39,7 @@ static CK_FUNCTION_LIST fault_list;
 static CK_FUNCTION_LIST_PTR real_list;
 
 /* 1 when name is one of the comma-separated names in KYSO_P11_FAULT. */
-static int fault_is(const char *name)
-{
+static int fault_is(const char *name) {
   const char *f = getenv("KYSO_P11_FAULT");
   size_t n = strlen(name);
 
@@ -54,8 +53,7 @@ static int fault_is(const char *name)
   return 0;
 }
 
-static void fault_delay(void)
-{
+static void fault_delay(void) {
   const char *ms = getenv("KYSO_P11_DELAY_MS");
   long v = ms ? strtol(ms, NULL, 10) : 500;
   struct timespec ts;
@@ -69,8 +67,7 @@ static void fault_delay(void)
 }
 
 static CK_RV fault_login(CK_SESSION_HANDLE session, CK_USER_TYPE user,
-                         CK_UTF8CHAR_PTR pin, CK_ULONG pin_len)
-{
+                         CK_UTF8CHAR_PTR pin, CK_ULONG pin_len) {
   const char *pad_pin = getenv("KYSO_P11_PAD_PIN");
 
   if (fault_is("login_locked") && user == CKU_USER)
@@ -86,8 +83,7 @@ static CK_RV fault_login(CK_SESSION_HANDLE session, CK_USER_TYPE user,
   return real_list->C_Login(session, user, pin, pin_len);
 }
 
-static CK_RV fault_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
-{
+static CK_RV fault_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info) {
   CK_RV rv = real_list->C_GetTokenInfo(slot, info);
 
   if (rv != CKR_OK || info == NULL)
@@ -101,17 +97,16 @@ static CK_RV fault_token_info(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
   return rv;
 }
 
-static CK_RV fault_find_init(CK_SESSION_HANDLE session,
-                             CK_ATTRIBUTE_PTR templ, CK_ULONG count)
-{
+static CK_RV fault_find_init(CK_SESSION_HANDLE session, CK_ATTRIBUTE_PTR templ,
+                             CK_ULONG count) {
   if (fault_is("slow_find"))
     fault_delay();
   return real_list->C_FindObjectsInit(session, templ, count);
 }
 
 static CK_RV fault_sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data,
-                        CK_ULONG data_len, CK_BYTE_PTR sig, CK_ULONG_PTR sig_len)
-{
+                        CK_ULONG data_len, CK_BYTE_PTR sig,
+                        CK_ULONG_PTR sig_len) {
   CK_RV rv;
 
   if (sig != NULL && fault_is("slow_sign"))
@@ -123,8 +118,7 @@ static CK_RV fault_sign(CK_SESSION_HANDLE session, CK_BYTE_PTR data,
   return rv;
 }
 
-CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
-{
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list) {
   const char *path = getenv("KYSO_P11_REAL");
   CK_C_GetFunctionList get;
   void *module;

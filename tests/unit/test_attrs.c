@@ -9,9 +9,9 @@
 
 #include <openssl/evp.h>
 
-#include "cms_build.h"
-#include "der_read.h"
-#include "der_write.h"
+#include "cms/cms_build.h"
+#include "cms/der_read.h"
+#include "cms/der_write.h"
 
 #define OID(a) a, sizeof(a)
 

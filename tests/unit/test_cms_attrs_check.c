@@ -14,10 +14,10 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
-#include "cms_build.h"
-#include "der_read.h"
+#include "cms/cms_build.h"
+#include "cms/der_read.h"
 #include "kyso/cms.h"
 #include "test_attrs.h"
 #include "test_pki.h"

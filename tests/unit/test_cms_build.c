@@ -26,8 +26,8 @@
 #include <openssl/x509.h>
 
 #include "check.h"
-#include "cms_build.h"
-#include "der_write.h"
+#include "cms/cms_build.h"
+#include "cms/der_write.h"
 #include "kyso/limits.h"
 #include "test_pki.h"
 

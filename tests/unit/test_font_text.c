@@ -20,11 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "appearance/font_text.h"
+#include "appearance/font_ttf.h"
 #include "check.h"
-#include "font_text.h"
-#include "font_ttf.h"
-#include "pdf_filter.h"
-#include "pdf_update.h"
+#include "pdf/pdf_filter.h"
+#include "pdf/pdf_update.h"
 #include "test_pdf.h"
 
 #ifndef KYSO_TEST_FONT

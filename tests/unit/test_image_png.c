@@ -6,8 +6,8 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "appearance/image.h"
 #include "check.h"
-#include "image.h"
 
 enum { W = 13, H = 7 }; /* odd sizes: partial bytes, uneven Adam7 passes */
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "kyso/pdf.h"
 
 /* The one-page document most tests start from (ISO 32000-1 7.7.2, 7.7.3). */

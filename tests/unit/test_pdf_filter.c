@@ -5,7 +5,7 @@
 #include <zlib.h>
 
 #include "check.h"
-#include "pdf_filter.h"
+#include "pdf/pdf_filter.h"
 
 /* Decodes with a PNG predictor into a fresh buffer; checks status and, on
  * success, the bytes. */

@@ -15,12 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "check.h"
 #include "kyso/limits.h"
 #include "kyso/pdf.h"
-#include "pdf_file.h"
-#include "pdf_parse.h"
+#include "pdf/pdf_file.h"
+#include "pdf/pdf_parse.h"
 
 enum { CHAIN_LINKS = 15000, BIG_DICT_KEYS = 80000 };
 

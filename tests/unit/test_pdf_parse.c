@@ -19,9 +19,9 @@
 
 #include "check.h"
 #include "kyso/pdf.h"
-#include "pdf_file.h"
-#include "pdf_form.h"
-#include "pdf_parse.h"
+#include "pdf/pdf_file.h"
+#include "pdf/pdf_form.h"
+#include "pdf/pdf_parse.h"
 
 /* ---- a tiny PDF writer that gets the offsets right ---------------------- */
 
@@ -1157,28 +1157,28 @@ static void test_decoders(void) {
 static void test_numbers(void) {
   static const struct {
     const char *text;
-    kyso_token_type type;
+    kyso_lex_token_type type;
     int64_t integer;
     double real;
   } nums[] = {
-      {"-.5", KYSO_TOK_REAL, 0, -0.5},
-      {"3.", KYSO_TOK_REAL, 0, 3.0},
-      {"+.25", KYSO_TOK_REAL, 0, 0.25},
-      {"+17", KYSO_TOK_INT, 17, 0},
-      {"-0", KYSO_TOK_INT, 0, 0},
-      {"0.000001", KYSO_TOK_REAL, 0, 0.000001},
-      {"123456789012", KYSO_TOK_INT, 123456789012, 0},
-      {"9223372036854775807", KYSO_TOK_INT, INT64_MAX, 0},
-      {"9223372036854775808", KYSO_TOK_ERROR, 0, 0},
-      {"1e5", KYSO_TOK_ERROR, 0, 0},
-      {"--5", KYSO_TOK_ERROR, 0, 0},
-      {".", KYSO_TOK_ERROR, 0, 0},
-      {"-", KYSO_TOK_ERROR, 0, 0},
+      {"-.5", KYSO_LEX_TOK_REAL, 0, -0.5},
+      {"3.", KYSO_LEX_TOK_REAL, 0, 3.0},
+      {"+.25", KYSO_LEX_TOK_REAL, 0, 0.25},
+      {"+17", KYSO_LEX_TOK_INT, 17, 0},
+      {"-0", KYSO_LEX_TOK_INT, 0, 0},
+      {"0.000001", KYSO_LEX_TOK_REAL, 0, 0.000001},
+      {"123456789012", KYSO_LEX_TOK_INT, 123456789012, 0},
+      {"9223372036854775807", KYSO_LEX_TOK_INT, INT64_MAX, 0},
+      {"9223372036854775808", KYSO_LEX_TOK_ERROR, 0, 0},
+      {"1e5", KYSO_LEX_TOK_ERROR, 0, 0},
+      {"--5", KYSO_LEX_TOK_ERROR, 0, 0},
+      {".", KYSO_LEX_TOK_ERROR, 0, 0},
+      {"-", KYSO_LEX_TOK_ERROR, 0, 0},
   };
   size_t i;
   for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
     kyso_lexer lx;
-    kyso_token tok;
+    kyso_lex_token tok;
     lx.data = (const uint8_t *)nums[i].text;
     lx.len = strlen(nums[i].text);
     lx.pos = 0;
@@ -1186,9 +1186,9 @@ static void test_numbers(void) {
     if (tok.type != nums[i].type)
       fprintf(stderr, "number '%s': token type %d\n", nums[i].text, tok.type);
     CHECK_EQ_INT(tok.type, nums[i].type);
-    if (tok.type == KYSO_TOK_INT)
+    if (tok.type == KYSO_LEX_TOK_INT)
       CHECK(tok.integer == nums[i].integer);
-    if (tok.type == KYSO_TOK_REAL)
+    if (tok.type == KYSO_LEX_TOK_REAL)
       CHECK(fabs(tok.real - nums[i].real) < 1e-12);
   }
 }

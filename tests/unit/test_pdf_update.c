@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "pdf_parse.h"
-#include "pdf_update.h"
+#include "pdf/pdf_parse.h"
+#include "pdf/pdf_update.h"
 #include "test_pdf.h"
 
 /* ---- building the originals ---------------------------------------------- */

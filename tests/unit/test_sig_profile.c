@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "appearance/image.h"
+#include "appearance/sig_profile.h"
 #include "check.h"
-#include "image.h"
-#include "pdf_page.h"
-#include "sig_profile.h"
+#include "pdf/pdf_page.h"
 
 static int near(double a, double b) {
   return fabs(a - b) < 1e-9;

@@ -26,8 +26,8 @@
 #include "check.h"
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
-#include "pdf_file.h"
-#include "pdf_form.h"
+#include "pdf/pdf_file.h"
+#include "pdf/pdf_form.h"
 #include "test_pdf.h"
 #include "test_pki.h"
 

@@ -25,8 +25,8 @@
 #include "kyso/dss.h"
 #include "test_pdf.h"
 #include "test_pki.h"
-#include "verify_chain.h"
-#include "verify_internal.h"
+#include "verify/verify_chain.h"
+#include "verify/verify_internal.h"
 
 #ifndef KYSO_TRUST_DIR
 #define KYSO_TRUST_DIR "trust/vn"

@@ -32,12 +32,12 @@
 #include "kyso/dss.h"
 #include "kyso/sign.h"
 #include "kyso/verify.h"
-#include "pdf_form.h"
-#include "pdf_parse.h"
-#include "pdf_update.h"
+#include "pdf/pdf_form.h"
+#include "pdf/pdf_parse.h"
+#include "pdf/pdf_update.h"
 #include "test_pdf.h"
 #include "test_pki.h"
-#include "verify_internal.h"
+#include "verify/verify_internal.h"
 
 #define SIGNING_TIME 1733884215 /* 2024-12-11 02:30:15 UTC */
 #define CONTENT "BT /F1 12 Tf 72 720 Td (Quyet dinh so 12) Tj ET"

@@ -30,13 +30,13 @@
 #include <openssl/x509v3.h>
 
 #include "check.h"
-#include "cms_build.h"
+#include "cms/cms_build.h"
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
 #include "kyso/verify.h"
 #include "test_pdf.h"
 #include "test_pki.h"
-#include "verify_internal.h"
+#include "verify/verify_internal.h"
 
 #define SIGNER_CN "Nguy\xe1\xbb\x85n V\xc4\x83n A" /* Nguyễn Văn A */
 #define SIGNER_O "UBND t\xe1\xbb\x89nh Ti\xe1\xbb\x81n Giang"

@@ -1,0 +1,122 @@
+/*
+ * pdf_file.h - the document's body: struct, xref, object loading (private).
+ */
+#ifndef KYSO_PDF_FILE_H
+#define KYSO_PDF_FILE_H
+
+#include <stdlib.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "kyso/pdf.h"
+#include "pdf/pdf_object.h"
+
+typedef enum kyso_xref_kind {
+  KYSO_XREF_UNSET = 0, /* not in any section */
+  KYSO_XREF_FREE,
+  KYSO_XREF_OFFSET,    /* uncompressed, at offset */
+  KYSO_XREF_COMPRESSED /* in object stream `stream`, at `index` */
+} kyso_xref_kind;
+
+typedef struct kyso_xref_entry {
+  uint8_t kind;  /* kyso_xref_kind */
+  uint8_t state; /* 0 not loaded, 1 loading (loop guard), 2 loaded */
+  uint16_t gen;
+  uint32_t index;  /* index in the object stream */
+  uint64_t offset; /* byte offset, or object stream number */
+  kyso_obj *obj;   /* the loaded object */
+} kyso_xref_entry;
+
+enum { KYSO_XREF_PAGE = 1024 };
+
+typedef struct kyso_xref_section {
+  size_t offset;     /* where the section starts */
+  int is_stream;     /* xref stream (or classic table) */
+  kyso_obj *trailer; /* trailer dict (the stream dict for xref streams) */
+  size_t eof_end;    /* one past %%EOF */
+  size_t end;        /* one past the end of line after %%EOF */
+} kyso_xref_section;
+
+typedef struct kyso_page {
+  uint32_t num;
+  uint16_t gen;
+  kyso_obj *dict;
+  double media_box[4]; /* llx lly urx ury, inherited (7.7.3.4) */
+  double crop_box[4];  /* defaults to media_box */
+  int rotate;          /* 0, 90, 180, 270 */
+} kyso_page;
+
+struct kyso_pdf {
+  const uint8_t *data;
+  size_t len;
+  kyso_arena arena;
+  /* Merged view, newest entry wins, in pages of KYSO_XREF_PAGE entries
+   * allocated on first use: a sparse file with one object numbered
+   * 8,000,000 costs one page, not 8 million entries. */
+  kyso_xref_entry **xref_pages;
+  size_t xref_page_count;
+  size_t xref_count;           /* one past the highest object number listed */
+  kyso_xref_section *sections; /* newest first, as found via /Prev */
+  size_t section_count;
+  kyso_obj *trailer;       /* newest trailer */
+  size_t startxref;        /* offset named by the last startxref */
+  int startxref_is_stream; /* the newest section is an xref stream */
+  uint32_t max_object;     /* highest object number in any section */
+  kyso_page *pages;        /* after kyso_pdf_load_pages */
+  size_t page_count;
+  int pages_loaded;
+  kyso_obj null_obj; /* what free and missing objects read as (7.3.10) */
+  int load_depth;    /* objects being loaded now (KYSO_LIMIT_LOAD_DEPTH) */
+  kyso_pdf_signature *signatures;
+  size_t signature_count;
+  int signatures_loaded;
+};
+
+/* Parses the xref chain into the xref pages and sections (pdf_xref.c). */
+kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err);
+
+/* The entry of object num, or NULL when no section lists it. */
+kyso_xref_entry *kyso_xref_get(const kyso_pdf *pdf, uint64_t num);
+
+/* The object numbered num (any generation in the xref), loaded once and
+ * cached. A free or missing object yields the null object (7.3.10), not an
+ * error; a broken one is an error. */
+kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
+                                kyso_error *err);
+
+/* Follows a reference chain; non-references are returned as they are. */
+kyso_status kyso_pdf_resolve(kyso_pdf *pdf, kyso_obj *obj, kyso_obj **out,
+                             kyso_error *err);
+
+/* dict[key] with references followed; NULL (and KYSO_OK) when absent. */
+kyso_status kyso_pdf_dict_get(kyso_pdf *pdf, const kyso_obj *dict,
+                              const char *key, kyso_obj **out, kyso_error *err);
+
+/* Decodes a stream's data through its /Filter chain (Flate with
+ * predictors; other filters are KYSO_ERR_PDF_FILTER). At most limit bytes. */
+kyso_status kyso_pdf_stream_decode(kyso_pdf *pdf, const kyso_obj *stream,
+                                   size_t limit, kyso_buf *out,
+                                   kyso_error *err);
+
+/* Parses an indirect object ("num gen obj ... endobj") at offset; used by
+ * the xref reader for xref streams before the table exists. */
+kyso_status kyso_pdf_parse_indirect(kyso_pdf *pdf, size_t offset, uint32_t *num,
+                                    uint16_t *gen, kyso_obj **out,
+                                    kyso_error *err);
+
+/* Visited sets for walks over objects: one bit per object number.
+ * kyso_bits_new gives a zeroed set for every number below pdf->xref_count
+ * (free with free()); test_and_set returns the bit before setting it. */
+static inline uint8_t *kyso_bits_new(const kyso_pdf *pdf) {
+  return (uint8_t *)calloc(pdf->xref_count / 8 + 1, 1);
+}
+static inline int kyso_bits_test_and_set(uint8_t *bits, uint32_t n) {
+  int was = bits[n / 8] >> (n % 8) & 1;
+  bits[n / 8] |= (uint8_t)(1u << (n % 8));
+  return was;
+}
+
+/* Reads the page tree (pdf_page.c). */
+kyso_status kyso_pdf_load_pages(kyso_pdf *pdf, kyso_error *err);
+
+#endif
