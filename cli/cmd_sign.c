@@ -223,34 +223,34 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_FIELD: a->opt.field_name = optarg; break;
     case O_TIME: a->time = optarg; break;
     case O_TSA: a->tsa_command = optarg; break;
-    case O_DOC_NUMBER: a->opt.doc_number = optarg; break;
-    case O_ISSUE_DATE: a->opt.issue_date_text = optarg; break;
+    case O_DOC_NUMBER: a->opt.appearance.doc_number = optarg; break;
+    case O_ISSUE_DATE: a->opt.appearance.issue_date_text = optarg; break;
     case O_NUMBER_RECT: a->number_rect = optarg; break;
     case O_DATE_RECT: a->date_rect = optarg; break;
-    case O_NUMBER_FIELD: a->opt.number_field = optarg; break;
-    case O_DATE_FIELD: a->opt.date_field = optarg; break;
-    case O_COPY_FORM: a->opt.copy_form = optarg; break;
-    case O_COPIER: a->opt.copier = optarg; break;
-    case O_ORGANIZATION: a->opt.organization = optarg; break;
+    case O_NUMBER_FIELD: a->opt.appearance.number_field = optarg; break;
+    case O_DATE_FIELD: a->opt.appearance.date_field = optarg; break;
+    case O_COPY_FORM: a->opt.appearance.copy_form = optarg; break;
+    case O_COPIER: a->opt.appearance.copier = optarg; break;
+    case O_ORGANIZATION: a->opt.appearance.organization = optarg; break;
     case O_FONT: a->font = optarg; break;
     case O_ALLOW_UNUSABLE: a->opt.allow_unusable_certificate = 1; break;
     case O_PROFILE:
       if (strcmp(optarg, "personal") == 0)
-        a->opt.profile = KYSO_PROFILE_PERSONAL;
+        a->opt.appearance.profile = KYSO_PROFILE_PERSONAL;
       else if (strcmp(optarg, "organization") == 0)
-        a->opt.profile = KYSO_PROFILE_ORGANIZATION;
+        a->opt.appearance.profile = KYSO_PROFILE_ORGANIZATION;
       else if (strcmp(optarg, "attachment") == 0)
-        a->opt.profile = KYSO_PROFILE_ATTACHMENT;
+        a->opt.appearance.profile = KYSO_PROFILE_ATTACHMENT;
       else if (strcmp(optarg, "copy") == 0)
-        a->opt.profile = KYSO_PROFILE_COPY;
+        a->opt.appearance.profile = KYSO_PROFILE_COPY;
       else
         return kyso_cli_usage_error("--profile takes personal, organization, "
                                     "attachment or copy");
       break;
     case O_SEAL_SIZE:
-      a->opt.seal_size_mm = strtod(optarg, &end);
-      if (*end || end == optarg || !(a->opt.seal_size_mm >= 5) ||
-          a->opt.seal_size_mm > 100)
+      a->opt.appearance.seal_size_mm = strtod(optarg, &end);
+      if (*end || end == optarg || !(a->opt.appearance.seal_size_mm >= 5) ||
+          a->opt.appearance.seal_size_mm > 100)
         return kyso_cli_usage_error("--seal-size-mm takes 5 to 100");
       break;
     case O_DIGEST:
@@ -281,28 +281,33 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     return kyso_cli_usage_error("--in and --out are required");
   if (!a->module == !a->p12)
     return kyso_cli_usage_error("give either --pkcs11-module or --p12");
-  if (a->image && !a->rect && a->opt.profile == KYSO_PROFILE_PERSONAL)
+  if (a->image && !a->rect &&
+      a->opt.appearance.profile == KYSO_PROFILE_PERSONAL)
     return kyso_cli_usage_error("--image needs --rect X,Y,W,H");
   if (a->rect && parse_rect(a->rect, a->opt.rect) != 0)
     return kyso_cli_usage_error("--rect takes X,Y,W,H in points");
-  if (a->number_rect && parse_rect(a->number_rect, a->opt.number_rect) != 0)
+  if (a->number_rect &&
+      parse_rect(a->number_rect, a->opt.appearance.number_rect) != 0)
     return kyso_cli_usage_error("--number-rect takes X,Y,W,H in points");
-  if (a->date_rect && parse_rect(a->date_rect, a->opt.date_rect) != 0)
+  if (a->date_rect &&
+      parse_rect(a->date_rect, a->opt.appearance.date_rect) != 0)
     return kyso_cli_usage_error("--date-rect takes X,Y,W,H in points");
   if ((a->number_rect || a->date_rect) &&
-      a->opt.profile != KYSO_PROFILE_PERSONAL)
+      a->opt.appearance.profile != KYSO_PROFILE_PERSONAL)
     return kyso_cli_usage_error("--number-rect and --date-rect belong to "
                                 "--profile personal");
-  if (a->opt.profile == KYSO_PROFILE_ORGANIZATION && !a->image)
+  if (a->opt.appearance.profile == KYSO_PROFILE_ORGANIZATION && !a->image)
     return kyso_cli_usage_error("--profile organization needs --image SEAL");
-  if (a->opt.profile == KYSO_PROFILE_ATTACHMENT && !a->opt.doc_number)
+  if (a->opt.appearance.profile == KYSO_PROFILE_ATTACHMENT &&
+      !a->opt.appearance.doc_number)
     return kyso_cli_usage_error("--profile attachment needs --doc-number");
-  if (a->opt.profile == KYSO_PROFILE_COPY &&
-      (!a->opt.copy_form || (!a->opt.copier && !a->opt.organization)))
+  if (a->opt.appearance.profile == KYSO_PROFILE_COPY &&
+      (!a->opt.appearance.copy_form ||
+       (!a->opt.appearance.copier && !a->opt.appearance.organization)))
     return kyso_cli_usage_error("--profile copy needs --copy-form and "
                                 "--copier");
-  a->opt.has_number_rect = a->number_rect != NULL;
-  a->opt.has_date_rect = a->date_rect != NULL;
+  a->opt.appearance.has_number_rect = a->number_rect != NULL;
+  a->opt.appearance.has_date_rect = a->date_rect != NULL;
   if (a->tsa_command && !*a->tsa_command)
     return kyso_cli_usage_error("--tsa-command needs a command");
   if (a->time && kyso_time_parse_iso8601(a->time, &a->opt.signing_time,
@@ -715,10 +720,12 @@ done:
 
 /* Whether the profile draws text (and so needs the font file). */
 static int needs_font(const kyso_sign_options *o) {
-  switch (o->profile) {
-  case KYSO_PROFILE_PERSONAL: return o->has_number_rect || o->has_date_rect;
+  switch (o->appearance.profile) {
+  case KYSO_PROFILE_PERSONAL:
+    return o->appearance.has_number_rect || o->appearance.has_date_rect;
   case KYSO_PROFILE_ORGANIZATION:
-    return o->doc_number != NULL || o->issue_date_text != NULL;
+    return o->appearance.doc_number != NULL ||
+           o->appearance.issue_date_text != NULL;
   default: return 1;
   }
 }
@@ -787,8 +794,8 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   a->opt.visible = a->rect != NULL;
   a->opt.image.data = image;
   a->opt.image.len = image_len;
-  a->opt.font.data = font;
-  a->opt.font.len = font_len;
+  a->opt.appearance.font.data = font;
+  a->opt.appearance.font.len = font_len;
 
   ret = kyso_sig_prepare(pdf, pdf_len, &a->opt, &session, err);
   if (ret != KYSO_OK)

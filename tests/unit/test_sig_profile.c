@@ -151,66 +151,66 @@ static void test_profile_check(void) {
   static const uint8_t png[8] = {0x89, 'P', 'N', 'G', 13, 10, 26, 10};
 
   kyso_sign_options_init(&o);
-  CHECK_EQ_INT(o.profile, KYSO_PROFILE_PERSONAL);
+  CHECK_EQ_INT(o.appearance.profile, KYSO_PROFILE_PERSONAL);
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_OK);
-  o.has_number_rect = 1; /* fields need the font and a rect */
-  o.number_rect[2] = 100;
-  o.number_rect[3] = 18;
+  o.appearance.has_number_rect = 1; /* fields need the font and a rect */
+  o.appearance.number_rect[2] = 100;
+  o.appearance.number_rect[3] = 18;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.font.data = font;
-  o.font.len = sizeof(font);
+  o.appearance.font.data = font;
+  o.appearance.font.len = sizeof(font);
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_OK);
-  o.number_rect[3] = 0;
+  o.appearance.number_rect[3] = 0;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.number_rect[3] = 18;
-  o.number_field = "a.b";
+  o.appearance.number_rect[3] = 18;
+  o.appearance.number_field = "a.b";
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.number_field = "So";
-  o.date_field = "So";
+  o.appearance.number_field = "So";
+  o.appearance.date_field = "So";
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
 
   kyso_sign_options_init(&o);
-  o.profile = KYSO_PROFILE_ORGANIZATION;
+  o.appearance.profile = KYSO_PROFILE_ORGANIZATION;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT); /* no seal */
   o.image.data = png;
   o.image.len = sizeof(png);
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_OK);
-  o.seal_size_mm = 3;
+  o.appearance.seal_size_mm = 3;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.seal_size_mm = NAN;
+  o.appearance.seal_size_mm = NAN;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.seal_size_mm = 40;
-  o.doc_number = "1/QĐ"; /* filling needs the font */
+  o.appearance.seal_size_mm = 40;
+  o.appearance.doc_number = "1/QĐ"; /* filling needs the font */
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
 
   kyso_sign_options_init(&o);
-  o.profile = KYSO_PROFILE_ATTACHMENT;
-  o.font.data = font;
-  o.font.len = sizeof(font);
+  o.appearance.profile = KYSO_PROFILE_ATTACHMENT;
+  o.appearance.font.data = font;
+  o.appearance.font.len = sizeof(font);
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.doc_number = "123/QĐ-UBND";
+  o.appearance.doc_number = "123/QĐ-UBND";
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_OK);
 
   kyso_sign_options_init(&o);
-  o.profile = KYSO_PROFILE_COPY;
-  o.font.data = font;
-  o.font.len = sizeof(font);
-  o.copy_form = "SAO Y";
+  o.appearance.profile = KYSO_PROFILE_COPY;
+  o.appearance.font.data = font;
+  o.appearance.font.len = sizeof(font);
+  o.appearance.copy_form = "SAO Y";
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
-  o.copier = "Văn phòng UBND tỉnh";
+  o.appearance.copier = "Văn phòng UBND tỉnh";
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_OK);
   {
     char *long_text = malloc(2000);
     if (long_text) {
       memset(long_text, 'a', 1999);
       long_text[1999] = 0;
-      o.copier = long_text;
+      o.appearance.copier = long_text;
       CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
       free(long_text);
-      o.copier = NULL;
+      o.appearance.copier = NULL;
     }
   }
-  o.profile = (kyso_sign_profile)9;
+  o.appearance.profile = (kyso_sign_profile)9;
   CHECK_EQ_INT(kyso_profile_check(&o, &err), KYSO_ERR_ARGUMENT);
 }
 

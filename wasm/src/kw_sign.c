@@ -119,8 +119,8 @@ KW_EXPORT int kw_sign_set_blob(kw_sign *s, int which, const uint8_t *data,
   case KW_BLOB_FONT:
     free(s->font);
     s->font = copy;
-    s->opt.font.data = copy;
-    s->opt.font.len = len;
+    s->opt.appearance.font.data = copy;
+    s->opt.appearance.font.len = len;
     break;
   default:
     free(copy);
@@ -157,13 +157,13 @@ KW_EXPORT int kw_sign_set_text(kw_sign *s, int which, const char *value) {
   case KW_TEXT_LOCATION: s->opt.location = copy; break;
   case KW_TEXT_CONTACT: s->opt.contact_info = copy; break;
   case KW_TEXT_FIELD: s->opt.field_name = copy; break;
-  case KW_TEXT_DOC_NUMBER: s->opt.doc_number = copy; break;
-  case KW_TEXT_ISSUE_DATE: s->opt.issue_date_text = copy; break;
-  case KW_TEXT_NUMBER_FIELD: s->opt.number_field = copy; break;
-  case KW_TEXT_DATE_FIELD: s->opt.date_field = copy; break;
-  case KW_TEXT_COPY_FORM: s->opt.copy_form = copy; break;
-  case KW_TEXT_COPIER: s->opt.copier = copy; break;
-  default: s->opt.organization = copy; break;
+  case KW_TEXT_DOC_NUMBER: s->opt.appearance.doc_number = copy; break;
+  case KW_TEXT_ISSUE_DATE: s->opt.appearance.issue_date_text = copy; break;
+  case KW_TEXT_NUMBER_FIELD: s->opt.appearance.number_field = copy; break;
+  case KW_TEXT_DATE_FIELD: s->opt.appearance.date_field = copy; break;
+  case KW_TEXT_COPY_FORM: s->opt.appearance.copy_form = copy; break;
+  case KW_TEXT_COPIER: s->opt.appearance.copier = copy; break;
+  default: s->opt.appearance.organization = copy; break;
   }
   return 1;
 }
@@ -185,13 +185,13 @@ KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
     return 1;
   }
   if (which >= KW_NUM_NUMBER_X && which < KW_NUM_NUMBER_X + 4) {
-    s->opt.number_rect[which - KW_NUM_NUMBER_X] = value;
-    s->opt.has_number_rect = 1;
+    s->opt.appearance.number_rect[which - KW_NUM_NUMBER_X] = value;
+    s->opt.appearance.has_number_rect = 1;
     return 1;
   }
   if (which >= KW_NUM_DATE_X && which < KW_NUM_DATE_X + 4) {
-    s->opt.date_rect[which - KW_NUM_DATE_X] = value;
-    s->opt.has_date_rect = 1;
+    s->opt.appearance.date_rect[which - KW_NUM_DATE_X] = value;
+    s->opt.appearance.has_date_rect = 1;
     return 1;
   }
   switch (which) {
@@ -201,8 +201,10 @@ KW_EXPORT int kw_sign_set_number(kw_sign *s, int which, double value) {
   case KW_NUM_OFFSET: s->opt.utc_offset_minutes = (int)value; break;
   case KW_NUM_PAGE: s->opt.page = (int)value; break;
   case KW_NUM_RESERVE: s->opt.contents_reserve = (size_t)value; break;
-  case KW_NUM_PROFILE: s->opt.profile = (kyso_sign_profile)(int)value; break;
-  case KW_NUM_SEAL_MM: s->opt.seal_size_mm = value; break;
+  case KW_NUM_PROFILE:
+    s->opt.appearance.profile = (kyso_sign_profile)(int)value;
+    break;
+  case KW_NUM_SEAL_MM: s->opt.appearance.seal_size_mm = value; break;
   default: kw_fail(KYSO_ERR_ARGUMENT, "unknown option"); return 0;
   }
   return 1;

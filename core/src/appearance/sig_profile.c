@@ -57,71 +57,76 @@ kyso_status kyso_profile_check(const kyso_sign_options *o, kyso_error *err) {
   kyso_status ret = KYSO_OK;
   int text = 0;
 
-  switch (o->profile) {
+  switch (o->appearance.profile) {
   case KYSO_PROFILE_PERSONAL:
-    text = o->has_number_rect || o->has_date_rect;
-    if (o->has_number_rect && bad_rect(o->number_rect))
+    text = o->appearance.has_number_rect || o->appearance.has_date_rect;
+    if (o->appearance.has_number_rect && bad_rect(o->appearance.number_rect))
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "number rectangle out of range or empty");
-    if (o->has_date_rect && bad_rect(o->date_rect))
+    if (o->appearance.has_date_rect && bad_rect(o->appearance.date_rect))
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "date rectangle out of range or empty");
     break;
   case KYSO_PROFILE_ORGANIZATION:
-    text = (o->doc_number && *o->doc_number) ||
-           (o->issue_date_text && *o->issue_date_text);
+    text = (o->appearance.doc_number && *o->appearance.doc_number) ||
+           (o->appearance.issue_date_text && *o->appearance.issue_date_text);
     if (o->image.len == 0)
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "the organization profile needs the seal image");
-    if (o->seal_size_mm != 0 && (!isfinite(o->seal_size_mm) ||
-                                 o->seal_size_mm < 5 || o->seal_size_mm > 100))
+    if (o->appearance.seal_size_mm != 0 &&
+        (!isfinite(o->appearance.seal_size_mm) ||
+         o->appearance.seal_size_mm < 5 || o->appearance.seal_size_mm > 100))
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "seal size must be 5-100 mm");
     break;
   case KYSO_PROFILE_ATTACHMENT:
     text = 1;
-    if (!o->doc_number || !*o->doc_number)
+    if (!o->appearance.doc_number || !*o->appearance.doc_number)
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "the attachment profile needs the document "
                             "number");
     break;
   case KYSO_PROFILE_COPY:
     text = 1;
-    if (!o->copy_form || !*o->copy_form)
+    if (!o->appearance.copy_form || !*o->appearance.copy_form)
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "the copy profile needs the copy form (SAO Y, "
                             "SAO LỤC, TRÍCH SAO)");
-    if ((!o->copier || !*o->copier) && (!o->organization || !*o->organization))
+    if ((!o->appearance.copier || !*o->appearance.copier) &&
+        (!o->appearance.organization || !*o->appearance.organization))
       return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                             "the copy profile needs the copying "
                             "organization");
     break;
   default:
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "unknown profile %d",
-                          (int)o->profile);
+                          (int)o->appearance.profile);
   }
-  if (text && (!o->font.data || o->font.len == 0))
+  if (text && (!o->appearance.font.data || o->appearance.font.len == 0))
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "this profile draws text and needs a TrueType "
                           "font");
-  if (o->profile != KYSO_PROFILE_PERSONAL && o->visible && bad_rect(o->rect))
+  if (o->appearance.profile != KYSO_PROFILE_PERSONAL && o->visible &&
+      bad_rect(o->rect))
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "signature rectangle out of range");
-  ret = check_text(o->doc_number, "document number", err);
+  ret = check_text(o->appearance.doc_number, "document number", err);
   if (ret == KYSO_OK)
-    ret = check_text(o->issue_date_text, "issue date", err);
+    ret = check_text(o->appearance.issue_date_text, "issue date", err);
   if (ret == KYSO_OK)
-    ret = check_text(o->copy_form, "copy form", err);
+    ret = check_text(o->appearance.copy_form, "copy form", err);
   if (ret == KYSO_OK)
-    ret = check_text(o->copier, "copier", err);
+    ret = check_text(o->appearance.copier, "copier", err);
   if (ret == KYSO_OK)
-    ret = check_text(o->organization, "organization", err);
+    ret = check_text(o->appearance.organization, "organization", err);
   if (ret == KYSO_OK)
-    ret = check_field_name(o->number_field, "number field name", err);
+    ret =
+        check_field_name(o->appearance.number_field, "number field name", err);
   if (ret == KYSO_OK)
-    ret = check_field_name(o->date_field, "date field name", err);
-  if (ret == KYSO_OK && o->number_field && o->date_field &&
-      strcmp(o->number_field, o->date_field) == 0)
+    ret = check_field_name(o->appearance.date_field, "date field name", err);
+  if (ret == KYSO_OK && o->appearance.number_field &&
+      o->appearance.date_field &&
+      strcmp(o->appearance.number_field, o->appearance.date_field) == 0)
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
                          "number and date fields need different names");
   return ret;
@@ -178,14 +183,16 @@ static kyso_status build_text_block(kyso_update *u, const kyso_page *page,
   kyso_buf_init(&content);
   memset(&spec, 0, sizeof(spec));
   format_iso_time(o->signing_time, o->utc_offset_minutes, when);
-  if (o->profile == KYSO_PROFILE_ATTACHMENT) {
-    lines[n++] = o->doc_number;
+  if (o->appearance.profile == KYSO_PROFILE_ATTACHMENT) {
+    lines[n++] = o->appearance.doc_number;
   } else {
-    lines[n++] = o->copy_form;
-    lines[n++] = o->copier && *o->copier ? o->copier : o->organization;
+    lines[n++] = o->appearance.copy_form;
+    lines[n++] = o->appearance.copier && *o->appearance.copier
+                     ? o->appearance.copier
+                     : o->appearance.organization;
   }
   lines[n++] = when;
-  ret = kyso_font_open(o->font, &font, err);
+  ret = kyso_font_open(o->appearance.font, &font, err);
   if (ret != KYSO_OK)
     goto done;
   for (i = 0; i < n; i++) {
@@ -278,7 +285,8 @@ static kyso_status place_seal(kyso_update *u, const kyso_page *page,
   ret = kyso_profile_find_personal(u, page, personal, err);
   if (ret != KYSO_OK)
     return ret;
-  size_mm = o->seal_size_mm > 0 ? o->seal_size_mm : KYSO_PROFILE_SEAL_MM;
+  size_mm = o->appearance.seal_size_mm > 0 ? o->appearance.seal_size_mm
+                                           : KYSO_PROFILE_SEAL_MM;
   vis[2] = size_mm * KYSO_PT_PER_MM;
   vis[3] = vis[2] * h / w;
   /* Right edge one third into the signature image, centered on it. */
@@ -294,14 +302,15 @@ kyso_status kyso_profile_build(kyso_update *u, const kyso_page *page,
   double vis[4];
 
   memset(plan, 0, sizeof(*plan));
-  switch (o->profile) {
+  switch (o->appearance.profile) {
   case KYSO_PROFILE_PERSONAL:
     if (o->visible)
       ret = build_image(u, page, o->image, o->rect, plan, err);
     else if (o->image.len)
       ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
                            "an image needs a visible rectangle");
-    if (ret == KYSO_OK && (o->has_number_rect || o->has_date_rect))
+    if (ret == KYSO_OK &&
+        (o->appearance.has_number_rect || o->appearance.has_date_rect))
       ret = kyso_profile_add_fields(u, page, o, err);
     break;
   case KYSO_PROFILE_ORGANIZATION:
@@ -310,16 +319,18 @@ kyso_status kyso_profile_build(kyso_update *u, const kyso_page *page,
       ret = build_image(u, page, o->image, vis, plan, err);
     if (ret == KYSO_OK)
       ret = kyso_profile_fill_fields(u, page, o, err);
-    if (o->organization && *o->organization)
-      plan->name = o->organization;
+    if (o->appearance.organization && *o->appearance.organization)
+      plan->name = o->appearance.organization;
     break;
   case KYSO_PROFILE_ATTACHMENT:
     ret = build_text_block(u, page, o, plan, err);
     break;
   case KYSO_PROFILE_COPY:
     ret = build_text_block(u, page, o, plan, err);
-    plan->name = o->copier && *o->copier ? o->copier : o->organization;
-    plan->reason = o->copy_form;
+    plan->name = o->appearance.copier && *o->appearance.copier
+                     ? o->appearance.copier
+                     : o->appearance.organization;
+    plan->reason = o->appearance.copy_form;
     break;
   }
   return ret;

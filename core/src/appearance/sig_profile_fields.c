@@ -39,11 +39,13 @@ static const char DR_CHARSET[] =
     "òóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ";
 
 static const char *number_name(const kyso_sign_options *o) {
-  return o->number_field ? o->number_field : DEFAULT_NUMBER_FIELD;
+  return o->appearance.number_field ? o->appearance.number_field
+                                    : DEFAULT_NUMBER_FIELD;
 }
 
 static const char *date_name(const kyso_sign_options *o) {
-  return o->date_field ? o->date_field : DEFAULT_DATE_FIELD;
+  return o->appearance.date_field ? o->appearance.date_field
+                                  : DEFAULT_DATE_FIELD;
 }
 
 static kyso_obj *rect_array(kyso_arena *a, const double r[4]) {
@@ -164,15 +166,17 @@ kyso_status kyso_profile_add_fields(kyso_update *u, const kyso_page *page,
   kyso_buf scratch;
 
   kyso_buf_init(&scratch);
-  ret = kyso_font_open(o->font, &font, err);
+  ret = kyso_font_open(o->appearance.font, &font, err);
   /* Record the /DR glyphs; the content itself is thrown away. */
   if (ret == KYSO_OK)
     ret = kyso_font_show(font, &scratch, FONT_RES, DR_CHARSET, 0, 0,
                          FIELD_TEXT_SIZE, err);
-  if (ret == KYSO_OK && o->has_number_rect)
-    ret = add_text_field(u, page, number_name(o), o->number_rect, 0, err);
-  if (ret == KYSO_OK && o->has_date_rect)
-    ret = add_text_field(u, page, date_name(o), o->date_rect, 1, err);
+  if (ret == KYSO_OK && o->appearance.has_number_rect)
+    ret = add_text_field(u, page, number_name(o), o->appearance.number_rect, 0,
+                         err);
+  if (ret == KYSO_OK && o->appearance.has_date_rect)
+    ret =
+        add_text_field(u, page, date_name(o), o->appearance.date_rect, 1, err);
   if (ret == KYSO_OK)
     ret = kyso_font_add_to_update(font, u, &font_ref, err);
   if (ret == KYSO_OK)
@@ -326,19 +330,19 @@ kyso_status kyso_profile_fill_fields(kyso_update *u, const kyso_page *page,
   int n = 0, i;
 
   memset(t, 0, sizeof(t));
-  if (o->doc_number && *o->doc_number) {
+  if (o->appearance.doc_number && *o->appearance.doc_number) {
     t[n].name = number_name(o);
-    t[n++].value = o->doc_number;
+    t[n++].value = o->appearance.doc_number;
   }
-  if (o->issue_date_text && *o->issue_date_text) {
+  if (o->appearance.issue_date_text && *o->appearance.issue_date_text) {
     t[n].name = date_name(o);
-    t[n++].value = o->issue_date_text;
+    t[n++].value = o->appearance.issue_date_text;
   }
   for (i = 0; i < n; i++)
     kyso_buf_init(&t[i].content);
   if (n == 0)
     goto done;
-  ret = kyso_font_open(o->font, &font, err);
+  ret = kyso_font_open(o->appearance.font, &font, err);
   for (i = 0; i < n && ret == KYSO_OK; i++) {
     ret = find_field(u, page, &t[i], err);
     if (ret == KYSO_OK)

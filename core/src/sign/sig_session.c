@@ -57,7 +57,7 @@ void kyso_sign_options_init(kyso_sign_options *o) {
   o->scheme = KYSO_SCHEME_AUTO;
   o->page = 1;
   o->utc_offset_minutes = 7 * 60;
-  o->profile = KYSO_PROFILE_PERSONAL;
+  o->appearance.profile = KYSO_PROFILE_PERSONAL;
 }
 
 /* PDF date with offset (7.9.4): D:YYYYMMDDHHmmSS+HH'mm' */
@@ -105,7 +105,7 @@ static kyso_status check_options(const kyso_sign_options *o, kyso_error *err) {
                           "signing time plus UTC offset is past year 9999");
   if (o->page < 1)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "page numbers start at 1");
-  if (o->visible && o->profile == KYSO_PROFILE_PERSONAL) {
+  if (o->visible && o->appearance.profile == KYSO_PROFILE_PERSONAL) {
     for (i = 0; i < 4; i++)
       if (!isfinite(o->rect[i]) || fabs(o->rect[i]) > 14400)
         return kyso_error_set(err, KYSO_ERR_ARGUMENT,

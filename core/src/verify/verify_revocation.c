@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kyso/dss.h"
 #include "base/time_civil.h"
+#include "kyso/dss.h"
 #include "kyso/limits.h"
 #include "verify/verify_chain.h"
 
