@@ -1,5 +1,5 @@
 /* time_civil.c - calendar arithmetic and ISO 8601 / PDF / ASN.1 times; see
- * time_civil.h, kyso/time.h and verify_internal.h. */
+ * time_civil.h and kyso/time.h. */
 #include "base/time_civil.h"
 
 #include <stdio.h>
@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "kyso/time.h"
-#include "verify/verify_internal.h"
 
 int64_t kyso_days_from_civil(int64_t y, unsigned m, unsigned d) {
   int64_t era, yoe, doy, doe;

@@ -31,6 +31,7 @@ DEFINE_STACK_OF(OCSP_RESPONSE)
 
 #include "base/arena.h"
 #include "base/buf.h"
+#include "base/time_civil.h"
 #include "kyso/verify.h"
 #include "pdf/pdf_file.h"
 
@@ -196,11 +197,6 @@ void kyso_report_decide(kyso_sig_report *sig);
 
 /* Writes report->json. */
 kyso_status kyso_report_write_json(kyso_report *report, kyso_error *err);
-
-/* ISO 8601 UTC ("2024-12-11T02:30:15Z") of t into out[32]. */
-void kyso_time_format_utc(int64_t t, char out[32]);
-/* Parses a PDF date (7.9.4) into seconds UTC; 0 ok, -1 malformed. */
-int kyso_time_parse_pdf(const char *s, size_t len, int64_t *out);
 
 /* ---- the stages ------------------------------------------------------- */
 
