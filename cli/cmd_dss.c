@@ -197,8 +197,9 @@ static kyso_status read_items(const dss_args *a, int kind, item_list *l,
 static kyso_status run_dss(const dss_args *a, int *added, kyso_error *err) {
   kyso_status ret;
   item_list items[KINDS];
-  uint8_t *pdf = NULL, *update = NULL;
-  size_t pdf_len = 0, update_len = 0;
+  kyso_file_snap in = {0};
+  uint8_t *update = NULL;
+  size_t update_len = 0;
   kyso_blob parts[2];
   int kind;
 
@@ -209,28 +210,28 @@ static kyso_status run_dss(const dss_args *a, int *added, kyso_error *err) {
                          "overwrites the input");
     goto done;
   }
-  ret = kyso_file_read(a->in, KYSO_LIMIT_PDF_SIZE, &pdf, &pdf_len, err);
+  ret = kyso_file_snap_read(a->in, KYSO_LIMIT_PDF_SIZE, &in, err);
   for (kind = 0; kind < KINDS && ret == KYSO_OK; kind++)
     ret = read_items(a, kind, &items[kind], err);
   if (ret == KYSO_OK)
-    ret = kyso_dss_append(pdf, pdf_len, items[KIND_CERT].blobs,
+    ret = kyso_dss_append(in.data, in.len, items[KIND_CERT].blobs,
                           items[KIND_CERT].count, items[KIND_CRL].blobs,
                           items[KIND_CRL].count, items[KIND_OCSP].blobs,
                           items[KIND_OCSP].count, &update, &update_len, err);
   if (ret != KYSO_OK)
     goto done;
-  parts[0].data = pdf;
-  parts[0].len = pdf_len;
+  parts[0].data = in.data;
+  parts[0].len = in.len;
   parts[1].data = update;
   parts[1].len = update_len;
   ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts,
-                               update ? 2 : 1, err);
+                               update ? 2 : 1, a->in, &in, err);
   *added = update != NULL;
 done:
   for (kind = 0; kind < KINDS; kind++)
     item_list_free(&items[kind]);
   free(update);
-  free(pdf);
+  kyso_file_snap_free(&in);
   return ret;
 }
 

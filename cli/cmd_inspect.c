@@ -14,6 +14,8 @@
 #include "file_io.h"
 #include "kyso/limits.h"
 #include "kyso/pdf.h"
+#include "pdf_password.h"
+#include "pin_read.h"
 
 /* Prints the CN of name (UTF-8) or "?" */
 static void print_cn(const X509_NAME *name) {
@@ -92,8 +94,10 @@ static void print_signature(const kyso_pdf_signature *s, size_t revisions) {
     print_signer(s->contents, s->contents_len);
 }
 
-static kyso_status run_inspect(const char *path, kyso_error *err) {
+static kyso_status run_inspect(const char *path, const char *password_file,
+                               kyso_error *err) {
   kyso_status ret;
+  char password[KYSO_CLI_PASSWORD_CAP];
   const uint8_t *data = NULL;
   size_t len = 0, pages = 0, i, n, count = 0;
   kyso_pdf *pdf = NULL;
@@ -101,7 +105,9 @@ static kyso_status run_inspect(const char *path, kyso_error *err) {
 
   ret = kyso_file_map(path, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
   if (ret == KYSO_OK)
-    ret = kyso_pdf_open(data, len, &pdf, err);
+    ret = kyso_cli_pdf_open(data, len, password_file, password,
+                            sizeof(password), &pdf, err);
+  kyso_pin_wipe(password, sizeof(password));
   if (ret == KYSO_OK)
     ret = kyso_pdf_get_page_count(pdf, &pages, err);
   if (ret == KYSO_OK)
@@ -130,16 +136,22 @@ done:
 
 int kyso_cmd_inspect(int argc, char **argv) {
   kyso_error err;
+  const char *password_file = NULL;
   kyso_error_clear(&err);
   if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-    puts("usage: kyso inspect FILE\n\nLists pages, revisions and signature "
-         "fields (ByteRange, signer) as written in FILE. It does not verify "
-         "anything.");
+    puts("usage: kyso inspect FILE [--password-file FILE]\n\nLists pages, "
+         "revisions and signature fields (ByteRange, signer) as written in "
+         "FILE. It does not verify anything. An encrypted FILE with a "
+         "password to open it: --password-file (its first line), else the "
+         "password is asked on the terminal.");
     return KYSO_EXIT_OK;
   }
-  if (argc != 2)
-    return kyso_cli_usage_error("usage: kyso inspect FILE");
-  if (run_inspect(argv[1], &err) != KYSO_OK)
+  if (argc == 4 && strcmp(argv[2], "--password-file") == 0)
+    password_file = argv[3];
+  else if (argc != 2)
+    return kyso_cli_usage_error(
+        "usage: kyso inspect FILE [--password-file FILE]");
+  if (run_inspect(argv[1], password_file, &err) != KYSO_OK)
     return kyso_cli_fail(&err);
   return KYSO_EXIT_OK;
 }

@@ -28,6 +28,7 @@
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
 #include "kyso/time.h"
+#include "pdf_password.h"
 #include "pin_read.h"
 #include "signer.h"
 
@@ -56,7 +57,8 @@ static const char sign_usage[] =
     "  --key-label LABEL    certificate/key label on the token\n"
     "  --p12 FILE           PKCS#12 file (development only)\n"
     "The PIN (or P12 password) comes from --pin-file FILE, else $KYSO_PIN,\n"
-    "else it is asked on the terminal.\n"
+    "else it is asked on the terminal. An encrypted --in whose password\n"
+    "is not empty: --password-file FILE (its first line), else asked too.\n"
     "\n"
     "options:\n"
     "  --chain PEM          issuer certificates to embed (sub-CA, root)\n"
@@ -111,6 +113,8 @@ static const char sign_usage[] =
 
 typedef struct sign_args {
   const char *in, *out, *module, *token, *key_label, *p12, *pin_file;
+  const char *password_file;
+  char password[KYSO_CLI_PASSWORD_CAP]; /* the document's, if encrypted */
   const char *chain, *image, *rect, *time, *tsa_command, *font;
   const char *number_rect, *date_rect;
   int page, pss;
@@ -134,6 +138,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     O_KEY,
     O_P12,
     O_PIN,
+    O_PASSWORD,
     O_CHAIN,
     O_DIGEST,
     O_PSS,
@@ -170,6 +175,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       {"key-label", required_argument, 0, O_KEY},
       {"p12", required_argument, 0, O_P12},
       {"pin-file", required_argument, 0, O_PIN},
+      {"password-file", required_argument, 0, O_PASSWORD},
       {"chain", required_argument, 0, O_CHAIN},
       {"digest", required_argument, 0, O_DIGEST},
       {"pss", no_argument, 0, O_PSS},
@@ -212,6 +218,7 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_KEY: a->key_label = optarg; break;
     case O_P12: a->p12 = optarg; break;
     case O_PIN: a->pin_file = optarg; break;
+    case O_PASSWORD: a->password_file = optarg; break;
     case O_CHAIN: a->chain = optarg; break;
     case O_PSS: a->pss = 1; break;
     case O_IMAGE: a->image = optarg; break;
@@ -733,9 +740,10 @@ static int needs_font(const kyso_sign_options *o) {
 /* The work once the arguments are known; one cleanup path. */
 static kyso_status run_sign(sign_args *a, kyso_error *err) {
   kyso_status ret;
-  const uint8_t *pdf = NULL;
+  kyso_file_snap in = {0};
+  const uint8_t *pdf;
   uint8_t *image = NULL, *sig = NULL, *token = NULL, *font = NULL;
-  size_t pdf_len = 0, image_len = 0, sig_len = 0, extra = 0, i, upd_len = 0;
+  size_t pdf_len, image_len = 0, sig_len = 0, extra = 0, i, upd_len = 0;
   size_t font_len = 0;
   size_t token_len = 0;
   uint8_t *extra_der[KYSO_LIMIT_CHAIN] = {0};
@@ -753,11 +761,19 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
                          "overwrites the input");
     goto done;
   }
-  ret = kyso_file_map(a->in, KYSO_LIMIT_PDF_SIZE, &pdf, &pdf_len, err);
+  /* One private copy, read before the PIN prompt: what the user opened
+   * is what gets signed, whatever happens to the file meanwhile; before the
+   * output appears, the file must still hold these bytes. */
+  ret = kyso_file_snap_read(a->in, KYSO_LIMIT_PDF_SIZE, &in, err);
   if (ret != KYSO_OK)
     goto done;
-  /* Refuse a broken document before asking anyone for a PIN. */
-  ret = kyso_pdf_open(pdf, pdf_len, &doc, err);
+  pdf = in.data;
+  pdf_len = in.len;
+  /* Refuse a broken document before asking anyone for a PIN (or find the
+   * password of an encrypted one, kept for kyso_sig_prepare). */
+  ret = kyso_cli_pdf_open(pdf, pdf_len, a->password_file, a->password,
+                          sizeof(a->password), &doc, err);
+  a->opt.password = a->password[0] ? a->password : NULL;
   if (ret == KYSO_OK)
     ret = kyso_pdf_check(doc, err);
   if (ret == KYSO_OK && a->image)
@@ -819,8 +835,9 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   parts[1].data = upd;
   parts[1].len = upd_len;
   ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts, 2,
-                               err);
+                               a->in, &in, err);
 done:
+  kyso_pin_wipe(a->password, sizeof(a->password));
   kyso_sig_session_free(session);
   kyso_signer_free(signer);
   kyso_pdf_close(doc);
@@ -830,7 +847,7 @@ done:
   free(sig);
   free(image);
   free(font);
-  kyso_file_unmap(pdf, pdf_len);
+  kyso_file_snap_free(&in);
   return ret;
 }
 

@@ -18,6 +18,8 @@
 #include "kyso/limits.h"
 #include "kyso/time.h"
 #include "kyso/verify.h"
+#include "pdf_password.h"
+#include "pin_read.h"
 #include "trust_load.h"
 
 enum {
@@ -42,25 +44,36 @@ static const char verify_usage[] =
     "  --at ISO8601         validate as of this time (default: now)\n"
     "  --json               print the JSON report (docs/report-schema.md)\n"
     "  --lang vi|en         language of the text report (default vi)\n"
+    "  --password-file F    password of an encrypted FILE (first line of\n"
+    "                       F); asked on the terminal when needed\n"
     "\n"
     "exit status: 0 all valid, 1 any invalid or undecided, 2 no signatures,\n"
     "3 the file cannot be read\n";
 
 typedef struct verify_args {
-  const char *file, *at, *lang;
+  const char *file, *at, *lang, *password_file;
   const char *trust[VERIFY_TRUST_PATHS_MAX];
   size_t trust_count;
   int json, no_default_trust;
 } verify_args;
 
 static int parse_args(int argc, char **argv, verify_args *a) {
-  enum { O_TRUST = 256, O_NO_DEFAULT, O_AT, O_JSON, O_LANG, O_HELP };
+  enum {
+    O_TRUST = 256,
+    O_NO_DEFAULT,
+    O_AT,
+    O_JSON,
+    O_LANG,
+    O_PASSWORD,
+    O_HELP
+  };
   static const struct option opts[] = {
       {"trust", required_argument, 0, O_TRUST},
       {"no-default-trust", no_argument, 0, O_NO_DEFAULT},
       {"at", required_argument, 0, O_AT},
       {"json", no_argument, 0, O_JSON},
       {"lang", required_argument, 0, O_LANG},
+      {"password-file", required_argument, 0, O_PASSWORD},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
@@ -83,6 +96,7 @@ static int parse_args(int argc, char **argv, verify_args *a) {
         return kyso_cli_usage_error("--lang takes vi or en");
       a->lang = optarg;
       break;
+    case O_PASSWORD: a->password_file = optarg; break;
     case O_HELP: fputs(verify_usage, stdout); return -1;
     default:
       return kyso_cli_usage_error("unknown or incomplete option '%s' (see "
@@ -106,6 +120,7 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   size_t len = 0, i;
   const char *dir;
   int offset = 0;
+  char password[KYSO_CLI_PASSWORD_CAP] = "";
 
   memset(&trust, 0, sizeof(trust));
   kyso_verify_options_init(&opt);
@@ -127,6 +142,21 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
     ret = kyso_file_map(a->file, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
   if (ret != KYSO_OK)
     goto done;
+  /* An encrypted document's password, asked before verifying. Other
+   * failures to open are kyso_verify's to report (it reads damaged files
+   * that kyso_pdf_open refuses). */
+  {
+    kyso_error probe;
+    kyso_status st = kyso_cli_pdf_open(data, len, a->password_file, password,
+                                       sizeof(password), NULL, &probe);
+    if (st == KYSO_ERR_PDF_PASSWORD || st == KYSO_ERR_TOKEN_CANCELLED ||
+        (a->password_file && (st == KYSO_ERR_IO || st == KYSO_ERR_ARGUMENT ||
+                              st == KYSO_ERR_LIMIT))) {
+      ret = kyso_error_set(err, st, "%s", probe.message);
+      goto done;
+    }
+  }
+  opt.password = password[0] ? password : NULL;
   opt.anchors = trust.anchors;
   opt.anchor_count = trust.anchor_count;
   opt.intermediates = trust.intermediates;
@@ -154,6 +184,7 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   else
     *exit_code = VERIFY_EXIT_NOT_VALID;
 done:
+  kyso_pin_wipe(password, sizeof(password));
   kyso_report_free(report);
   kyso_trust_free(&trust);
   kyso_file_unmap(data, len);

@@ -32,26 +32,27 @@ static kyso_status open_regular(const char *path, size_t limit, int *fd,
   return ret;
 }
 
-kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
-                           size_t *len, kyso_error *err) {
+/* Reads path (regular, at most limit bytes) into malloc'd memory; *st is
+ * what fstat said before the read. */
+static kyso_status read_whole(const char *path, size_t limit, uint8_t **data,
+                              size_t *len, struct stat *st, kyso_error *err) {
   kyso_status ret;
   int fd = -1;
-  struct stat st;
   uint8_t *buf = NULL;
   size_t got = 0;
 
   *data = NULL;
   *len = 0;
-  ret = open_regular(path, limit, &fd, &st, err);
+  ret = open_regular(path, limit, &fd, st, err);
   if (ret != KYSO_OK)
     goto done;
-  buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
+  buf = malloc(st->st_size > 0 ? (size_t)st->st_size : 1);
   if (!buf) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
-  while (got < (size_t)st.st_size) {
-    ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+  while (got < (size_t)st->st_size) {
+    ssize_t n = read(fd, buf + got, (size_t)st->st_size - got);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0) {
@@ -67,6 +68,111 @@ kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
   ret = KYSO_OK;
 done:
   free(buf);
+  if (fd >= 0)
+    close(fd);
+  return ret;
+}
+
+kyso_status kyso_file_read(const char *path, size_t limit, uint8_t **data,
+                           size_t *len, kyso_error *err) {
+  struct stat st;
+  return read_whole(path, limit, data, len, &st, err);
+}
+
+/* 1 when st still shows the size and mtime snap recorded. */
+static int snap_same_inode_data(const kyso_file_snap *snap,
+                                const struct stat *st) {
+  return (uint64_t)st->st_size == (uint64_t)snap->len &&
+         (long long)st->st_mtim.tv_sec == snap->mtime_sec &&
+         st->st_mtim.tv_nsec == snap->mtime_nsec;
+}
+
+kyso_status kyso_file_snap_read(const char *path, size_t limit,
+                                kyso_file_snap *snap, kyso_error *err) {
+  kyso_status ret;
+  struct stat before, after;
+
+  memset(snap, 0, sizeof(*snap));
+  ret = read_whole(path, limit, &snap->data, &snap->len, &before, err);
+  if (ret != KYSO_OK)
+    goto done;
+  snap->mtime_sec = (long long)before.st_mtim.tv_sec;
+  snap->mtime_nsec = before.st_mtim.tv_nsec;
+  if (stat(path, &after) != 0 || !snap_same_inode_data(snap, &after)) {
+    ret = kyso_error_set(err, KYSO_ERR_INPUT_CHANGED,
+                         "%s changed while kyso was reading it; try again "
+                         "when no other program is writing it",
+                         path);
+    goto done;
+  }
+  ret = KYSO_OK;
+done:
+  if (ret != KYSO_OK)
+    kyso_file_snap_free(snap);
+  return ret;
+}
+
+void kyso_file_snap_free(kyso_file_snap *snap) {
+  if (!snap)
+    return;
+  free(snap->data);
+  memset(snap, 0, sizeof(*snap));
+}
+
+enum { SNAP_COMPARE_CHUNK = 64 * 1024 };
+
+/* 1 when fd (at offset 0) reads exactly snap's bytes, then end of file;
+ * 0 when not; -1 on a read error. */
+static int fd_holds(int fd, const kyso_file_snap *snap) {
+  uint8_t *buf = malloc(SNAP_COMPARE_CHUNK);
+  size_t off = 0;
+  int same = -1;
+
+  if (!buf)
+    goto done;
+  for (;;) {
+    ssize_t n = read(fd, buf, SNAP_COMPARE_CHUNK);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      goto done;
+    if (n == 0) {
+      same = off == snap->len;
+      goto done;
+    }
+    if ((size_t)n > snap->len - off ||
+        memcmp(buf, snap->data + off, (size_t)n) != 0) {
+      same = 0;
+      goto done;
+    }
+    off += (size_t)n;
+  }
+done:
+  free(buf);
+  return same;
+}
+
+kyso_status kyso_file_snap_check(const char *path, const kyso_file_snap *snap,
+                                 kyso_error *err) {
+  kyso_status ret;
+  struct stat st;
+  int fd, same = 0;
+
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      snap_same_inode_data(snap, &st))
+    same = fd_holds(fd, snap);
+  if (same < 0)
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read %s again: %s", path,
+                         strerror(errno));
+  else if (!same)
+    ret = kyso_error_set(err, KYSO_ERR_INPUT_CHANGED,
+                         "%s changed on disk while kyso was working on it "
+                         "(another program wrote, truncated or replaced "
+                         "it); no output was written: try again",
+                         path);
+  else
+    ret = KYSO_OK;
   if (fd >= 0)
     close(fd);
   return ret;
@@ -149,8 +255,37 @@ unsigned kyso_file_permissions(const char *path) {
   return (unsigned)st.st_mode & 0777;
 }
 
+/* fsync(2) of the directory holding path, so the rename itself survives
+ * a crash. File systems that cannot sync a directory (EINVAL) are taken as
+ * they are. */
+static int sync_parent_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char *dir;
+  int fd, rc = 0, saved;
+
+  if (!slash)
+    dir = strdup(".");
+  else if (slash == path)
+    dir = strdup("/");
+  else
+    dir = strndup(path, (size_t)(slash - path));
+  if (!dir)
+    return -1;
+  fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (fsync(fd) != 0 && errno != EINVAL))
+    rc = -1;
+  saved = errno; /* for the caller's message, past close and free */
+  if (fd >= 0)
+    close(fd);
+  free(dir);
+  errno = saved;
+  return rc;
+}
+
 kyso_status kyso_file_write_atomic(const char *path, unsigned mode,
                                    const kyso_blob *parts, size_t count,
+                                   const char *source_path,
+                                   const kyso_file_snap *source,
                                    kyso_error *err) {
   kyso_status ret;
   char *tmp = NULL;
@@ -191,6 +326,13 @@ kyso_status kyso_file_write_atomic(const char *path, unsigned mode,
     goto done;
   }
   fd = -1;
+  /* Last moment before the output appears: the input must still be what
+   * was signed. */
+  if (source) {
+    ret = kyso_file_snap_check(source_path, source, err);
+    if (ret != KYSO_OK)
+      goto done;
+  }
   if (rename(tmp, path) != 0) {
     ret = kyso_error_set(err, KYSO_ERR_IO, "cannot create %s: %s", path,
                          strerror(errno));
@@ -198,6 +340,13 @@ kyso_status kyso_file_write_atomic(const char *path, unsigned mode,
   }
   free(tmp);
   tmp = NULL;
+  if (sync_parent_dir(path) != 0) {
+    ret = kyso_error_set(err, KYSO_ERR_IO,
+                         "cannot flush the directory of %s to disk: %s", path,
+                         strerror(errno));
+    unlink(path); /* not known to be durable: no output */
+    goto done;
+  }
   ret = KYSO_OK;
 done:
   if (fd >= 0)

@@ -13,7 +13,23 @@
 
 #include <openssl/crypto.h>
 
-static const char pin_prompt[] = "Mã PIN (PIN): ";
+/* What is being asked for: the token PIN, or an encrypted PDF's
+ * password. The same file and terminal rules serve both. */
+typedef struct secret_kind {
+  const char *prompt;
+  const char *noun;      /* in messages: "PIN", "PDF password" */
+  kyso_status no_answer; /* no terminal, cancelled */
+  const char *no_tty;    /* the message when there is no terminal */
+} secret_kind;
+
+static const secret_kind pin_kind = {
+    "Mã PIN (PIN): ", "PIN", KYSO_ERR_TOKEN_CANCELLED,
+    "no terminal to ask for the PIN: use --pin-file or KYSO_PIN"};
+static const secret_kind password_kind = {
+    "Mật khẩu mở tệp PDF (PDF password): ", "PDF password",
+    KYSO_ERR_PDF_PASSWORD,
+    "the document is protected by a password to open it and there is no "
+    "terminal to ask for it: use --password-file"};
 
 void kyso_pin_wipe(char *pin, size_t cap) {
   if (pin && cap > 0)
@@ -118,32 +134,32 @@ static int read_tty_line(int fd, const struct termios *t, char *pin,
   return ret;
 }
 
-static kyso_status pin_from_file(const char *path, char *pin, size_t cap,
-                                 kyso_error *err) {
+static kyso_status pin_from_file(const secret_kind *k, const char *path,
+                                 char *pin, size_t cap, kyso_error *err) {
   kyso_status ret;
   int fd, r;
 
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open PIN file %s: %s", path,
-                         strerror(errno));
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot open %s file %s: %s",
+                         k->noun, path, strerror(errno));
     goto done;
   }
   r = read_line(fd, pin, cap);
   if (r == -1) {
-    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read PIN file %s: %s", path,
-                         strerror(errno));
+    ret = kyso_error_set(err, KYSO_ERR_IO, "cannot read %s file %s: %s",
+                         k->noun, path, strerror(errno));
     goto done;
   }
   if (r == -2) {
     ret = kyso_error_set(err, KYSO_ERR_LIMIT,
-                         "PIN in %s is longer than %zu characters", path,
-                         cap - 1);
+                         "%s in %s is longer than %zu characters", k->noun,
+                         path, cap - 1);
     goto done;
   }
   if (r == 0 || pin[0] == '\0') {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "PIN file %s has an empty first line", path);
+                         "%s file %s has an empty first line", k->noun, path);
     goto done;
   }
   ret = KYSO_OK;
@@ -154,21 +170,21 @@ done:
   return ret;
 }
 
-static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
+static kyso_status pin_from_tty(const secret_kind *k, char *pin, size_t cap,
+                                kyso_error *err) {
   kyso_status ret;
   struct termios saved, quiet;
   int fd, saved_ok = 0, r;
 
   fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
-                         "no terminal to ask for the PIN: use --pin-file or "
-                         "KYSO_PIN");
+    ret = kyso_error_set(err, k->no_answer, "%s", k->no_tty);
     goto done;
   }
   if (tcgetattr(fd, &saved) != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
-                         "cannot set up the terminal to ask for the PIN");
+    ret =
+        kyso_error_set(err, k->no_answer,
+                       "cannot set up the terminal to ask for the %s", k->noun);
     goto done;
   }
   /* See read_tty_line: echo, line editing and signals are ours now. */
@@ -177,30 +193,31 @@ static kyso_status pin_from_tty(char *pin, size_t cap, kyso_error *err) {
   quiet.c_cc[VMIN] = 1;
   quiet.c_cc[VTIME] = 0;
   if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
-                         "cannot turn off echo to ask for the PIN");
+    ret = kyso_error_set(err, k->no_answer,
+                         "cannot turn off echo to ask for the %s", k->noun);
     goto done;
   }
   saved_ok = 1;
-  write_all(fd, pin_prompt, sizeof(pin_prompt) - 1);
+  write_all(fd, k->prompt, strlen(k->prompt));
   r = read_tty_line(fd, &saved, pin, cap);
   write_all(fd, "\n", 1); /* the user's Enter was not echoed */
   if (r == 0 || r == -3) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "PIN entry cancelled");
+    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "%s entry cancelled",
+                         k->noun);
     goto done;
   }
   if (r == -1) {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED,
-                         "cannot read the PIN from the terminal");
+    ret = kyso_error_set(err, k->no_answer,
+                         "cannot read the %s from the terminal", k->noun);
     goto done;
   }
   if (r == -2) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "PIN longer than %zu characters",
-                         cap - 1);
+    ret = kyso_error_set(err, KYSO_ERR_LIMIT, "%s longer than %zu characters",
+                         k->noun, cap - 1);
     goto done;
   }
   if (pin[0] == '\0') {
-    ret = kyso_error_set(err, KYSO_ERR_TOKEN_CANCELLED, "no PIN entered");
+    ret = kyso_error_set(err, k->no_answer, "no %s entered", k->noun);
     goto done;
   }
   ret = KYSO_OK;
@@ -225,7 +242,7 @@ kyso_status kyso_pin_read(const char *pin_file, char *pin, size_t cap,
   }
   pin[0] = '\0';
   if (pin_file) {
-    ret = pin_from_file(pin_file, pin, cap, err);
+    ret = pin_from_file(&pin_kind, pin_file, pin, cap, err);
     goto done;
   }
   env = getenv("KYSO_PIN");
@@ -240,10 +257,30 @@ kyso_status kyso_pin_read(const char *pin_file, char *pin, size_t cap,
     ret = KYSO_OK;
     goto done;
   }
-  ret = pin_from_tty(pin, cap, err);
+  ret = pin_from_tty(&pin_kind, pin, cap, err);
 
 done:
   if (ret != KYSO_OK)
     kyso_pin_wipe(pin, pin ? cap : 0);
+  return ret;
+}
+
+kyso_status kyso_password_read(const char *password_file, char *password,
+                               size_t cap, kyso_error *err) {
+  kyso_status ret;
+
+  if (!password || cap < 2) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "password buffer too small");
+    goto done;
+  }
+  password[0] = '\0';
+  if (password_file)
+    ret = pin_from_file(&password_kind, password_file, password, cap, err);
+  else
+    ret = pin_from_tty(&password_kind, password, cap, err);
+
+done:
+  if (ret != KYSO_OK)
+    kyso_pin_wipe(password, password ? cap : 0);
   return ret;
 }

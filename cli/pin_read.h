@@ -27,6 +27,18 @@
 kyso_status kyso_pin_read(const char *pin_file, char *pin, size_t cap,
                           kyso_error *err);
 
+/*
+ * The password of an encrypted PDF whose user password is not empty
+ * (ISO 32000-1 7.6.3), for the CLI commands that open one: the first line
+ * of password_file, else the prompt "Mật khẩu mở tệp PDF (PDF password): "
+ * on /dev/tty with echo off, as for the PIN. Not KYSO_PIN: the token's
+ * PIN is not the document's password. No terminal or nothing entered:
+ * KYSO_ERR_PDF_PASSWORD; Ctrl-C: KYSO_ERR_TOKEN_CANCELLED. Wiped on
+ * failure; the caller wipes it after use.
+ */
+kyso_status kyso_password_read(const char *password_file, char *password,
+                               size_t cap, kyso_error *err);
+
 /* Overwrites the whole buffer (OPENSSL_cleanse: not optimised away). */
 void kyso_pin_wipe(char *pin, size_t cap);
 

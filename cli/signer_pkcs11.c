@@ -7,6 +7,13 @@
  * private-key operation. See signer.h.
  *
  * The PIN is only passed to kyso_token_login; the caller wipes its buffer.
+ *
+ * The module's lock (kyso/token_lock.h) is held from loading the module to
+ * the signature: concurrent kyso processes and the native host take turns
+ * instead of colliding in the module. It is taken after the PIN prompt and
+ * released right after the one signature (the token is closed then), so
+ * neither a slow user nor a slow --tsa-command keeps others waiting.
+ * $KYSO_TOKEN_LOCK_WAIT (seconds, default 60) bounds the wait.
  */
 #include "signer.h"
 
@@ -15,21 +22,37 @@
 #include <openssl/err.h>
 
 #include "kyso/token.h"
+#include "kyso/token_lock.h"
 #include "signer_evp.h"
 
 typedef struct pkcs11_signer {
-  kyso_signer base; /* first: a kyso_signer * is a pkcs11_signer * */
-  kyso_token *token;
+  kyso_signer base;      /* first: a kyso_signer * is a pkcs11_signer * */
+  kyso_token *token;     /* NULL once the signature is made */
+  kyso_token_lock *lock; /* held while token is open */
 } pkcs11_signer;
+
+/* Closes the token (logout, unload), then lets the next process in. */
+static void token_release(pkcs11_signer *s) {
+  kyso_token_close(s->token);
+  s->token = NULL;
+  kyso_token_lock_release(s->lock);
+  s->lock = NULL;
+}
 
 static kyso_status pkcs11_sign(kyso_signer *signer, kyso_digest digest,
                                kyso_scheme scheme, const uint8_t *data,
                                size_t len, uint8_t **signature,
                                size_t *signature_len, kyso_error *err) {
   pkcs11_signer *s = (pkcs11_signer *)signer;
+  kyso_status ret;
 
-  return kyso_token_sign(s->token, digest, scheme, data, len, signature,
-                         signature_len, err);
+  if (!s->token)
+    return kyso_error_set(err, KYSO_ERR_STATE,
+                          "pkcs11: the token signer signs once");
+  ret = kyso_token_sign(s->token, digest, scheme, data, len, signature,
+                        signature_len, err);
+  token_release(s);
+  return ret;
 }
 
 static void pkcs11_free(kyso_signer *signer) {
@@ -38,7 +61,7 @@ static void pkcs11_free(kyso_signer *signer) {
   if (!s)
     return;
   kyso_signer_release_certs(&s->base);
-  kyso_token_close(s->token);
+  token_release(s);
   free(s);
 }
 
@@ -82,6 +105,10 @@ kyso_status kyso_signer_open_pkcs11(const kyso_pkcs11_options *options,
     goto done;
   }
   s->base.vtable = &pkcs11_vtable;
+  ret = kyso_token_lock_acquire(options->module, kyso_token_lock_wait_ms(),
+                                &s->lock, err);
+  if (ret != KYSO_OK)
+    goto done;
   ret = kyso_token_open(options->module, &s->token, err);
   if (ret != KYSO_OK)
     goto done;

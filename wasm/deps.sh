@@ -40,7 +40,10 @@ case "$zlib_version" in 1:1.2.*) ;; *) die "zlib $zlib_version is not 1.2.x" ;; 
 
 # file-system safe key: "1:1.2.13.dfsg-1" -> "1.2.13.dfsg-1"
 key() { echo "$1" | sed 's/^[0-9]*://; s/[^A-Za-z0-9.+-]/_/g'; }
-prefix=$cache/openssl-$(key "$openssl_version")-zlib-$(key "$zlib_version")-emcc-$emcc_version
+# config_rev changes whenever the Configure options below change, so a cache
+# built with other options is never reused.
+config_rev=2
+prefix=$cache/openssl-$(key "$openssl_version")-zlib-$(key "$zlib_version")-emcc-$emcc_version-cfg$config_rev
 if [ -f "$prefix/.done" ]; then
   echo "$prefix"
   exit 0
@@ -83,14 +86,17 @@ odir=$(fetch openssl "$openssl_version")
   cd "$odir"
   # Algorithms a PDF signature verifier never meets are left out to keep the
   # module small; what stays: SHA-1/2/3, RSA (PKCS#1, PSS), ECDSA on prime
-  # curves, X.509, CMS, OCSP, RFC 3161 timestamps.
+  # curves, EdDSA, X.509, CMS, OCSP, RFC 3161 timestamps, and RC4 for
+  # encrypted PDFs (revisions 2-4 check the password with it): RC4 lives in
+  # the legacy provider, which no-module links into libcrypto.a (loaded by
+  # name, "legacy", by core/src/pdf/pdf_crypt.c).
   CC=emcc AR=emar RANLIB=emranlib ./Configure linux-generic32 \
     no-asm no-threads no-shared no-dso no-engine no-sock no-afalgeng \
     no-tests no-ui-console no-autoload-config no-filenames \
-    no-camellia no-idea no-seed no-rc2 no-rc4 no-rc5 no-md4 no-mdc2 \
+    no-module no-camellia no-idea no-seed no-rc2 no-rc5 no-md4 no-mdc2 \
     no-whirlpool no-bf no-cast no-srp no-sm2 no-sm3 no-sm4 no-siphash \
     no-aria no-blake2 no-chacha no-poly1305 no-ec2m no-gost no-scrypt \
-    no-ocb no-comp no-ct no-dh no-dsa no-des no-cmac no-legacy \
+    no-ocb no-comp no-ct no-dh no-dsa no-des no-cmac \
     -Oz -DOPENSSL_NO_SECURE_MEMORY
   make -j"$(nproc)" build_generated
   make -j"$(nproc)" libcrypto.a
@@ -102,6 +108,7 @@ odir=$(fetch openssl "$openssl_version")
   echo "openssl $openssl_version"
   echo "zlib $zlib_version"
   echo "emcc $emcc_version"
+  echo "config $config_rev"
 } >"$prefix/VERSIONS"
 rm -rf -- "$work"
 touch "$prefix/.done"

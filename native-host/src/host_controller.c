@@ -21,6 +21,7 @@
 
 #include "kyso/cms.h"
 #include "kyso/token.h"
+#include "kyso/token_lock.h"
 
 #include "host_dialog_text.h"
 #include "host_origins.h"
@@ -641,19 +642,34 @@ done:
   return *t;
 }
 
+/* Module m's lock for the other processes (kyso sign, another host; see
+ * kyso/token_lock.h), taken inside ctl->token_lock around every use of the
+ * module, never across a dialog. */
+static kyso_status module_lock(host_ctl *ctl, int m, kyso_token_lock **lock,
+                               kyso_error *err) {
+  return kyso_token_lock_acquire(ctl->cfg->modules[m],
+                                 kyso_token_lock_wait_ms(), lock, err);
+}
+
 /* Walks the configured modules under the token lock: every one for a
  * listing, until the certificate is found in find mode. */
 static void walk_modules(host_ctl *ctl, list_ctx *lc, module_view view) {
   int m;
   kyso_token *t;
+  kyso_token_lock *lock;
   kyso_error err;
 
   for (m = 0; m < ctl->cfg->module_count && !lc->found_der; m++) {
     lc->module = m;
     pthread_mutex_lock(&ctl->token_lock);
-    t = module_token(ctl, m, view);
-    if (t)
-      kyso_token_list_certs(t, on_cert, lc, &err);
+    if (module_lock(ctl, m, &lock, &err) != KYSO_OK) {
+      host_log("module skipped: %s", err.message);
+    } else {
+      t = module_token(ctl, m, view);
+      if (t)
+        kyso_token_list_certs(t, on_cert, lc, &err);
+      kyso_token_lock_release(lock);
+    }
     pthread_mutex_unlock(&ctl->token_lock);
   }
 }
@@ -1032,9 +1048,13 @@ static kyso_status token_facts(host_ctl *ctl, int module, const uint8_t *cert,
                                size_t cert_len, int *pin_pad,
                                kyso_token_pin_state *state, kyso_error *err) {
   kyso_token *t;
+  kyso_token_lock *lock = NULL;
   kyso_status ret;
 
   pthread_mutex_lock(&ctl->token_lock);
+  ret = module_lock(ctl, module, &lock, err);
+  if (ret != KYSO_OK)
+    goto done;
   t = ctl->tokens[module];
   if (!t)
     t = module_token(ctl, module, MODULE_RESCAN);
@@ -1045,6 +1065,8 @@ static kyso_status token_facts(host_ctl *ctl, int module, const uint8_t *cert,
     *pin_pad = kyso_token_has_pin_pad(t);
     *state = kyso_token_get_pin_state(t);
   }
+done:
+  kyso_token_lock_release(lock);
   pthread_mutex_unlock(&ctl->token_lock);
   return ret;
 }
@@ -1058,9 +1080,15 @@ static kyso_status sign_all(host_ctl *ctl, host_job *j, int module,
                             kyso_error *err) {
   kyso_status ret;
   kyso_token *t;
+  kyso_token_lock *lock = NULL;
   kyso_error logout_err;
 
   pthread_mutex_lock(&ctl->token_lock);
+  ret = module_lock(ctl, module, &lock, err);
+  if (ret != KYSO_OK) {
+    OPENSSL_cleanse(pin, HOST_PIN_MAX);
+    goto done;
+  }
   /* Read again: the token may have been pulled or swapped while the user
    * answered, and the certificate list must come from the token in the
    * slot now. */
@@ -1082,8 +1110,9 @@ done:
   /* The module stays loaded, the login does not: the next batch asks for
    * the PIN again, and libp11's copy of it is wiped. */
   t = ctl->tokens[module];
-  if (t && kyso_token_logout(t, &logout_err) != KYSO_OK)
+  if (lock && t && kyso_token_logout(t, &logout_err) != KYSO_OK)
     host_log("after signing: %s", logout_err.message);
+  kyso_token_lock_release(lock);
   pthread_mutex_unlock(&ctl->token_lock);
   return ret;
 }
@@ -1975,8 +2004,16 @@ void host_ctl_free(host_ctl *ctl) {
     next = r->next;
     certs_req_free(ctl, r);
   }
-  for (m = 0; m < HOST_CONFIG_MAX_MODULES; m++)
+  for (m = 0; m < HOST_CONFIG_MAX_MODULES; m++) {
+    kyso_token_lock *lock = NULL;
+    kyso_error err;
+    /* Unloading is a use of the module too; after the bound, unload
+     * anyway: the host is going away. */
+    if (ctl->tokens[m] && module_lock(ctl, m, &lock, &err) != KYSO_OK)
+      host_log("closing a module without its lock: %s", err.message);
     kyso_token_close(ctl->tokens[m]);
+    kyso_token_lock_release(lock);
+  }
   host_origins_free(ctl->origins);
   pthread_cond_destroy(&ctl->certs_cond);
   pthread_mutex_destroy(&ctl->lock);

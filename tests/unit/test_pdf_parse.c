@@ -472,6 +472,110 @@ static void inspect_hybrid(kyso_pdf *pdf, const pb *b) {
   CHECK(kyso_dict_get(pdf->trailer, "XRefStm") != NULL);
 }
 
+/* Word 2007 hybrid files updated by other writers (issue 12): every update
+ * trailer repeats the original /XRefStm. The second revision rewrites
+ * object 1 (compressed in the first) at an offset; the third repeats the
+ * /XRefStm. The stream is read once, in the first section: object 1 is the
+ * second revision's, not the compressed one. */
+static void build_hybrid_repeated(pb *b) {
+  char trailer[64];
+  size_t stm_at;
+  build_hybrid(b);
+  stm_at = pb_rfind(b, "5 0 obj");
+  snprintf(trailer, sizeof(trailer), "/XRefStm %zu /Root 1 0 R", stm_at);
+  pb_obj(b, 1, "<< /Type /Catalog /Pages 2 0 R /Rev (two) >>");
+  pb_table(b, trailer);
+  pb_obj(b, 6, "(six3)");
+  pb_table(b, trailer);
+}
+
+static void inspect_hybrid_repeated(kyso_pdf *pdf, const pb *b) {
+  (void)b;
+  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->kind, KYSO_XREF_OFFSET);
+  CHECK(string_is(kyso_dict_get(object(pdf, 1), "Rev"), "two", 3));
+  CHECK_EQ_INT(kyso_xref_get(pdf, 2)->kind, KYSO_XREF_COMPRESSED);
+  CHECK(string_is(object(pdf, 6), "six3", 4));
+}
+
+/* A hybrid section whose /XRefStm is its own table: not a stream. */
+static void build_hybrid_stm_is_table(pb *b) {
+  base_objects(b);
+  pb_table(b, "/Root 1 0 R");
+  pb_obj(b, 4, "(v2)");
+  pb_table(b, "/Root 1 0 R /XRefStm 0000000000");
+  {
+    size_t at = pb_rfind(b, "/XRefStm 0000000000");
+    char digits[24];
+    snprintf(digits, sizeof(digits), "%010zu", b->sec_offset[1]);
+    memcpy(b->out.data + at + 9, digits, 10);
+  }
+}
+
+/* Overwrites the first occurrence of what (same length) by with. */
+static void pb_patch(pb *b, const char *what, const char *with) {
+  size_t n = strlen(what), i;
+  for (i = 0; i + n <= b->out.len; i++)
+    if (memcmp(b->out.data + i, what, n) == 0) {
+      memcpy(b->out.data + i, with, n);
+      return;
+    }
+  fprintf(stderr, "pb_patch: '%s' not found\n", what);
+  abort();
+}
+
+/* pdf.js corpus files (108 of them, qpdf clean): the free-list head has
+ * generation 65536, one past the last; so has an "in use" entry at offset
+ * 0 (which is free). */
+static void build_free_gen_65536(pb *b) {
+  base_objects(b);
+  pb_note(b, 4, E_OFFSET, 0, 0);
+  pb_table(b, NULL);
+  pb_patch(b, "0000000000 65535 f", "0000000000 65536 f");
+  pb_patch(b, "0000000000 00000 n", "0000000000 65536 n");
+}
+
+static void inspect_free_gen_65536(kyso_pdf *pdf, const pb *b) {
+  (void)b;
+  CHECK_EQ_INT(kyso_xref_get(pdf, 0)->kind, KYSO_XREF_FREE);
+  CHECK_EQ_INT(kyso_xref_get(pdf, 4)->kind, KYSO_XREF_FREE);
+  CHECK(kyso_obj_is(object(pdf, 4), KYSO_OBJ_NULL));
+}
+
+/* Generation 65536 on an object that is there is still an error. */
+static void build_used_gen_65536(pb *b) {
+  char entry[32], with[32];
+  base_objects(b);
+  snprintf(entry, sizeof(entry), "%010zu 00000 n", b->e[3].offset);
+  snprintf(with, sizeof(with), "%010zu 65536 n", b->e[3].offset);
+  pb_table(b, NULL);
+  pb_patch(b, entry, with);
+}
+
+/* pyHanko's no-mediabox.pdf: no /MediaBox on the page or its parents.
+ * Read as US Letter (as pdf.js, poppler and PDFBox show it), flagged. */
+static void build_no_media_box(pb *b) {
+  pb_obj(b, 1, CATALOG);
+  pb_obj(b, 2, PAGES1);
+  pb_obj(b, 3, "<< /Type /Page /Parent 2 0 R >>");
+  pb_table(b, NULL);
+}
+
+static void inspect_no_media_box(kyso_pdf *pdf, const pb *b) {
+  (void)b;
+  CHECK_EQ_INT(pdf->pages[0].media_box_guessed, 1);
+  CHECK(pdf->pages[0].media_box[2] == 612 && pdf->pages[0].media_box[3] == 792);
+  CHECK(pdf->pages[0].crop_box[2] == 612 && pdf->pages[0].crop_box[3] == 792);
+}
+
+/* PDFBox's MissingCatalog.pdf, pdf.js issue5334: /Root has /Pages but no
+ * /Type (qpdf, pdf.js and poppler read it). */
+static void build_untyped_catalog(pb *b) {
+  pb_obj(b, 1, "<< /Pages 2 0 R >>");
+  pb_obj(b, 2, PAGES1);
+  pb_obj(b, 3, PAGE);
+  pb_table(b, NULL);
+}
+
 /* Three revisions (7.5.6): 4 changes in the second, 6 in the third, 5 is
  * freed in the third. */
 static void build_revisions3(pb *b) {
@@ -693,6 +797,38 @@ static void inspect_form(kyso_pdf *pdf, const pb *b) {
   CHECK_EQ_INT(sigs[0].covers_whole_file, 1);
 }
 
+/* iText's signatureFieldNotMergedWithWidget.pdf: the signature field has
+ * /V and a widget kid that carries its own /T (so it is a field of its
+ * own) and no /V: the value is inherited (12.7.3.1). */
+static void build_sig_kid_widget(pb *b) {
+  pb_obj(b, 1,
+         "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] "
+         "/SigFlags 3 >> >>");
+  pb_obj(b, 2, PAGES1);
+  pb_obj(b, 3, PAGE);
+  pb_obj(b, 4, "<< /T (Signature1) /FT /Sig /Kids [5 0 R] /V 6 0 R >>");
+  pb_obj(b, 5,
+         "<< /Type /Annot /Subtype /Widget /T (Signature1) /Parent 4 0 R "
+         "/Rect [0 0 0 0] /P 3 0 R >>");
+  pb_obj(b, 6,
+         "<< /Type /Sig /SubFilter /ETSI.CAdES.detached /ByteRange [0 10 20 "
+         "30] /Contents <3082AB> >>");
+  pb_table(b, NULL);
+}
+
+static void inspect_sig_kid_widget(kyso_pdf *pdf, const pb *b) {
+  kyso_error err;
+  const kyso_pdf_signature *sigs = NULL;
+  size_t count = 0;
+  (void)b;
+  CHECK_EQ_INT(kyso_pdf_list_signatures(pdf, &sigs, &count, &err), KYSO_OK);
+  CHECK_EQ_INT(count, 1);
+  if (count == 1) {
+    CHECK_EQ_STR(sigs[0].field_name, "Signature1.Signature1");
+    CHECK_EQ_INT(sigs[0].byte_range[3], 30);
+  }
+}
+
 /* Depth: 64 nested arrays are fine, 10,000 are refused without
  * overflowing the stack. */
 static void build_nested(pb *b, size_t depth) {
@@ -856,6 +992,33 @@ static void build_objstm_offset_past(pb *b) {
   pb_xref_stream(b, 7, NULL);
 }
 
+/* pdf.js bug 1978317 (every index wrong): the header lists 6 then 5, the
+ * xref gives 5 index 0 and 6 index 1. Each number is in the header once:
+ * read by number, as qpdf and pdf.js do. */
+static void build_objstm_index_swapped(pb *b) {
+  static const int nums[] = {5, 6};
+  static const char *const bodies[] = {"(five)", "(six)"};
+  base_objects(b);
+  pb_objstm(b, 4, nums, bodies, 2, "6 7 5 0 ");
+  pb_xref_stream(b, 7, NULL);
+}
+
+static void inspect_objstm_index_swapped(kyso_pdf *pdf, const pb *b) {
+  (void)b;
+  CHECK(string_is(object(pdf, 5), "five", 4));
+  CHECK(string_is(object(pdf, 6), "six", 3));
+}
+
+/* The header names 5 twice and 6 not at all: 6 is not there (a reader that
+ * rebuilds the file may find it elsewhere), an error, not null. */
+static void build_objstm_missing(pb *b) {
+  static const int nums[] = {5, 6};
+  static const char *const bodies[] = {"(five)", "(six)"};
+  base_objects(b);
+  pb_objstm(b, 4, nums, bodies, 2, "5 0 5 7 ");
+  pb_xref_stream(b, 7, NULL);
+}
+
 static void build_objstm_not_stream(pb *b) {
   base_objects(b);
   pb_obj(b, 4, "(not an object stream)");
@@ -989,7 +1152,16 @@ static const parse_case cases[] = {
     VALID("xref stream, PNG Up predictor", build_xstream, 1, 1,
           inspect_xstream),
     VALID("object streams", build_objstm, 1, 1, inspect_objstm),
+    VALID("object stream index wrong, number right", build_objstm_index_swapped,
+          1, 1, inspect_objstm_index_swapped),
     VALID("hybrid /XRefStm", build_hybrid, 1, 1, inspect_hybrid),
+    VALID("hybrid, updates repeating /XRefStm", build_hybrid_repeated, 1, 3,
+          inspect_hybrid_repeated),
+    VALID("free entries with generation 65536", build_free_gen_65536, 1, 1,
+          inspect_free_gen_65536),
+    VALID("page without /MediaBox", build_no_media_box, 1, 1,
+          inspect_no_media_box),
+    VALID("/Root without /Type", build_untyped_catalog, 1, 1, NULL),
     VALID("three revisions", build_revisions3, 1, 3, inspect_revisions3),
     VALID("table then xref stream", build_revisions2, 1, 2, inspect_revisions2),
     VALID("indirect /Length", build_indirect_length, 1, 1,
@@ -998,6 +1170,8 @@ static const parse_case cases[] = {
     VALID("inherited page attributes", build_page_tree, 3, 1,
           inspect_page_tree),
     VALID("form and signature", build_form, 1, 1, inspect_form),
+    VALID("signature value inherited by a widget with /T", build_sig_kid_widget,
+          1, 1, inspect_sig_kid_widget),
     VALID("64 nested arrays", build_deep_ok, 1, 1, NULL),
     VALID("comments, no spaces", build_compact, 1, 1, NULL),
     VALID("sparse object number 8388000", build_sparse, 1, 1, NULL),
@@ -1011,6 +1185,9 @@ static const parse_case cases[] = {
              PDF_XREF),
     BAD_OPEN("/Prev loop", build_prev_loop, PDF_LOOP),
     BAD_OPEN("/Prev to itself", build_prev_self, PDF_LOOP),
+    BAD_OPEN("/XRefStm at a table", build_hybrid_stm_is_table, PDF_LOOP),
+    BAD_OPEN("object in use with generation 65536", build_used_gen_65536,
+             PDF_XREF),
     BAD_OPEN("xref stream shorter than /Index", build_xstream_short, PDF_XREF),
     BAD_OPEN("xref stream /Size 2e9", build_xstream_huge_size, PDF_XREF),
     BAD_OPEN("xref stream /Index count 2^23", build_xstream_huge_index,
@@ -1026,6 +1203,8 @@ static const parse_case cases[] = {
     OBJS_OPEN("no /Root", "/Info 1 0 R", PDF_TRAILER, CATALOG, PAGES1, PAGE),
     OBJS_OPEN("/Root not a catalog", "/Root 2 0 R", PDF_TRAILER, CATALOG,
               PAGES1, PAGE),
+    OBJS_OPEN("/Root without /Type nor /Pages", "/Root 4 0 R", PDF_TRAILER,
+              CATALOG, PAGES1, PAGE, "<< /Names 2 0 R >>"),
     OBJS_OPEN("/Root direct", "/Root << /Type /Catalog >>", PDF_TRAILER,
               CATALOG, PAGES1, PAGE),
 
@@ -1034,7 +1213,8 @@ static const parse_case cases[] = {
     BAD_CHECK("/Length too short", build_length_short, PDF_STREAM),
     BAD_CHECK("/Length past the end", build_length_huge, PDF_STREAM),
     BAD_CHECK("/Length is the stream itself", build_length_self, PDF_LOOP),
-    BAD_CHECK("/Length cycle of two streams", build_length_cycle, PDF_LOOP),
+    /* the second stream is refused as a /Length before the cycle closes */
+    BAD_CHECK("/Length cycle of two streams", build_length_cycle, PDF_STREAM),
     BAD_CHECK("10,000 nested arrays", build_deep_bad, PDF_DEPTH),
     BAD_CHECK("10,000 nested dictionaries", build_deep_dict, PDF_DEPTH),
     BAD_CHECK("object stream header not numbers", build_objstm_bad_header,
@@ -1043,6 +1223,8 @@ static const parse_case cases[] = {
               PDF_OBJECT),
     BAD_CHECK("object stream offset past its data", build_objstm_offset_past,
               PDF_OBJECT),
+    BAD_CHECK("object not in its object stream", build_objstm_missing,
+              PDF_XREF),
     BAD_CHECK("compressed object in a non-stream", build_objstm_not_stream,
               PDF_XREF),
     BAD_CHECK("object streams inside each other", build_objstm_loop, PDF_LOOP),
@@ -1057,8 +1239,6 @@ static const parse_case cases[] = {
                "(abc"),
     OBJS_CHECK("bad hex digit", PDF_SYNTAX, CATALOG, PAGES1, PAGE, "<4G>"),
     OBJS_CHECK("no pages", PDF_PAGE, CATALOG, "<< /Type /Pages /Kids [] >>"),
-    OBJS_CHECK("page without /MediaBox", PDF_PAGE, CATALOG, PAGES1,
-               "<< /Type /Page /Parent 2 0 R >>"),
     OBJS_CHECK("/Rotate 45", PDF_PAGE, CATALOG, PAGES1,
                "<< /Type /Page /MediaBox [0 0 1 1] /Rotate 45 >>"),
 };

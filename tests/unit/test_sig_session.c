@@ -286,6 +286,28 @@ static kyso_obj *resolve(kyso_pdf *pdf, kyso_obj *o) {
 /* ---- the tests ----------------------------------------------------------- */
 
 /* One signature with k and scheme, then a second one with k2 on top. */
+/* Certificates in the CMS of the only signature of pdf; -1 on error. */
+static int cms_certificate_count(const uint8_t *pdf, size_t len) {
+  kyso_pdf *doc = NULL;
+  kyso_error err;
+  const kyso_pdf_signature *sigs = NULL;
+  size_t n = 0;
+  int count = -1;
+  if (kyso_pdf_open(pdf, len, &doc, &err) == KYSO_OK &&
+      kyso_pdf_list_signatures(doc, &sigs, &n, &err) == KYSO_OK && n == 1) {
+    const unsigned char *p = sigs[0].contents;
+    CMS_ContentInfo *cms =
+        d2i_CMS_ContentInfo(NULL, &p, (long)sigs[0].contents_len);
+    STACK_OF(X509) *certs = cms ? CMS_get1_certs(cms) : NULL;
+    if (certs)
+      count = sk_X509_num(certs);
+    sk_X509_pop_free(certs, X509_free);
+    CMS_ContentInfo_free(cms);
+  }
+  kyso_pdf_close(doc);
+  return count;
+}
+
 static void test_sign_twice(test_key *k, kyso_scheme scheme, test_key *k2) {
   uint8_t *orig, *once = NULL, *twice = NULL;
   size_t orig_len, once_len = 0, twice_len = 0, count = 0;
@@ -565,6 +587,68 @@ static void expect_prepare_error(const uint8_t *pdf, size_t len,
     kyso_sig_session_free(s);
 }
 
+/* Files qpdf reads that kyso refused to sign (issue 12): /AcroForm at a
+ * missing object (null, 7.3.10: a new form is made), a page with no
+ * /MediaBox (signed invisibly; a visible signature on a page of unknown
+ * size is refused), a /Root without /Type. Each result is read back and
+ * checked by qpdf. */
+static void sign_and_check(const char *const *objs, size_t n,
+                           const kyso_sign_options *o, test_key *k,
+                           const char *what) {
+  uint8_t *orig, *out = NULL;
+  size_t orig_len, out_len = 0, count = 0;
+  kyso_error err;
+  kyso_pdf *pdf = NULL;
+  const kyso_pdf_signature *sigs = NULL;
+  kyso_status st;
+
+  orig = test_pdf_build(objs, n, 0, NULL, &orig_len);
+  st = sign_pdf(orig, orig_len, o, k->key, &out, &out_len, &err);
+  if (st != KYSO_OK)
+    fprintf(stderr, "%s: %s\n", what, err.message);
+  CHECK_EQ_INT(st, KYSO_OK);
+  if (st == KYSO_OK && kyso_pdf_open(out, out_len, &pdf, &err) == KYSO_OK) {
+    CHECK_EQ_INT(kyso_pdf_check(pdf, &err), KYSO_OK);
+    CHECK_EQ_INT(kyso_pdf_list_signatures(pdf, &sigs, &count, &err), KYSO_OK);
+    CHECK_EQ_INT(count, 1);
+    if (count == 1)
+      CHECK(cms_verifies(out, out_len, &sigs[0], k->cert));
+    CHECK_EQ_INT(test_pdf_qpdf_check(out, out_len), 0);
+  } else {
+    CHECK(st != KYSO_OK);
+  }
+  kyso_pdf_close(pdf);
+  free(out);
+  free(orig);
+}
+
+static void test_lenient_inputs(test_key *k) {
+  static const char *const dangling_form[] = {
+      "<< /Type /Catalog /Pages 2 0 R /AcroForm 9 0 R >>", TEST_PDF_PAGES1,
+      TEST_PDF_PAGE};
+  static const char *const no_media_box[] = {TEST_PDF_CATALOG, TEST_PDF_PAGES1,
+                                             "<< /Type /Page /Parent 2 0 R >>"};
+  static const char *const untyped_root[] = {"<< /Pages 2 0 R >>",
+                                             TEST_PDF_PAGES1, TEST_PDF_PAGE};
+  kyso_sign_options o;
+  uint8_t *orig;
+  size_t orig_len;
+
+  options_for(&o, k);
+  sign_and_check(dangling_form, 3, &o, k, "/AcroForm at a missing object");
+  sign_and_check(no_media_box, 3, &o, k, "page without /MediaBox");
+  sign_and_check(untyped_root, 3, &o, k, "/Root without /Type");
+  o.visible = 1;
+  o.rect[0] = 10;
+  o.rect[1] = 10;
+  o.rect[2] = 100;
+  o.rect[3] = 40;
+  orig = test_pdf_build(no_media_box, 3, 0, NULL, &orig_len);
+  expect_prepare_error(orig, orig_len, &o, KYSO_ERR_PDF_PAGE,
+                       "visible signature on a page without /MediaBox");
+  free(orig);
+}
+
 /* /M (7.9.4) from signing_time and the offset, with no time zone database:
  * leap days, a century that is not a leap year, the ends of the range. */
 static void test_dates(test_key *k) {
@@ -817,7 +901,24 @@ static void test_errors(test_key *rsa, test_key *ec) {
   o.contents_reserve = 0;
   CHECK_EQ_INT(sign_pdf(orig, orig_len, &o, ec->key, &out, &out_len, &err),
                KYSO_OK);
+  /* the repeated chain certificate goes into the CMS once, and the
+   * signer's own certificate listed again in the chain is not repeated:
+   * the CMS holds two certificates */
+  CHECK_EQ_INT(cms_certificate_count(out, out_len), 2);
   free(out);
+  out = NULL;
+  {
+    kyso_blob three[3];
+    three[0] = chain[0];
+    three[1] = o.certificate;
+    three[2] = chain[0];
+    o.chain = three;
+    o.chain_count = 3;
+    CHECK_EQ_INT(sign_pdf(orig, orig_len, &o, ec->key, &out, &out_len, &err),
+                 KYSO_OK);
+    CHECK_EQ_INT(cms_certificate_count(out, out_len), 2);
+    free(out);
+  }
 
   free(png);
   free(orig);
@@ -837,6 +938,7 @@ int main(void) {
     test_indirect_arrays(&rsa);
     test_dates(&ec);
     test_errors(&rsa, &ec);
+    test_lenient_inputs(&rsa);
   }
   free_key(&rsa);
   free_key(&ec);

@@ -15,7 +15,9 @@
  * the certification is turned into P=1 in the original bytes afterwards: the
  * signatures no longer verify, which the CHANGES check does not look at.
  * Allowed: second signatures, document timestamps' companion data (/DSS,
- * /Info), form filling per DocMDP, comments at P=3. Not allowed: content,
+ * /Info, fonts added to /DR), form filling per DocMDP, comments at P=3, a
+ * page /Resources or /DR font written anew with the same value. Not
+ * allowed: a changed /DR font, a /Resources with one value changed, content,
  * pages, fonts, freed objects, this signature's dictionary, evil annotations,
  * sneaky signatures, dangling references filled in later, appended or
  * unreferenced bytes, appearances redrawn through a dictionary a Stamp
@@ -54,7 +56,8 @@ enum {
   BASE_DANGLING = 1,  /* page /Contents also names object 20, undefined */
   BASE_SHARED_AP = 2, /* the field's appearance is also a page XObject */
   BASE_AP_DICT = 4,   /* the widget's /AP is object 11 */
-  BASE_STAMP = 8      /* ... and a Stamp (object 12) shares it */
+  BASE_STAMP = 8,     /* ... and a Stamp (object 12) shares it */
+  BASE_DR = 16        /* the form has /DR << /Font << /F1 5 0 R >> >> */
 };
 
 /*
@@ -92,7 +95,9 @@ static doc base_pdf(int perm, int flags, int xstream) {
   objs[3] = content;
   objs[4] = "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>";
   objs[5] = "<< /Producer (kyso test) >>";
-  objs[6] = "<< /Fields [8 0 R] /DA (/Helv 0 Tf 0 g) >>";
+  objs[6] = flags & BASE_DR ? "<< /Fields [8 0 R] /DA (/Helv 0 Tf 0 g) /DR "
+                              "<< /Font << /F1 5 0 R >> >> >>"
+                            : "<< /Fields [8 0 R] /DA (/Helv 0 Tf 0 g) >>";
   objs[7] = "<< /FT /Tx /T (so_van_ban) /Type /Annot /Subtype /Widget "
             "/Rect [400 800 550 820] /P 3 0 R /F 4 /AP << /N 9 0 R >> >>";
   if (flags & (BASE_AP_DICT | BASE_STAMP))
@@ -597,16 +602,20 @@ static void test_form_fill(void) {
 
 /* A document timestamp (ETSI.RFC3161, invisible) appended by hand: field,
  * value, /Fields and /Annots. Its own token is junk; only the first
- * signature's CHANGES check is looked at. */
-static void add_doc_timestamp(doc *d) {
+ * signature's CHANGES check is looked at. With dr, the same revision gives
+ * the form a new /DR (an indirect object) as DSS does: dr is its text, where
+ * %u stands for a new font object made from font. */
+static void add_doc_timestamp_typed(doc *d, const char *type, const char *dr,
+                                    const char *font) {
   edit e;
   kyso_obj *v, *field, *form;
   char text[256];
   edit_begin(&e, d);
-  v = kyso_update_add(&e.u, parse(&e, "<< /Type /DocTimeStamp /Filter "
-                                      "/Adobe.PPKLite /SubFilter "
-                                      "/ETSI.RFC3161 /ByteRange [0 1 2 3] "
-                                      "/Contents <00> >>"));
+  snprintf(text, sizeof(text),
+           "<< %s /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 "
+           "/ByteRange [0 1 2 3] /Contents <00> >>",
+           type);
+  v = kyso_update_add(&e.u, parse(&e, text));
   snprintf(text, sizeof(text),
            "<< /FT /Sig /T (DTS1) /V %u 0 R /Type /Annot /Subtype /Widget "
            "/Rect [0 0 0 0] /F 132 /P 3 0 R >>",
@@ -619,9 +628,22 @@ static void add_doc_timestamp(doc *d) {
     kyso_array_push(e.a, fields, field);
     kyso_dict_set(e.a, form, "Fields", fields);
   }
+  if (dr) {
+    kyso_obj *f = kyso_update_add(&e.u, parse(&e, font));
+    snprintf(text, sizeof(text), dr, f->u.ref.num);
+    kyso_dict_set(e.a, form, "DR", kyso_update_add(&e.u, parse(&e, text)));
+  }
   replace(&e, 7, form);
   page_add_annot(&e, field);
   edit_commit(&e);
+}
+
+static void add_doc_timestamp_dr(doc *d, const char *dr, const char *font) {
+  add_doc_timestamp_typed(d, "/Type /DocTimeStamp", dr, font);
+}
+
+static void add_doc_timestamp(doc *d) {
+  add_doc_timestamp_dr(d, NULL, NULL);
 }
 
 static void test_doc_timestamp(void) {
@@ -634,6 +656,121 @@ static void test_doc_timestamp(void) {
     if (perm == 1)
       certify_p1(&d);
     expect(label, &d, "allowed_changes_only", "timestamp_added", 1);
+    free(d.data);
+  }
+  /* ETSI.RFC3161 with /Type /Sig or no /Type is a document timestamp too
+   * (real producers write both): allowed after a P=1 certification. */
+  {
+    static const char *const types[] = {"/Type /Sig", ""};
+    size_t i;
+    for (i = 0; i < 2; i++) {
+      doc d = signed_pdf(1, 0, 0);
+      char label[80];
+      snprintf(label, sizeof(label), "document timestamp '%s', P=1", types[i]);
+      add_doc_timestamp_typed(&d, types[i], NULL, NULL);
+      certify_p1(&d);
+      expect(label, &d, "allowed_changes_only", "timestamp_added", 1);
+      free(d.data);
+    }
+  }
+}
+
+#define TIMES "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"
+#define COURIER "<< /Type /Font /Subtype /Type1 /BaseFont /Courier >>"
+#define HELV "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+/* A signer or timestamp adding its fonts to the form's /DR (17 DSS files):
+ * new entries are allowed while every existing one keeps its value,
+ * compared by value (a copy of the same font is the same font). */
+static void test_dr_added(void) {
+  doc d = signed_pdf(0, 0, 0);
+  kyso_report *r;
+  /* no /DR when signed: all of it is new */
+  add_doc_timestamp_dr(&d, "<< /Font << /Helv %u 0 R >> >>", HELV);
+  expect("/DR added with a timestamp", &d, "allowed_changes_only",
+         "timestamp_added", 1);
+  r = verify(&d);
+  CHECK(!has_change(sig_named(r, "Leader"), "font", 0));
+  kyso_report_free(r);
+  free(d.data);
+  /* /F1 kept (the same object), /Helv added */
+  d = signed_pdf(0, BASE_DR, 0);
+  add_doc_timestamp_dr(&d, "<< /Font << /F1 5 0 R /Helv %u 0 R >> >>", HELV);
+  expect("/DR font added", &d, "allowed_changes_only", "timestamp_added", 1);
+  free(d.data);
+  /* /F1 now a copy of the signed font, written anew */
+  d = signed_pdf(0, BASE_DR, 0);
+  add_doc_timestamp_dr(&d, "<< /Font << /F1 %u 0 R >> >>", TIMES);
+  expect("/DR font written anew, same value", &d, "allowed_changes_only",
+         "timestamp_added", 1);
+  free(d.data);
+  /* /F1 now another font: an existing resource changed */
+  d = signed_pdf(0, BASE_DR, 0);
+  add_doc_timestamp_dr(&d, "<< /Font << /F1 %u 0 R >> >>", COURIER);
+  expect("/DR font changed", &d, "modified_after_signing", "form_changed", 0);
+  free(d.data);
+}
+
+/* Page 3's /Resources replaced by a new object: resources (its text, %u the
+ * new font made from font). */
+static void page_resources(doc *d, const char *resources, const char *font) {
+  edit e;
+  kyso_obj *page, *f;
+  char text[256];
+  edit_begin(&e, d);
+  f = kyso_update_add(&e.u, parse(&e, font));
+  snprintf(text, sizeof(text), resources, f->u.ref.num);
+  page = current(&e, 3);
+  kyso_dict_set(e.a, page, "Resources", kyso_update_add(&e.u, parse(&e, text)));
+  replace(&e, 3, page);
+  edit_commit(&e);
+}
+
+/* A writer saving the page anew with a copy of its resources draws the
+ * same page: /Resources compare by value, references followed. */
+static void test_resources_by_value(void) {
+  doc d = signed_pdf(0, 0, 0);
+  page_resources(&d, "<< /Font << /F1 %u 0 R >> >>", TIMES);
+  expect("/Resources rewritten, same value", &d, "allowed_changes_only",
+         "page_changed", 1);
+  free(d.data);
+  /* the same, then signed over: still nothing refused */
+  d = signed_pdf(2, 0, 0);
+  page_resources(&d, "<< /Font << /F1 %u 0 R >> >>", TIMES);
+  CHECK(sign_doc(&d, "Clerk", NULL));
+  expect("/Resources rewritten, then signed", &d, "allowed_changes_only",
+         "page_changed", 1);
+  free(d.data);
+  /* one value differs: the font */
+  d = signed_pdf(0, 0, 0);
+  page_resources(&d, "<< /Font << /F1 %u 0 R >> >>", COURIER);
+  expect("/Resources with another font", &d, "modified_after_signing",
+         "page_changed", 0);
+  free(d.data);
+  /* one entry more */
+  d = signed_pdf(0, 0, 0);
+  page_resources(&d,
+                 "<< /Font << /F1 %u 0 R >> /ExtGState << /G0 << /CA 0 >> >> "
+                 ">>",
+                 TIMES);
+  expect("/Resources with an entry more", &d, "modified_after_signing",
+         "page_changed", 0);
+  free(d.data);
+  /* a copy that points at an existing object rewritten to look like the
+   * signed font: its other users see the change, so it is not "the same" */
+  {
+    edit e;
+    kyso_obj *page;
+    d = signed_pdf(0, 0, 0);
+    edit_begin(&e, &d);
+    replace(&e, 6, parse(&e, TIMES));
+    page = current(&e, 3);
+    kyso_dict_set(e.a, page, "Resources",
+                  parse(&e, "<< /Font << /F1 6 0 R >> >>"));
+    replace(&e, 3, page);
+    edit_commit(&e);
+    expect("/Resources through a rewritten object", &d,
+           "modified_after_signing", "page_changed", 0);
     free(d.data);
   }
 }
@@ -1025,6 +1162,12 @@ static void test_locks(void) {
   CHECK(sign_doc(&d, "Clerk", NULL));
   expect_lock("lock P=1, second signature", &d, 0, "signature_added", 0);
   free(d.data);
+  /* ... but, as DocMDP P=1 (ISO 32000-2 gives the lock's /P DocMDP's
+   * values; iText maps them the same), an invisible document timestamp */
+  d = lock_pdf("<< /Type /SigFieldLock /Action /All /P 1 >>", NULL);
+  add_doc_timestamp(&d);
+  expect_lock("lock P=1, document timestamp", &d, 1, "timestamp_added", 1);
+  free(d.data);
   /* the same through the FieldMDP transform's /P */
   d = lock_pdf(NULL, "<< /Type /TransformParams /Action /Include /Fields "
                      "[(B)] /P 1 /V /1.2 >>");
@@ -1144,6 +1287,8 @@ int main(void) {
   test_dss_added();
   test_doc_timestamp();
   test_info_changed();
+  test_dr_added();
+  test_resources_by_value();
   test_form_fill();
   test_page_content();
   test_page_added();

@@ -31,6 +31,7 @@
 
 #include "check.h"
 #include "cms/cms_build.h"
+#include "cms/der_write.h"
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
 #include "kyso/verify.h"
@@ -55,7 +56,8 @@ typedef struct tkey {
   size_t der_len;
 } tkey;
 
-static tkey ca, rsa, ec, twin, rsa1024, ec224, tsa, tsa_weak_eku;
+static tkey ca, rsa, ec, twin, rsa1024, ec224, tsa, tsa_weak_eku, ed25519,
+    ed448;
 
 static int add_ext(X509 *x, X509 *issuer, int nid, const char *value) {
   X509V3_CTX v3;
@@ -80,7 +82,9 @@ static int make_key(tkey *k, const char *alg, const char *param, const char *cn,
   int n, ok = 0;
 
   memset(k, 0, sizeof(*k));
-  k->key = test_pki_key_new(alg, (size_t)atoi(param), param);
+  k->key = strncmp(alg, "ED", 2) == 0
+               ? EVP_PKEY_Q_keygen(NULL, NULL, alg)
+               : test_pki_key_new(alg, (size_t)atoi(param), param);
   if (!k->key || !x || !name)
     goto done;
   if (X509_set_version(x, 2) != 1 ||
@@ -147,7 +151,9 @@ static int make_pki(void) {
          make_key(&tsa, "RSA", "2048", "kyso test TSA", 0x40, &ca,
                   "critical,timeStamping") &&
          make_key(&tsa_weak_eku, "RSA", "2048", "TSA without critical EKU",
-                  0x41, &ca, "timeStamping");
+                  0x41, &ca, "timeStamping") &&
+         make_key(&ed25519, "ED25519", "", "Ed25519 signer", 0x50, &ca, NULL) &&
+         make_key(&ed448, "ED448", "", "Ed448 signer", 0x51, &ca, NULL);
 }
 
 /* ---- documents ----------------------------------------------------------- */
@@ -1010,7 +1016,10 @@ static void test_shape(void) {
   CMS_ContentInfo_free(cms);
   BIO_free(content);
   stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
-  CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_FAILED, "cms_signer_count");
+  /* Two well-formed SignerInfos are not a format failure: each is
+   * verified, the first signer is reported (test_signers goes further). */
+  CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_PASSED, "cms_multiple_signers");
+  CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
   stage_free(&s);
   doc_free(&d);
 }
@@ -1340,6 +1349,780 @@ static void test_doc_timestamp(void) {
   doc_free(&d);
 }
 
+/* ---- issue 12: CMS shapes and algorithms others accept ------------------ */
+
+/* cms as DER into d's hole. */
+static void put_cms_obj(doc *d, CMS_ContentInfo *cms) {
+  unsigned char *der = NULL;
+  int n = cms ? i2d_CMS_ContentInfo(cms, &der) : -1;
+  CHECK(n > 0 && doc_put_cms(d, der, (size_t)n) == 0);
+  OPENSSL_free(der);
+}
+
+static CMS_SignerInfo *signer_info(CMS_ContentInfo *cms, int i) {
+  return sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), i);
+}
+
+/* Flips the last byte of SignerInfo i's signature value. */
+static void flip_signature(CMS_ContentInfo *cms, int i) {
+  ASN1_OCTET_STRING *v = CMS_SignerInfo_get0_signature(signer_info(cms, i));
+  unsigned char buf[1024];
+  int n = v ? ASN1_STRING_length(v) : 0;
+  if (n <= 0 || n > (int)sizeof(buf))
+    abort();
+  memcpy(buf, ASN1_STRING_get0_data(v), (size_t)n);
+  buf[n - 1] ^= 0x5a;
+  if (ASN1_OCTET_STRING_set(v, buf, n) != 1)
+    abort();
+}
+
+/* The indication kyso_report_decide gives the stage's checks. */
+static kyso_indication decided(stage *s, const char **sub) {
+  kyso_report_decide(s->rep);
+  *sub = s->rep->sub_indication;
+  return s->rep->indication;
+}
+
+/* SHA-3, SHA-224 and RIPEMD-160 (ISO 32000-1 table 257) were HASH_FAILURE:
+ * they are computed now; RIPEMD-160 is then refused as weak (INDETERMINATE,
+ * integrity known). A digest kyso does not know is INDETERMINATE. */
+static void test_digests(void) {
+  static const struct {
+    const char *evp, *name;
+    int weak;
+  } cases[] = {{"SHA3-256", "sha3-256", 0},
+               {"SHA3-512", "sha3-512", 0},
+               {"SHA224", "sha224", 0},
+               {"RIPEMD160", "ripemd160", 1}};
+  doc d;
+  stage s;
+  kyso_error err;
+  CMS_ContentInfo *cms;
+  X509_ALGOR *dig = NULL;
+  const char *sub = NULL;
+  uint8_t *der;
+  size_t len = 0, i;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  CHECK_EQ_INT(doc_patch(&d, "/ETSI.CAdES.detached", "/adbe.pkcs7.detached"),
+               0);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    EVP_MD *md = EVP_MD_fetch(NULL, cases[i].evp, NULL);
+    CHECK(md != NULL);
+    der = openssl_cms(&d, &rsa, md, 0, NULL, NULL, 0, &len);
+    CHECK(der && doc_put_cms(&d, der, len) == 0);
+    OPENSSL_free(der);
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+    CHECK_EQ_STR(s.rep->digest_algorithm, cases[i].name);
+    if (cases[i].weak)
+      CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, KYSO_RESULT_FAILED,
+                   "weak_digest");
+    else
+      CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, KYSO_RESULT_PASSED, "ok");
+    CHECK(decided(&s, &sub) != KYSO_INDICATION_TOTAL_FAILED);
+    stage_free(&s);
+    /* and a changed byte is still caught with it */
+    d.data[10] ^= 1;
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_FAILED,
+                 "message_digest_mismatch");
+    CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_TOTAL_FAILED);
+    CHECK_EQ_STR(sub, "HASH_FAILURE");
+    stage_free(&s);
+    d.data[10] ^= 1;
+    EVP_MD_free(md);
+  }
+
+  /* SHA3-256 without signed attributes */
+  {
+    EVP_MD *md = EVP_MD_fetch(NULL, "SHA3-256", NULL);
+    der = openssl_cms(&d, &rsa, md, CMS_NOATTR, NULL, NULL, 0, &len);
+    CHECK(der && doc_put_cms(&d, der, len) == 0);
+    OPENSSL_free(der);
+    EVP_MD_free(md);
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+    stage_free(&s);
+  }
+
+  /* a digest OID kyso does not know: undecided, not "altered" */
+  der = openssl_cms(&d, &rsa, EVP_sha256(), 0, NULL, NULL, 0, &len);
+  {
+    const unsigned char *p = der;
+    cms = der ? d2i_CMS_ContentInfo(NULL, &p, (long)len) : NULL;
+  }
+  OPENSSL_free(der);
+  CHECK(cms != NULL);
+  if (cms) {
+    CMS_SignerInfo_get0_algs(signer_info(cms, 0), NULL, NULL, &dig, NULL);
+    CHECK(X509_ALGOR_set0(dig, OBJ_txt2obj("1.2.3.4.5", 1), V_ASN1_UNDEF,
+                          NULL) == 1);
+    put_cms_obj(&d, cms);
+    CMS_ContentInfo_free(cms);
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_INDETERMINATE,
+                 "digest_unsupported");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_INDETERMINATE,
+                 "signature_algorithm_unsupported");
+    CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, KYSO_RESULT_FAILED,
+                 "digest_unsupported");
+    CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_INDETERMINATE);
+    CHECK_EQ_STR(sub, "CRYPTO_CONSTRAINTS_FAILURE");
+    stage_free(&s);
+  }
+  ERR_clear_error();
+  doc_free(&d);
+}
+
+/*
+ * A CMS by an EdDSA key (RFC 8419), built by hand with the DER writer:
+ * OpenSSL 3.0's CMS code cannot sign with one, kyso's builder knows RSA and
+ * EC only. kyso's attribute builder over the messageDigest computed with
+ * md_name (xof_len: SHAKE output); digest_oid: the digestAlgorithm (NULL:
+ * SHA-256 or SHA-512 by the length), len_bits: an id-shake256-len
+ * parameter (0: none); the attributes signed with pure EdDSA (flip: one
+ * bit of the value changed).
+ */
+static uint8_t *eddsa_cms(const doc *d, const tkey *k, const char *md_name,
+                          size_t xof_len, const char *digest_oid, long len_bits,
+                          int flip, size_t *out_len) {
+  static const uint8_t v1[] = {0x02, 0x01, 0x01};
+  static const uint8_t oid_data[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                     0xf7, 0x0d, 0x01, 0x07, 0x01};
+  static const uint8_t oid_signed[] = {0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+                                       0xf7, 0x0d, 0x01, 0x07, 0x02};
+  kyso_blob parts[2];
+  kyso_buf attrs, sid, si, sd, ci, tmp;
+  kyso_error err;
+  EVP_MD *md = EVP_MD_fetch(NULL, md_name, NULL);
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  X509_ALGOR *da = X509_ALGOR_new(), *sa = X509_ALGOR_new();
+  ASN1_INTEGER *bits = NULL;
+  uint8_t h[64], *sig = NULL, *out = NULL;
+  unsigned char *issuer = NULL, *serial = NULL, *dalg = NULL, *salg = NULL;
+  unsigned int hlen = 0;
+  size_t sig_len = 0;
+  int ni, ns, nd, nsa;
+
+  *out_len = 0;
+  kyso_buf_init(&attrs);
+  kyso_buf_init(&sid);
+  kyso_buf_init(&si);
+  kyso_buf_init(&sd);
+  kyso_buf_init(&ci);
+  kyso_buf_init(&tmp);
+  doc_parts(d, parts);
+  if (!md || !c || !da || !sa || EVP_DigestInit_ex(c, md, NULL) != 1 ||
+      EVP_DigestUpdate(c, parts[0].data, parts[0].len) != 1 ||
+      EVP_DigestUpdate(c, parts[1].data, parts[1].len) != 1 ||
+      (xof_len ? EVP_DigestFinalXOF(c, h, xof_len) != 1
+               : EVP_DigestFinal_ex(c, h, &hlen) != 1))
+    goto done;
+  if (xof_len)
+    hlen = (unsigned int)xof_len;
+  if (kyso_cms_build_signed_attrs((kyso_blob){k->der, k->der_len},
+                                  hlen == 32 ? KYSO_DIGEST_SHA256
+                                             : KYSO_DIGEST_SHA512,
+                                  h, hlen, &attrs, &err) != KYSO_OK)
+    goto done;
+  EVP_MD_CTX_free(c);
+  c = EVP_MD_CTX_new();
+  if (!c || EVP_DigestSignInit(c, NULL, NULL, NULL, k->key) != 1 ||
+      EVP_DigestSign(c, NULL, &sig_len, attrs.data, attrs.len) != 1 ||
+      !(sig = OPENSSL_malloc(sig_len)) ||
+      EVP_DigestSign(c, sig, &sig_len, attrs.data, attrs.len) != 1)
+    goto done;
+  if (flip)
+    sig[0] ^= 1;
+  if (len_bits &&
+      (!(bits = ASN1_INTEGER_new()) || !ASN1_INTEGER_set(bits, len_bits)))
+    goto done;
+  if (X509_ALGOR_set0(da,
+                      OBJ_txt2obj(digest_oid   ? digest_oid
+                                  : hlen == 32 ? "2.16.840.1.101.3.4.2.1"
+                                               : "2.16.840.1.101.3.4.2.3",
+                                  1),
+                      bits ? V_ASN1_INTEGER : V_ASN1_UNDEF, bits) != 1)
+    goto done;
+  bits = NULL;
+  if (X509_ALGOR_set0(
+          sa,
+          OBJ_nid2obj(EVP_PKEY_get_base_id(k->key) == EVP_PKEY_ED25519
+                          ? NID_ED25519
+                          : NID_ED448),
+          V_ASN1_UNDEF, NULL) != 1)
+    goto done;
+  ni = i2d_X509_NAME(X509_get_issuer_name(k->cert), &issuer);
+  ns = i2d_ASN1_INTEGER(X509_get_serialNumber(k->cert), &serial);
+  nd = i2d_X509_ALGOR(da, &dalg);
+  nsa = i2d_X509_ALGOR(sa, &salg);
+  if (ni <= 0 || ns <= 0 || nd <= 0 || nsa <= 0)
+    goto done;
+  /* SignerInfo (RFC 5652 5.3), signedAttrs as [0] IMPLICIT */
+  kyso_buf_append(&sid, issuer, (size_t)ni);
+  kyso_buf_append(&sid, serial, (size_t)ns);
+  kyso_buf_append(&tmp, v1, sizeof(v1));
+  kyso_der_put(&tmp, 0x30, sid.data, sid.len);
+  kyso_buf_append(&tmp, dalg, (size_t)nd);
+  kyso_buf_append_byte(&tmp, 0xa0);
+  kyso_buf_append(&tmp, attrs.data + 1, attrs.len - 1);
+  kyso_buf_append(&tmp, salg, (size_t)nsa);
+  kyso_der_put(&tmp, 0x04, sig, sig_len);
+  kyso_der_put(&si, 0x30, tmp.data, tmp.len);
+  /* SignedData (5.1) */
+  tmp.len = 0;
+  kyso_buf_append(&tmp, v1, sizeof(v1));
+  kyso_der_put(&tmp, 0x31, dalg, (size_t)nd);
+  kyso_der_put(&tmp, 0x30, oid_data, sizeof(oid_data));
+  kyso_der_put(&tmp, 0xa0, k->der, k->der_len);
+  kyso_der_put(&tmp, 0x31, si.data, si.len);
+  kyso_der_put(&sd, 0x30, tmp.data, tmp.len);
+  /* ContentInfo */
+  tmp.len = 0;
+  kyso_buf_append(&tmp, oid_signed, sizeof(oid_signed));
+  kyso_der_put(&tmp, 0xa0, sd.data, sd.len);
+  kyso_der_put(&ci, 0x30, tmp.data, tmp.len);
+  if (!kyso_buf_ok(&ci) || !(out = OPENSSL_malloc(ci.len)))
+    goto done;
+  memcpy(out, ci.data, ci.len);
+  *out_len = ci.len;
+done:
+  OPENSSL_free(issuer);
+  OPENSSL_free(serial);
+  OPENSSL_free(dalg);
+  OPENSSL_free(salg);
+  ASN1_INTEGER_free(bits);
+  X509_ALGOR_free(da);
+  X509_ALGOR_free(sa);
+  OPENSSL_free(sig);
+  EVP_MD_CTX_free(c);
+  EVP_MD_free(md);
+  kyso_buf_free(&attrs);
+  kyso_buf_free(&sid);
+  kyso_buf_free(&si);
+  kyso_buf_free(&sd);
+  kyso_buf_free(&ci);
+  kyso_buf_free(&tmp);
+  if (!*out_len)
+    ERR_print_errors_fp(stderr);
+  return out;
+}
+
+/* Ed25519 and Ed448 (RFC 8419) were SIG_CRYPTO_FAILURE: OpenSSL 3.0's
+ * CMS_SignerInfo_verify cannot do EdDSA. */
+static void test_eddsa(void) {
+  static const struct {
+    const tkey *k;
+    const char *md, *oid;
+    size_t xof;
+    long bits;
+    const char *digest_name, *sig_name;
+    kyso_check_result integrity, algorithms;
+    const char *algorithms_reason;
+  } cases[] = {
+      {&ed25519, "SHA512", NULL, 0, 0, "sha512", "ed25519", KYSO_RESULT_PASSED,
+       KYSO_RESULT_PASSED, "ok"},
+      /* RFC 8419 2.3: Ed25519 goes with SHA-512 */
+      {&ed25519, "SHA256", NULL, 0, 0, "sha256", "ed25519", KYSO_RESULT_PASSED,
+       KYSO_RESULT_FAILED, "digest_not_for_key"},
+      /* Ed448 with id-shake256 (pyHanko's ed448-shake256-nolen) */
+      {&ed448, "SHAKE256", "2.16.840.1.101.3.4.2.12", 64, 0, "shake256",
+       "ed448", KYSO_RESULT_PASSED, KYSO_RESULT_PASSED, "ok"},
+      /* ...and with id-shake256-len 512 */
+      {&ed448, "SHAKE256", "2.16.840.1.101.3.4.2.18", 64, 512, "shake256",
+       "ed448", KYSO_RESULT_PASSED, KYSO_RESULT_PASSED, "ok"},
+      /* a length the RFC does not allow: not computed */
+      {&ed448, "SHAKE256", "2.16.840.1.101.3.4.2.18", 64, 256,
+       "2.16.840.1.101.3.4.2.18", "ed448", KYSO_RESULT_INDETERMINATE,
+       KYSO_RESULT_FAILED, "digest_unsupported"},
+      /* Ed448 with SHA-512 (pyHanko's ed448-disallowed-hash) */
+      {&ed448, "SHA512", NULL, 0, 0, "sha512", "ed448", KYSO_RESULT_PASSED,
+       KYSO_RESULT_FAILED, "digest_not_for_key"},
+  };
+  doc d;
+  stage s;
+  kyso_error err;
+  const char *sub = NULL;
+  uint8_t *der;
+  size_t len = 0, i;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    der = eddsa_cms(&d, cases[i].k, cases[i].md, cases[i].xof, cases[i].oid,
+                    cases[i].bits, 0, &len);
+    CHECK(der && doc_put_cms(&d, der, len) == 0);
+    OPENSSL_free(der);
+    stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_PASSED, "ok");
+    CHECK_EQ_INT(chk(&s, KYSO_CHECK_INTEGRITY)->result, cases[i].integrity);
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNING_CERT, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, cases[i].algorithms,
+                 cases[i].algorithms_reason);
+    CHECK_EQ_STR(s.rep->digest_algorithm, cases[i].digest_name);
+    CHECK_EQ_STR(s.rep->signature_algorithm, cases[i].sig_name);
+    CHECK(decided(&s, &sub) != KYSO_INDICATION_TOTAL_FAILED);
+    stage_free(&s);
+    if (cases[i].integrity != KYSO_RESULT_PASSED)
+      continue;
+    /* a changed byte of the document */
+    d.data[10] ^= 1;
+    stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_FAILED,
+                 "message_digest_mismatch");
+    stage_free(&s);
+    d.data[10] ^= 1;
+    /* a changed signature value */
+    der = eddsa_cms(&d, cases[i].k, cases[i].md, cases[i].xof, cases[i].oid,
+                    cases[i].bits, 1, &len);
+    CHECK(der && doc_put_cms(&d, der, len) == 0);
+    OPENSSL_free(der);
+    stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_FAILED,
+                 "signature_invalid");
+    CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_TOTAL_FAILED);
+    CHECK_EQ_STR(sub, "SIG_CRYPTO_FAILURE");
+    stage_free(&s);
+  }
+  doc_free(&d);
+}
+
+/* Two SignerInfos (DSS pdf-double-signer-info.pdf) were FORMAT_FAILURE:
+ * each must verify; a bad second one fails the signature. */
+static void test_signers(void) {
+  doc d;
+  stage s;
+  kyso_error err;
+  BIO *content;
+  CMS_ContentInfo *cms = NULL;
+  const char *sub = NULL;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  CHECK_EQ_INT(doc_patch(&d, "/ETSI.CAdES.detached", "/adbe.pkcs7.detached"),
+               0);
+  content = doc_content(&d);
+  cms =
+      CMS_sign(NULL, NULL, NULL, NULL, CMS_PARTIAL | CMS_DETACHED | CMS_BINARY);
+  CHECK(cms && CMS_add1_signer(cms, rsa.cert, rsa.key, EVP_sha256(), 0) &&
+        CMS_add1_signer(cms, ec.cert, ec.key, EVP_sha384(), 0) &&
+        CMS_final(cms, content, NULL, CMS_DETACHED | CMS_BINARY) == 1);
+  BIO_free(content);
+  put_cms_obj(&d, cms);
+  stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+  CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_PASSED, "cms_multiple_signers");
+  CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_PASSED, "ok");
+  CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+  CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, KYSO_RESULT_PASSED, "ok");
+  CHECK_EQ_STR(s.rep->signer_cn, SIGNER_CN);
+  stage_free(&s);
+
+  /* either signature value broken (DER sorts the SET: one of the two runs
+   * breaks the SignerInfo after the first) */
+  {
+    int i, second = 0;
+    for (i = 0; i < 2; i++) {
+      flip_signature(cms, i);
+      put_cms_obj(&d, cms);
+      stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+      CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_FAILED,
+                   "signature_invalid");
+      if (chk(&s, KYSO_CHECK_SIGNATURE)->detail &&
+          strstr(chk(&s, KYSO_CHECK_SIGNATURE)->detail, "SignerInfo 2 of 2"))
+        second++;
+      CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_TOTAL_FAILED);
+      CHECK_EQ_STR(sub, "SIG_CRYPTO_FAILURE");
+      stage_free(&s);
+      flip_signature(cms, i);
+    }
+    CHECK_EQ_INT(second, 1);
+  }
+
+  /* a changed document: both message digests differ */
+  d.data[10] ^= 1;
+  stage_run(&s, &d, "Sig", "adbe.pkcs7.detached", SIGNING_TIME);
+  CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_FAILED,
+               "message_digest_mismatch");
+  stage_free(&s);
+  d.data[10] ^= 1;
+  CMS_ContentInfo_free(cms);
+  doc_free(&d);
+}
+
+/* eContent present but empty, message-digest over the ranges (a Vietnamese
+ * e-office labour contract in the corpus) was FORMAT_FAILURE: verified as
+ * detached, reported as not standard, INDETERMINATE at best. */
+static void test_econtent_empty(void) {
+  doc d;
+  stage s;
+  kyso_error err;
+  CMS_ContentInfo *cms = NULL;
+  const char *sub = NULL;
+  uint8_t *der;
+  size_t len = 0;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  cms = doc_cms(&d);
+  CHECK(cms && CMS_set_detached(cms, 0) == 1);
+  CHECK(cms && CMS_get0_content(cms) && *CMS_get0_content(cms) &&
+        ASN1_STRING_length(*CMS_get0_content(cms)) == 0);
+  put_cms_obj(&d, cms);
+  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+  CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_INDETERMINATE,
+               "cms_econtent_empty");
+  CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_PASSED, "ok");
+  CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+  CHECK_RESULT(&s, KYSO_CHECK_SIGNING_CERT, KYSO_RESULT_PASSED, "ok");
+  CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_INDETERMINATE);
+  stage_free(&s);
+  d.data[10] ^= 1;
+  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+  CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_FAILED,
+               "message_digest_mismatch");
+  CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_TOTAL_FAILED);
+  CHECK_EQ_STR(sub, "HASH_FAILURE");
+  stage_free(&s);
+  d.data[10] ^= 1;
+  CMS_ContentInfo_free(cms);
+
+  /* one content byte still refuses it (test_shape: the whole ranges) */
+  der = openssl_cms(&d, &rsa, EVP_sha256(), 0, NULL, NULL, 0, &len);
+  {
+    const unsigned char *p = der;
+    cms = der ? d2i_CMS_ContentInfo(NULL, &p, (long)len) : NULL;
+  }
+  OPENSSL_free(der);
+  CHECK(cms && CMS_set_detached(cms, 0) == 1 &&
+        ASN1_OCTET_STRING_set(*CMS_get0_content(cms),
+                              (const unsigned char *)"x", 1) == 1);
+  put_cms_obj(&d, cms);
+  CMS_ContentInfo_free(cms);
+  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", SIGNING_TIME);
+  CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_FAILED, "cms_not_detached");
+  stage_free(&s);
+  doc_free(&d);
+}
+
+/* adbe.pkcs7.sha1 (ISO 32000-1 12.8.3.3.1; pdfbox and poppler test files)
+ * was FORMAT_FAILURE: the CMS encapsulates the SHA-1 digest of the ranges.
+ * Integrity is checked, then SHA-1 refused: INDETERMINATE. */
+static void test_pkcs7_sha1(void) {
+  static const unsigned int flags[] = {0, CMS_NOATTR};
+  doc d;
+  stage s;
+  kyso_error err;
+  kyso_blob parts[2];
+  uint8_t h[20];
+  const char *sub = NULL;
+  size_t i;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  CHECK_EQ_INT(doc_patch(&d, "/ETSI.CAdES.detached", "/adbe.pkcs7.sha1    "),
+               0);
+  doc_parts(&d, parts);
+  {
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    CHECK(c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1 &&
+          EVP_DigestUpdate(c, parts[0].data, parts[0].len) == 1 &&
+          EVP_DigestUpdate(c, parts[1].data, parts[1].len) == 1 &&
+          EVP_DigestFinal_ex(c, h, NULL) == 1);
+    EVP_MD_CTX_free(c);
+  }
+  for (i = 0; i < 2; i++) {
+    BIO *b = BIO_new_mem_buf(h, sizeof(h));
+    CMS_ContentInfo *cms = CMS_sign(rsa.cert, rsa.key, NULL, b,
+                                    CMS_BINARY | CMS_NOSMIMECAP | flags[i]);
+    CHECK(cms != NULL);
+    put_cms_obj(&d, cms);
+    CMS_ContentInfo_free(cms);
+    BIO_free(b);
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.sha1", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_PASSED, "ok");
+    CHECK_EQ_INT(chk(&s, KYSO_CHECK_INTEGRITY)->result, KYSO_RESULT_PASSED);
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNATURE, KYSO_RESULT_PASSED, "ok");
+    CHECK_RESULT(&s, KYSO_CHECK_SIGNING_CERT, KYSO_RESULT_PASSED,
+                 "ess_absent_allowed");
+    CHECK_RESULT(&s, KYSO_CHECK_ALGORITHMS, KYSO_RESULT_FAILED, "weak_digest");
+    CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_INDETERMINATE);
+    stage_free(&s);
+    /* the document changed: the encapsulated digest no longer matches */
+    d.data[10] ^= 1;
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.sha1", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_FAILED,
+                 "message_digest_mismatch");
+    CHECK_EQ_INT(decided(&s, &sub), KYSO_INDICATION_TOTAL_FAILED);
+    stage_free(&s);
+    d.data[10] ^= 1;
+  }
+  /* detached: nothing says what was signed */
+  {
+    uint8_t *der;
+    size_t len = 0;
+    der = openssl_cms(&d, &rsa, EVP_sha256(), 0, NULL, NULL, 0, &len);
+    CHECK(der && doc_put_cms(&d, der, len) == 0);
+    OPENSSL_free(der);
+    stage_run(&s, &d, "Sig", "adbe.pkcs7.sha1", SIGNING_TIME);
+    CHECK_RESULT(&s, KYSO_CHECK_CMS, KYSO_RESULT_FAILED, "cms_malformed");
+    stage_free(&s);
+  }
+  doc_free(&d);
+}
+
+/* The first occurrence of needle in data, or NULL (memmem is not C11). */
+static uint8_t *find_bytes(uint8_t *data, size_t len, const char *needle,
+                           size_t n) {
+  size_t i;
+  for (i = 0; i + n <= len; i++)
+    if (memcmp(data + i, needle, n) == 0)
+      return data + i;
+  return NULL;
+}
+
+/* kyso_verify over d with the test CA as anchor; NULL on error. */
+static kyso_report *verify_doc(const uint8_t *data, size_t len) {
+  kyso_verify_options opt;
+  kyso_report *r = NULL;
+  kyso_blob anchor;
+  kyso_error err;
+
+  kyso_verify_options_init(&opt);
+  anchor.data = ca.der;
+  anchor.len = ca.der_len;
+  opt.anchors = &anchor;
+  opt.anchor_count = 1;
+  opt.validation_time = VALIDATION_TIME;
+  CHECK_EQ_INT(kyso_verify(data, len, &opt, &r, &err), KYSO_OK);
+  if (!r)
+    fprintf(stderr, "kyso_verify: %s\n", err.message);
+  return r;
+}
+
+/* A document timestamp whose dictionary says /Type /Sig (DSS
+ * Signature-P-SK-6.pdf; pades-tst-with-null-type.pdf has none) was
+ * FORMAT_FAILURE: read as the timestamp it is, with a note. */
+static void test_doc_timestamp_type(void) {
+  doc d;
+  kyso_error err;
+  kyso_blob parts[2];
+  kyso_report *r;
+  uint8_t *buf, *token;
+  size_t token_len = 0;
+
+  if (doc_sign(&d, &rsa, KYSO_SCHEME_AUTO, KYSO_DIGEST_SHA256, 0, TST_NONE,
+               &err) != KYSO_OK) {
+    CHECK(0);
+    return;
+  }
+  CHECK(find_bytes(d.data, d.len, "/Type /Sig", 10) != NULL);
+  CHECK_EQ_INT(doc_patch(&d, "/ETSI.CAdES.detached", "/ETSI.RFC3161       "),
+               0);
+  doc_parts(&d, parts);
+  buf = malloc(parts[0].len + parts[1].len);
+  if (!buf)
+    abort();
+  memcpy(buf, parts[0].data, parts[0].len);
+  memcpy(buf + parts[0].len, parts[1].data, parts[1].len);
+  token =
+      make_token(&tsa, buf, parts[0].len + parts[1].len, GEN_TIME, &token_len);
+  CHECK(token && doc_put_cms(&d, token, token_len) == 0);
+  r = verify_doc(d.data, d.len);
+  CHECK(r && r->count == 1);
+  if (r && r->count == 1) {
+    const kyso_sig_report *s = &r->sigs[0];
+    CHECK_EQ_STR(s->type, "Sig");
+    CHECK_EQ_INT(s->checks[KYSO_CHECK_STRUCTURE].result, KYSO_RESULT_PASSED);
+    CHECK_EQ_STR(s->checks[KYSO_CHECK_STRUCTURE].reason, "doc_timestamp_type");
+    CHECK_EQ_STR(s->checks[KYSO_CHECK_CMS].reason, "ok");
+    CHECK_EQ_STR(s->checks[KYSO_CHECK_INTEGRITY].reason, "ok");
+    CHECK_EQ_STR(s->checks[KYSO_CHECK_SIGNATURE].reason, "ok");
+    CHECK_EQ_INT(s->checks[KYSO_CHECK_TIMESTAMP].result, KYSO_RESULT_PASSED);
+    /* the TSA's timeStamping EKU is its purpose here too */
+    CHECK_EQ_STR(s->checks[KYSO_CHECK_KEY_USAGE].reason, "ok");
+    CHECK(s->indication != KYSO_INDICATION_TOTAL_FAILED);
+  }
+  kyso_report_free(r);
+  /* tampered: still caught */
+  d.data[10] ^= 1;
+  r = verify_doc(d.data, d.len);
+  CHECK(r && r->count == 1 &&
+        r->sigs[0].indication == KYSO_INDICATION_TOTAL_FAILED &&
+        strcmp(r->sigs[0].sub_indication, "HASH_FAILURE") == 0);
+  kyso_report_free(r);
+  OPENSSL_free(token);
+  free(buf);
+  doc_free(&d);
+}
+
+/*
+ * A one-page PDF signed adbe.x509.rsa_sha1 (ISO 32000-1 12.8.3.2) by k,
+ * generated here: /Cert the signer's certificate, /Contents a DER OCTET
+ * STRING holding the PKCS#1 v1.5 signature over the md digest of the
+ * ranges (placeholders patched in place, same length). flip: one byte of
+ * the value changed.
+ */
+static uint8_t *x509_pdf(const tkey *k, const EVP_MD *md, int flip,
+                         size_t *len) {
+  static const char br0[] = "[0 0000000000 0000000000 0000000000]";
+  enum { HOLE = 600 };
+  kyso_buf sigdict;
+  const char *objs[5];
+  uint8_t *data, *at, h[EVP_MAX_MD_SIZE], sig[1024], *der = NULL;
+  unsigned int hlen = 0;
+  size_t n = 0, a, b, sig_len = sizeof(sig), i;
+  EVP_MD_CTX *c = EVP_MD_CTX_new();
+  EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(k->key, NULL);
+  ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+  char br[sizeof(br0)];
+  int dn;
+
+  kyso_buf_init(&sigdict);
+  kyso_buf_append_str(&sigdict, "<< /Type /Sig /Filter /Adobe.PPKLite "
+                                "/SubFilter /adbe.x509.rsa_sha1 /Cert <");
+  for (i = 0; i < k->der_len; i++)
+    kyso_buf_printf(&sigdict, "%02X", k->der[i]);
+  kyso_buf_printf(&sigdict,
+                  "> /M (D:20241211023015Z) /ByteRange %s /Contents <", br0);
+  for (i = 0; i < 2 * HOLE; i++)
+    kyso_buf_append_byte(&sigdict, '0');
+  kyso_buf_append_str(&sigdict, "> >>");
+  kyso_buf_append_byte(&sigdict, 0);
+  objs[0] = "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [4 0 R] "
+            "/SigFlags 3 >> >>";
+  objs[1] = TEST_PDF_PAGES1;
+  objs[2] = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            "/Annots [4 0 R] >>";
+  objs[3] = "<< /FT /Sig /T (Sig1) /Type /Annot /Subtype /Widget "
+            "/Rect [0 0 0 0] /P 3 0 R /F 132 /V 5 0 R >>";
+  objs[4] = (const char *)sigdict.data;
+  data = test_pdf_build(objs, 5, 0, NULL, &n);
+  at = find_bytes(data, n, "/Contents <", 11);
+  if (!at || !c || !pc || !os)
+    abort();
+  a = (size_t)(at - data) + 10;
+  b = a + 2 * HOLE + 2;
+  snprintf(br, sizeof(br), "[0 %010zu %010zu %010zu]", a, b, n - b);
+  at = find_bytes(data, n, br0, sizeof(br0) - 1);
+  if (!at)
+    abort();
+  memcpy(at, br, sizeof(br0) - 1);
+  if (EVP_DigestInit_ex(c, md, NULL) != 1 ||
+      EVP_DigestUpdate(c, data, a) != 1 ||
+      EVP_DigestUpdate(c, data + b, n - b) != 1 ||
+      EVP_DigestFinal_ex(c, h, &hlen) != 1 || EVP_PKEY_sign_init(pc) != 1 ||
+      EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(pc, md) != 1 ||
+      EVP_PKEY_sign(pc, sig, &sig_len, h, hlen) != 1)
+    abort();
+  if (flip)
+    sig[sig_len / 2] ^= 1;
+  if (ASN1_OCTET_STRING_set(os, sig, (int)sig_len) != 1 ||
+      (dn = i2d_ASN1_OCTET_STRING(os, &der)) <= 0 || (size_t)dn > HOLE)
+    abort();
+  for (i = 0; i < (size_t)dn; i++) {
+    static const char hex[] = "0123456789abcdef";
+    data[a + 1 + 2 * i] = (uint8_t)hex[der[i] >> 4];
+    data[a + 1 + 2 * i + 1] = (uint8_t)hex[der[i] & 15];
+  }
+  OPENSSL_free(der);
+  ASN1_OCTET_STRING_free(os);
+  EVP_PKEY_CTX_free(pc);
+  EVP_MD_CTX_free(c);
+  kyso_buf_free(&sigdict);
+  *len = n;
+  return data;
+}
+
+/* adbe.x509.rsa_sha1 (iText, endesive test files) was FORMAT_FAILURE. With
+ * SHA-1 it verifies and is then refused as weak (INDETERMINATE); with
+ * SHA-256 (table 257) nothing is weak; a changed value is a failure. */
+static void test_x509_rsa_sha1(void) {
+  static const struct { int sha256, flip; } cases[] = {{0, 0}, {1, 0}, {0, 1}};
+  size_t i, len = 0;
+
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    uint8_t *data = x509_pdf(&rsa, cases[i].sha256 ? EVP_sha256() : EVP_sha1(),
+                             cases[i].flip, &len);
+    kyso_report *r = verify_doc(data, len);
+    const kyso_sig_report *s = r && r->count == 1 ? &r->sigs[0] : NULL;
+
+    CHECK(s != NULL);
+    if (s) {
+      CHECK_EQ_STR(s->checks[KYSO_CHECK_STRUCTURE].reason, "ok");
+      CHECK_EQ_STR(s->checks[KYSO_CHECK_CMS].reason, "x509_rsa_sha1");
+      CHECK_EQ_STR(s->checks[KYSO_CHECK_SIGNING_CERT].reason,
+                   "ess_absent_allowed");
+      CHECK_EQ_STR(s->signer_cn, SIGNER_CN);
+      CHECK_EQ_STR(s->signature_algorithm, "rsa-pkcs1");
+      CHECK_EQ_STR(s->checks[KYSO_CHECK_CHAIN].reason, "ok");
+      if (cases[i].flip) {
+        CHECK_EQ_STR(s->checks[KYSO_CHECK_SIGNATURE].reason,
+                     "signature_invalid");
+        CHECK_EQ_INT(s->indication, KYSO_INDICATION_TOTAL_FAILED);
+        CHECK_EQ_STR(s->sub_indication, "SIG_CRYPTO_FAILURE");
+      } else {
+        CHECK_EQ_STR(s->checks[KYSO_CHECK_INTEGRITY].reason, "ok");
+        CHECK_EQ_STR(s->checks[KYSO_CHECK_SIGNATURE].reason, "ok");
+        CHECK_EQ_STR(s->digest_algorithm, cases[i].sha256 ? "sha256" : "sha1");
+        CHECK_EQ_STR(s->checks[KYSO_CHECK_ALGORITHMS].reason,
+                     cases[i].sha256 ? "ok" : "weak_digest");
+        CHECK_EQ_INT(s->indication, KYSO_INDICATION_INDETERMINATE);
+        if (!cases[i].sha256)
+          CHECK_EQ_STR(s->sub_indication, "CRYPTO_CONSTRAINTS_FAILURE");
+      }
+    }
+    kyso_report_free(r);
+    /* a changed byte in the signed range: the claimed signing time */
+    {
+      uint8_t *m = find_bytes(data, len, "D:20241211023015Z", 17);
+      CHECK(m != NULL);
+      if (m)
+        m[2] = '3';
+    }
+    r = verify_doc(data, len);
+    CHECK(r && r->count == 1 &&
+          r->sigs[0].indication == KYSO_INDICATION_TOTAL_FAILED);
+    kyso_report_free(r);
+    /* no /Cert: nothing names the signer */
+    {
+      uint8_t *cert = find_bytes(data, len, "/Cert <", 7);
+      CHECK(cert != NULL);
+      if (cert)
+        cert[4] = 'x';
+    }
+    r = verify_doc(data, len);
+    CHECK(r && r->count == 1 &&
+          strcmp(r->sigs[0].checks[KYSO_CHECK_CMS].reason, "cms_malformed") ==
+              0 &&
+          r->sigs[0].indication == KYSO_INDICATION_TOTAL_FAILED);
+    kyso_report_free(r);
+    free(data);
+  }
+}
+
 /* End to end through kyso_verify. */
 static void test_kyso_verify(void) {
   doc d;
@@ -1412,6 +2195,13 @@ int main(void) {
   test_timestamp();
   test_timestamp_space();
   test_doc_timestamp();
+  test_digests();
+  test_eddsa();
+  test_signers();
+  test_econtent_empty();
+  test_pkcs7_sha1();
+  test_doc_timestamp_type();
+  test_x509_rsa_sha1();
   test_kyso_verify();
   free_key(&ca);
   free_key(&rsa);
@@ -1421,5 +2211,7 @@ int main(void) {
   free_key(&ec224);
   free_key(&tsa);
   free_key(&tsa_weak_eku);
+  free_key(&ed25519);
+  free_key(&ed448);
   return check_summary();
 }

@@ -113,6 +113,20 @@ const TEXT = {
     en: ['The document is not ready for this signing step: no leader\'s signature (with an image) for the seal to cover, no number and date fields, fields already filled, or no further signature allowed.',
          'Check that the leader signed this document first (with the number and date boxes placed); if it persists, report the error code to the site\'s administrator.'],
   },
+  // Encrypted documents (pdf_crypt.c): a password to open it, or
+  // permissions that forbid adding a signature. Not a damaged file.
+  PDF_PASSWORD: {
+    vi: ['Văn bản được đặt mật khẩu để mở, nên chưa đọc và ký được.',
+         'Xin người gửi bản không đặt mật khẩu mở (có thể giữ mật khẩu chủ sở hữu), rồi ký lại.'],
+    en: ['The document is protected by a password to open it, so it cannot be read or signed.',
+         'Ask the sender for a copy without an open password (an owner password may stay), then sign again.'],
+  },
+  PDF_PERMISSION: {
+    vi: ['Người tạo văn bản đã đặt quyền không cho thêm chữ ký (chú thích và biểu mẫu bị khoá).',
+         'Xin người tạo văn bản cho phép ký hoặc gửi bản không khoá quyền, rồi ký lại.'],
+    en: ['The document\'s author set permissions that forbid adding a signature (annotations and forms are locked).',
+         'Ask the author to allow signing or to send an unrestricted copy, then sign again.'],
+  },
 };
 
 // The WASM module's codes by family (the CLI's status names, kyso/status.h).

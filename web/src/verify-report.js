@@ -107,7 +107,7 @@ function revocationView(sig, lang) {
 export function signatureCard(sig, index, count, report, lang, onShow) {
   const t = UI[lang];
   const ind = sig.indication ?? 'INDETERMINATE';
-  const kind = sig.type === 'DocTimeStamp' ? t.docTimestamp : t.signature;
+  const kind = sig.type === 'DocTimeStamp' || sig.sub_filter === 'ETSI.RFC3161' ? t.docTimestamp : t.signature;
   const why = whyText(sig, lang);
   const s = sig.signer ?? {};
   const covers = sig.revision === null || sig.revision === undefined || sig.revision < 0

@@ -34,6 +34,12 @@
  * tree. */
 #define KYSO_LIMIT_FORM_FIELDS 100000
 #define KYSO_LIMIT_FORM_DEPTH 32
+/* Comparing a replaced resource dictionary with the signed one by value
+ * (the changes analysis): references followed along one path, and objects
+ * compared in all for one signature (a stream's decoded bytes count one
+ * object per KiB). */
+#define KYSO_LIMIT_CHANGES_REF_DEPTH 16
+#define KYSO_LIMIT_CHANGES_COMPARE_NODES ((size_t)1000000)
 /* Image dimensions (each side) and total pixels. Decoding costs about 12
  * bytes a pixel at its peak, so the WASM build (a browser tab) sets a lower
  * pixel limit (wasm/CMakeLists.txt). */
@@ -41,7 +47,41 @@
 #ifndef KYSO_LIMIT_IMAGE_PIXELS
 #define KYSO_LIMIT_IMAGE_PIXELS ((size_t)40 * 1000 * 1000)
 #endif
+/* Object definitions ("N G obj") a scan of a file with a broken
+ * cross-reference table takes in (kyso verify only; pdf_repair.c). */
+#define KYSO_LIMIT_REPAIR_OBJECTS 1000000
+/* Places a damaged file's trailer is looked for (the last "trailer"
+ * keywords, then the last xref streams), newest first. */
+#define KYSO_LIMIT_REPAIR_TRAILERS 64
+/* Older revisions opened on their own to find signatures whose fields a
+ * later revision took out of the form (kyso verify). */
+#define KYSO_LIMIT_SIGNATURE_SEARCH 32
 /* Certificates in a signer's chain. */
 #define KYSO_LIMIT_CHAIN 16
+/* SignerInfos of one signature's SignedData kyso verifies (each must), and
+ * certificates read from the /Cert of an adbe.x509.rsa_sha1 signature. */
+#define KYSO_LIMIT_CMS_SIGNERS 8
+#define KYSO_LIMIT_SIG_CERTS 64
+/* Earlier revisions a document keeps open for the verifier's changes
+ * analysis (each signature compares against the revisions after it), and
+ * the memory they may hold together (cross-reference entries and parsed
+ * objects); beyond it idle ones are closed, or a revision is opened afresh
+ * each time. */
+#define KYSO_LIMIT_REVISION_CACHE 128
+#define KYSO_LIMIT_REVISION_CACHE_BYTES ((size_t)16 * 1024 * 1024)
+/* Certificates the verifier keeps decoded for the other signatures of the
+ * file, and the most one CMS may carry for that path (more: decoded by
+ * OpenSSL as a whole, as before). */
+#define KYSO_LIMIT_CERT_CACHE 64
+/* Encrypted documents (ISO 32000-1 7.6, ISO 32000-2 7.6.4): the longest
+ * file key (AES-256), the /O and /U strings read (48 bytes for R5/R6,
+ * 32 before), the first /ID string, a password (R6 takes 127 UTF-8 bytes),
+ * and the rounds of the R6 hash (algorithm 2.B ends by round 288 at the
+ * latest: its last byte is at most 255). */
+#define KYSO_LIMIT_CRYPT_KEY 32
+#define KYSO_LIMIT_CRYPT_OU 48
+#define KYSO_LIMIT_CRYPT_ID 256
+#define KYSO_LIMIT_CRYPT_PASSWORD 127
+#define KYSO_LIMIT_CRYPT_R6_ROUNDS 288
 
 #endif

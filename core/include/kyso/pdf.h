@@ -2,8 +2,9 @@
  * kyso/pdf.h - reading a PDF document from memory (ISO 32000-1).
  *
  * kyso_pdf_open parses the cross-reference chain of every revision
- * (classic tables, xref streams, hybrid files, /Prev), refuses encrypted
- * documents, and loads objects on demand. kyso_pdf_check loads every object
+ * (classic tables, xref streams, hybrid files, /Prev), decrypts documents
+ * encrypted with a password (the empty one unless given), and loads
+ * objects on demand. kyso_pdf_check loads every object
  * and the page tree, so a broken file is refused before anything is signed:
  * nothing is "repaired" silently.
  *
@@ -26,6 +27,13 @@ typedef struct kyso_pdf kyso_pdf;
 
 kyso_status kyso_pdf_open(const uint8_t *data, size_t len, kyso_pdf **out,
                           kyso_error *err);
+/* As kyso_pdf_open, for an encrypted document (ISO 32000-1 7.6.3) whose
+ * user password is not empty: password is its user or owner password,
+ * UTF-8, NUL-terminated (NULL: the empty password). A document that needs
+ * one is KYSO_ERR_PDF_PASSWORD; kyso_pdf_open tries the empty password. */
+kyso_status kyso_pdf_open_password(const uint8_t *data, size_t len,
+                                   const char *password, kyso_pdf **out,
+                                   kyso_error *err);
 void kyso_pdf_close(kyso_pdf *pdf);
 
 /* Loads and checks every object in use and the page tree. */

@@ -84,6 +84,9 @@ typedef struct kyso_sign_options {
    * (such a signature can never be valid). 1: sign anyway, for making
    * test fixtures of invalid signatures. */
   int allow_unusable_certificate;
+  /* An encrypted document's user (or owner) password, UTF-8; NULL: the
+   * empty one. The update is encrypted with the document's key. */
+  const char *password;
 
   /* Decree 30 presentation: profile, text, fields, seal (kyso/appearance.h);
    * all optional for PERSONAL. */

@@ -27,20 +27,23 @@ typedef enum kyso_status {
   KYSO_ERR_LIMIT = 102,     /* an input exceeds a named limit (kyso/limits.h) */
   KYSO_ERR_IO = 103,        /* reading or writing a file failed (CLI, host) */
   KYSO_ERR_STATE = 104,     /* a call came in the wrong order */
+  KYSO_ERR_INPUT_CHANGED = 105, /* the input file changed while in use */
 
   /* 200-299: PDF structure */
-  KYSO_ERR_PDF_HEADER = 200,    /* no %PDF- header */
-  KYSO_ERR_PDF_XREF = 201,      /* cross-reference data missing or wrong */
-  KYSO_ERR_PDF_TRAILER = 202,   /* trailer missing or without /Root */
-  KYSO_ERR_PDF_SYNTAX = 203,    /* an object cannot be parsed */
-  KYSO_ERR_PDF_OBJECT = 204,    /* a referenced object is missing or wrong */
-  KYSO_ERR_PDF_STREAM = 205,    /* a stream's /Length or endstream is wrong */
-  KYSO_ERR_PDF_FILTER = 206,    /* a stream cannot be decoded */
-  KYSO_ERR_PDF_DEPTH = 207,     /* objects nested deeper than allowed */
-  KYSO_ERR_PDF_LOOP = 208,      /* a /Prev chain or page tree loops */
-  KYSO_ERR_PDF_ENCRYPTED = 209, /* encrypted documents are not supported */
-  KYSO_ERR_PDF_PAGE = 210,      /* page tree broken or page out of range */
-  KYSO_ERR_PDF_FORM = 211,      /* AcroForm cannot be updated */
+  KYSO_ERR_PDF_HEADER = 200,     /* no %PDF- header */
+  KYSO_ERR_PDF_XREF = 201,       /* cross-reference data missing or wrong */
+  KYSO_ERR_PDF_TRAILER = 202,    /* trailer missing or without /Root */
+  KYSO_ERR_PDF_SYNTAX = 203,     /* an object cannot be parsed */
+  KYSO_ERR_PDF_OBJECT = 204,     /* a referenced object is missing or wrong */
+  KYSO_ERR_PDF_STREAM = 205,     /* a stream's /Length or endstream is wrong */
+  KYSO_ERR_PDF_FILTER = 206,     /* a stream cannot be decoded */
+  KYSO_ERR_PDF_DEPTH = 207,      /* objects nested deeper than allowed */
+  KYSO_ERR_PDF_LOOP = 208,       /* a /Prev chain or page tree loops */
+  KYSO_ERR_PDF_ENCRYPTED = 209,  /* an encryption kyso does not support */
+  KYSO_ERR_PDF_PAGE = 210,       /* page tree broken or page out of range */
+  KYSO_ERR_PDF_FORM = 211,       /* AcroForm cannot be updated */
+  KYSO_ERR_PDF_PASSWORD = 212,   /* encrypted: a user password is needed */
+  KYSO_ERR_PDF_PERMISSION = 213, /* permissions (/P) forbid signing */
 
   /* 300-399: signing */
   KYSO_ERR_SIGN_CERTIFICATE = 300, /* signer certificate unusable */
@@ -64,7 +67,8 @@ typedef enum kyso_status {
   KYSO_ERR_TOKEN_CERT_NOT_FOUND = 604, /* no certificate on the token */
   KYSO_ERR_TOKEN_KEY_NOT_FOUND = 605,  /* no private key for the cert */
   KYSO_ERR_TOKEN_SIGN = 606,           /* the token refused to sign */
-  KYSO_ERR_TOKEN_CANCELLED = 607       /* the user cancelled PIN entry */
+  KYSO_ERR_TOKEN_CANCELLED = 607,      /* the user cancelled PIN entry */
+  KYSO_ERR_TOKEN_BUSY = 608 /* another kyso process kept the token too long */
 } kyso_status;
 
 enum { KYSO_ERROR_MESSAGE_MAX = 256 };

@@ -49,6 +49,9 @@ typedef struct kyso_verify_options {
                               verifier; required */
   const kyso_range_digest *range_digests; /* optional, see above */
   size_t range_digest_count;
+  const char *password; /* an encrypted document's user (or owner)
+                           password, UTF-8; NULL: the empty one. One that
+                           is needed and not given: KYSO_ERR_PDF_PASSWORD */
 } kyso_verify_options;
 
 void kyso_verify_options_init(kyso_verify_options *options);

@@ -13,6 +13,7 @@ const char *kyso_status_name(kyso_status status) {
   case KYSO_ERR_LIMIT: return "LIMIT";
   case KYSO_ERR_IO: return "IO";
   case KYSO_ERR_STATE: return "STATE";
+  case KYSO_ERR_INPUT_CHANGED: return "INPUT_CHANGED";
   case KYSO_ERR_PDF_HEADER: return "PDF_HEADER";
   case KYSO_ERR_PDF_XREF: return "PDF_XREF";
   case KYSO_ERR_PDF_TRAILER: return "PDF_TRAILER";
@@ -25,6 +26,8 @@ const char *kyso_status_name(kyso_status status) {
   case KYSO_ERR_PDF_ENCRYPTED: return "PDF_ENCRYPTED";
   case KYSO_ERR_PDF_PAGE: return "PDF_PAGE";
   case KYSO_ERR_PDF_FORM: return "PDF_FORM";
+  case KYSO_ERR_PDF_PASSWORD: return "PDF_PASSWORD";
+  case KYSO_ERR_PDF_PERMISSION: return "PDF_PERMISSION";
   case KYSO_ERR_SIGN_CERTIFICATE: return "SIGN_CERTIFICATE";
   case KYSO_ERR_SIGN_ALGORITHM: return "SIGN_ALGORITHM";
   case KYSO_ERR_SIGN_VALUE: return "SIGN_VALUE";
@@ -41,6 +44,7 @@ const char *kyso_status_name(kyso_status status) {
   case KYSO_ERR_TOKEN_KEY_NOT_FOUND: return "KEY_NOT_FOUND";
   case KYSO_ERR_TOKEN_SIGN: return "TOKEN_SIGN";
   case KYSO_ERR_TOKEN_CANCELLED: return "USER_CANCELLED";
+  case KYSO_ERR_TOKEN_BUSY: return "TOKEN_BUSY";
   }
   return "UNKNOWN";
 }

@@ -94,15 +94,20 @@ void kyso_time_format_iso8601(int64_t t, int offset_minutes, char *out) {
   int64_t y;
   unsigned mo, d, h, mi, s;
   int off = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+  char text[96];
   kyso_civil_from_seconds(t + (int64_t)offset_minutes * 60, &y, &mo, &d, &h,
                           &mi, &s);
+  /* Formatted in a buffer wide enough for any year and offset the types
+   * allow (so -O3 sees no truncation), then cut to out's 32 bytes: real
+   * times take 25 at most. */
   if (offset_minutes == 0)
-    snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02uZ", (long long)y, mo, d,
-             h, mi, s);
+    snprintf(text, sizeof(text), "%04lld-%02u-%02uT%02u:%02u:%02uZ",
+             (long long)y, mo, d, h, mi, s);
   else
-    snprintf(out, 32, "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
+    snprintf(text, sizeof(text), "%04lld-%02u-%02uT%02u:%02u:%02u%c%02d:%02d",
              (long long)y, mo, d, h, mi, s, offset_minutes < 0 ? '-' : '+',
              off / 60, off % 60);
+  snprintf(out, 32, "%.31s", text);
 }
 
 void kyso_time_format_utc(int64_t t, char out[32]) {

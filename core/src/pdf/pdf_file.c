@@ -11,6 +11,12 @@
 
 kyso_status kyso_pdf_open(const uint8_t *data, size_t len, kyso_pdf **out,
                           kyso_error *err) {
+  return kyso_pdf_open_password(data, len, NULL, out, err);
+}
+
+kyso_status kyso_pdf_open_password(const uint8_t *data, size_t len,
+                                   const char *password, kyso_pdf **out,
+                                   kyso_error *err) {
   kyso_status ret;
   kyso_pdf *pdf = NULL;
   kyso_obj *root = NULL;
@@ -46,9 +52,10 @@ kyso_status kyso_pdf_open(const uint8_t *data, size_t len, kyso_pdf **out,
   if (ret != KYSO_OK)
     goto done;
   if (kyso_dict_get(pdf->trailer, "Encrypt")) {
-    ret = kyso_error_set(err, KYSO_ERR_PDF_ENCRYPTED,
-                         "encrypted documents are not supported");
-    goto done;
+    /* Empty user password (or owner-only protection); see pdf_crypt.h. */
+    ret = kyso_crypt_open(pdf, password, &pdf->crypt, err);
+    if (ret != KYSO_OK)
+      goto done;
   }
   if (!kyso_obj_is(kyso_dict_get(pdf->trailer, "Root"), KYSO_OBJ_REF)) {
     ret = kyso_error_set(err, KYSO_ERR_PDF_TRAILER,
@@ -58,8 +65,13 @@ kyso_status kyso_pdf_open(const uint8_t *data, size_t len, kyso_pdf **out,
   ret = kyso_pdf_dict_get(pdf, pdf->trailer, "Root", &root, err);
   if (ret != KYSO_OK)
     goto done;
+  /* /Type /Catalog is required (7.7.2), but writers leave it out and
+   * every reader goes on: a dictionary without /Type that has /Pages is
+   * taken as the catalog; another /Type is not. */
   if (!kyso_obj_is(root, KYSO_OBJ_DICT) ||
-      !kyso_obj_is_name(kyso_dict_get(root, "Type"), "Catalog")) {
+      (kyso_dict_get(root, "Type")
+           ? !kyso_obj_is_name(kyso_dict_get(root, "Type"), "Catalog")
+           : !kyso_dict_get(root, "Pages"))) {
     ret = kyso_error_set(err, KYSO_ERR_PDF_TRAILER,
                          "/Root is not a /Catalog dictionary");
     goto done;
@@ -72,13 +84,95 @@ done:
   return ret;
 }
 
+/* Memory a revision holds (at most): its xref and the objects it parsed
+ * itself. */
+static size_t revision_bytes(const kyso_pdf *rev) {
+  size_t pages = (rev->xref_count + KYSO_XREF_PAGE - 1) / KYSO_XREF_PAGE;
+  return rev->arena.total + rev->xref_page_count * sizeof(*rev->xref_pages) +
+         pages * KYSO_XREF_PAGE * sizeof(kyso_xref_entry);
+}
+
+/* Keeps rev in doc's cache if it fits KYSO_LIMIT_REVISION_CACHE_BYTES,
+ * after closing the cached revisions no caller holds when it does not. */
+static void revision_keep(kyso_pdf *doc, kyso_pdf *rev) {
+  const size_t budget = KYSO_LIMIT_REVISION_CACHE_BYTES;
+  size_t i, kept = 0, total = 0, need = revision_bytes(rev);
+
+  for (i = 0; i < doc->revision_cached; i++)
+    total += revision_bytes(doc->revisions[i]);
+  if (total > budget || need > budget - total ||
+      doc->revision_cached == KYSO_LIMIT_REVISION_CACHE) {
+    total = 0;
+    for (i = 0; i < doc->revision_cached; i++) {
+      kyso_pdf *c = doc->revisions[i];
+      if (c->refs == 1) { /* only doc holds it */
+        c->refs = 0;
+        kyso_pdf_close(c);
+      } else {
+        doc->revisions[kept++] = c;
+        total += revision_bytes(c);
+      }
+    }
+    doc->revision_cached = kept;
+  }
+  if (total <= budget && need <= budget - total &&
+      doc->revision_cached < KYSO_LIMIT_REVISION_CACHE) {
+    doc->revisions[doc->revision_cached++] = rev;
+    rev->refs++; /* doc's hold */
+  }
+}
+
+kyso_status kyso_pdf_open_revision(kyso_pdf *doc, size_t len, kyso_pdf **out,
+                                   kyso_error *err) {
+  kyso_status ret;
+  kyso_pdf *rev = NULL;
+  size_t i;
+
+  *out = NULL;
+  if (len > doc->len)
+    len = doc->len;
+  for (i = 0; i < doc->revision_cached; i++) {
+    if (doc->revisions[i]->len == len) {
+      rev = doc->revisions[i];
+      rev->refs++;
+      ret = KYSO_OK;
+      goto done;
+    }
+  }
+  /* An encrypted document's revisions open with the same password. */
+  ret = kyso_pdf_open_password(doc->data, len,
+                               kyso_crypt_get_password(doc->crypt), &rev, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (!doc->crypt && !rev->crypt)
+    rev->share = doc;
+  if (!doc->revisions)
+    doc->revisions = calloc(KYSO_LIMIT_REVISION_CACHE, sizeof(*doc->revisions));
+  if (doc->revisions)
+    revision_keep(doc, rev);
+done:
+  *out = rev;
+  return ret;
+}
+
 void kyso_pdf_close(kyso_pdf *pdf) {
+  size_t i;
   if (!pdf)
     return;
+  if (pdf->refs > 0) {
+    pdf->refs--;
+    return;
+  }
+  for (i = 0; i < pdf->revision_cached; i++) {
+    pdf->revisions[i]->refs = 0;
+    kyso_pdf_close(pdf->revisions[i]);
+  }
+  free(pdf->revisions);
   free(pdf->xref_pages);
   free(pdf->sections);
   free(pdf->pages);
   free(pdf->signatures);
+  kyso_crypt_free(pdf->crypt);
   kyso_arena_free(&pdf->arena);
   free(pdf);
 }
@@ -119,15 +213,29 @@ static kyso_status read_stream(kyso_pdf *pdf, kyso_parser *p, kyso_obj *dict,
     goto done;
   }
   pos++;
+  /* This object is another stream's indirect /Length, which must be an
+   * integer (7.3.8.2): refused here, before its own /Length is followed,
+   * so a chain of streams naming each other costs one level, not a load
+   * down to KYSO_LIMIT_LOAD_DEPTH for every link. */
+  if (num == pdf->length_target) {
+    ret = kyso_error_set(err, KYSO_ERR_PDF_STREAM,
+                         "object %u is used as a stream /Length but is a "
+                         "stream, not an integer",
+                         num);
+    goto done;
+  }
   length = kyso_dict_get(dict, "Length");
   if (kyso_obj_is(length, KYSO_OBJ_REF)) {
+    uint32_t outer = pdf->length_target;
     if (!pdf->xref_pages) {
       ret =
           kyso_error_set(err, KYSO_ERR_PDF_STREAM,
                          "object %u: indirect /Length in an xref stream", num);
       goto done;
     }
+    pdf->length_target = length->u.ref.num;
     ret = kyso_pdf_resolve(pdf, length, &length, err);
+    pdf->length_target = outer;
     if (ret != KYSO_OK)
       goto done;
   }
@@ -223,6 +331,32 @@ done:
   return ret;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Is header entry i the place of object nums[i] although the xref gives
+ * another index? Writers get the index wrong (pdf.js bug 1978317: every
+ * one); qpdf and pdf.js then go by the object number in the header. Only
+ * when the index given is not that object's and the number is in the header
+ * once (sorted: the numbers in order): two entries for it would leave the
+ * choice to the reader. */
+static int only_place(const uint32_t *nums, const uint32_t *sorted, size_t n,
+                      size_t i, uint32_t index) {
+  size_t lo = 0, hi = n;
+  if (index < n && nums[index] == nums[i])
+    return 0;       /* it is at its index: taken from there */
+  while (lo < hi) { /* first sorted entry >= nums[i] */
+    size_t mid = lo + (hi - lo) / 2;
+    if (sorted[mid] < nums[i])
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo + 1 >= n || sorted[lo + 1] != nums[i];
+}
+
 /* Loads every object of object stream stmnum that the xref places there
  * (7.5.7). Streams are not allowed inside; generation is 0. */
 static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
@@ -232,7 +366,7 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
   kyso_buf data;
   kyso_parser p;
   size_t i, n, first;
-  uint32_t *nums = NULL;
+  uint32_t *nums = NULL, *sorted = NULL;
   size_t *offs = NULL;
 
   kyso_buf_init(&data);
@@ -260,8 +394,9 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
   n = (size_t)n_obj->u.integer;
   first = (size_t)first_obj->u.integer;
   nums = calloc(n ? n : 1, sizeof(*nums));
+  sorted = calloc(n ? n : 1, sizeof(*sorted));
   offs = calloc(n ? n : 1, sizeof(*offs));
-  if (!nums || !offs) {
+  if (!nums || !sorted || !offs) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
@@ -282,12 +417,15 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
     nums[i] = (uint32_t)a.integer;
     offs[i] = first + (size_t)b.integer;
   }
+  memcpy(sorted, nums, n * sizeof(*nums));
+  qsort(sorted, n, sizeof(*sorted), cmp_u32);
   for (i = 0; i < n; i++) {
     kyso_xref_entry *e;
     kyso_obj *obj = NULL;
     e = kyso_xref_get(pdf, nums[i]);
     if (!e || e->kind != KYSO_XREF_COMPRESSED || e->offset != stmnum ||
-        e->index != i || e->state == 2)
+        e->state == 2 ||
+        (e->index != i && !only_place(nums, sorted, n, i, e->index)))
       continue;
     p.lex.pos = offs[i];
     ret = kyso_parse_object(&p, &obj, err);
@@ -304,6 +442,7 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
   ret = KYSO_OK;
 done:
   free(nums);
+  free(sorted);
   free(offs);
   kyso_buf_free(&data);
   return ret;
@@ -311,6 +450,39 @@ done:
 
 static kyso_status load_object(kyso_pdf *pdf, uint32_t num, kyso_xref_entry *e,
                                kyso_error *err);
+
+/* The object pdf->share has already parsed from the bytes entry e of
+ * object num points at, when it reads the same here; else NULL. */
+static kyso_obj *shared_object(const kyso_pdf *pdf, uint32_t num,
+                               const kyso_xref_entry *e) {
+  const kyso_pdf *sh = pdf->share;
+  const kyso_xref_entry *se;
+  kyso_obj *obj = NULL;
+  kyso_lexer lx;
+  kyso_lex_token tok;
+
+  if (!sh || pdf->crypt || sh->crypt || e->kind != KYSO_XREF_OFFSET)
+    goto done;
+  se = kyso_xref_get(sh, num);
+  if (!se || se->kind != KYSO_XREF_OFFSET || se->state != 2 ||
+      se->offset != e->offset || se->gen != e->gen || !se->obj)
+    goto done;
+  if (kyso_obj_is(se->obj, KYSO_OBJ_STREAM) &&
+      !kyso_obj_is(kyso_dict_get(se->obj->u.stream.dict, "Length"),
+                   KYSO_OBJ_INT))
+    goto done;
+  /* The object and its endobj lie within this revision's bytes. */
+  if (se->obj->end > pdf->len)
+    goto done;
+  lx.data = pdf->data;
+  lx.len = pdf->len;
+  lx.pos = se->obj->end;
+  kyso_lex_next(&lx, &tok);
+  if (kyso_lex_token_is(&lx, &tok, "endobj"))
+    obj = se->obj;
+done:
+  return obj;
+}
 
 kyso_status kyso_pdf_get_object(kyso_pdf *pdf, uint32_t num, kyso_obj **out,
                                 kyso_error *err) {
@@ -360,7 +532,11 @@ static kyso_status load_object(kyso_pdf *pdf, uint32_t num, kyso_xref_entry *e,
   kyso_obj *obj = NULL;
 
   e->state = 1;
-  if (e->kind == KYSO_XREF_OFFSET) {
+  obj = shared_object(pdf, num, e);
+  if (obj) {
+    e->obj = obj;
+    e->state = 2;
+  } else if (e->kind == KYSO_XREF_OFFSET) {
     uint32_t got_num = 0;
     uint16_t got_gen = 0;
     ret = kyso_pdf_parse_indirect(pdf, (size_t)e->offset, &got_num, &got_gen,
@@ -371,6 +547,8 @@ static kyso_status load_object(kyso_pdf *pdf, uint32_t num, kyso_xref_entry *e,
                          "the cross-reference table places object %u at "
                          "offset %llu, but object %u %u is there",
                          num, (unsigned long long)e->offset, got_num, got_gen);
+    if (ret == KYSO_OK && pdf->crypt)
+      ret = kyso_crypt_decrypt_object(pdf, num, got_gen, obj, err);
     if (ret != KYSO_OK) {
       e->state = 0;
       goto done;

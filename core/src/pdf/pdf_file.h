@@ -9,6 +9,7 @@
 #include "base/arena.h"
 #include "base/buf.h"
 #include "kyso/pdf.h"
+#include "pdf/pdf_crypt.h"
 #include "pdf/pdf_object.h"
 
 typedef enum kyso_xref_kind {
@@ -41,9 +42,11 @@ typedef struct kyso_page {
   uint32_t num;
   uint16_t gen;
   kyso_obj *dict;
-  double media_box[4]; /* llx lly urx ury, inherited (7.7.3.4) */
-  double crop_box[4];  /* defaults to media_box */
-  int rotate;          /* 0, 90, 180, 270 */
+  double media_box[4];   /* llx lly urx ury, inherited (7.7.3.4) */
+  double crop_box[4];    /* defaults to media_box */
+  int rotate;            /* 0, 90, 180, 270 */
+  int media_box_guessed; /* no /MediaBox anywhere: US Letter, as other
+                            readers take it; a size no one wrote */
 } kyso_page;
 
 struct kyso_pdf {
@@ -65,15 +68,63 @@ struct kyso_pdf {
   kyso_page *pages;        /* after kyso_pdf_load_pages */
   size_t page_count;
   int pages_loaded;
-  kyso_obj null_obj; /* what free and missing objects read as (7.3.10) */
-  int load_depth;    /* objects being loaded now (KYSO_LIMIT_LOAD_DEPTH) */
+  kyso_obj null_obj;      /* what free and missing objects read as (7.3.10) */
+  int load_depth;         /* objects being loaded now (KYSO_LIMIT_LOAD_DEPTH) */
+  uint32_t length_target; /* object resolved as a /Length now, else 0 */
   kyso_pdf_signature *signatures;
   size_t signature_count;
   int signatures_loaded;
+  kyso_crypt *crypt; /* encrypted documents: the key (pdf_crypt.c) */
+  int repaired;      /* kyso_pdf_open_repaired: xref rebuilt by a scan */
+  void *repair_defs; /* its "N G obj" found, in file order (pdf_repair.c) */
+  size_t repair_def_count;
+  /* kyso_pdf_open_revision: the whole document, whose already loaded
+   * objects are taken instead of parsing the same bytes again. */
+  kyso_pdf *share;
+  /* Revisions opened by kyso_pdf_open_revision, kept for the next caller
+   * (KYSO_LIMIT_REVISION_CACHE); refs counts holders beyond the first, so
+   * kyso_pdf_close frees a cached revision only with its document. */
+  kyso_pdf **revisions;
+  size_t revision_cached;
+  size_t refs;
 };
+
+/* Opens the first len bytes of doc's data (an earlier revision) as its own
+ * document, as kyso_pdf_open does. An object this revision places at the
+ * same offset, with the same number and generation, as an object doc has
+ * already loaded is taken from doc (the same bytes parse the same) unless
+ * its meaning can depend on other objects (a stream with an indirect
+ * /Length) or either is encrypted. doc must outlive *out. The revision may
+ * be one doc keeps for later callers (the same object each time, closed
+ * with kyso_pdf_close as usual): do not change it. */
+kyso_status kyso_pdf_open_revision(kyso_pdf *doc, size_t len, kyso_pdf **out,
+                                   kyso_error *err);
 
 /* Parses the xref chain into the xref pages and sections (pdf_xref.c). */
 kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err);
+
+/* Sets the entry of object num unless a section read before set it (the
+ * first entry seen wins); pdf_xref.c. */
+kyso_status kyso_xref_set(kyso_pdf *pdf, uint64_t num, kyso_xref_kind kind,
+                          uint64_t offset, uint32_t gen_or_index,
+                          kyso_error *err);
+
+/* For verification only, never for signing (pdf_repair.c): opens a
+ * document whose cross-reference data is broken by scanning it for
+ * "N G obj" (the last definition of a number wins, as poppler and pdf.js
+ * rebuild it), its trailer from the last "trailer" or xref stream that
+ * names a /Root, and its revisions from the %%EOF markers. pdf->repaired
+ * is set: no verdict may rest on the object structure of such a file. */
+kyso_status kyso_pdf_open_repaired(const uint8_t *data, size_t len,
+                                   kyso_pdf **out, kyso_error *err);
+
+/* For a document kyso_pdf_open_repaired opened: does anything after byte
+ * end (the end of a signed range) define again an object defined before
+ * it, or is the catalog defined after it? *changed 1 and *num the first
+ * such object if so: what every rebuilding reader shows differs from what
+ * was signed, and no working incremental update explains it. */
+kyso_status kyso_pdf_repaired_changes(kyso_pdf *pdf, size_t end, int *changed,
+                                      uint32_t *num, kyso_error *err);
 
 /* The entry of object num, or NULL when no section lists it. */
 kyso_xref_entry *kyso_xref_get(const kyso_pdf *pdf, uint64_t num);

@@ -17,7 +17,8 @@ typedef struct walk {
 } walk;
 
 static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
-                             const char *type, int depth, kyso_error *err) {
+                             const char *type, kyso_obj *value, int depth,
+                             kyso_error *err) {
   kyso_pdf *pdf = w->pdf;
   kyso_status ret;
   kyso_obj *node = NULL, *t = NULL, *ft = NULL, *kids = NULL;
@@ -55,6 +56,10 @@ static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
     return ret;
   if (kyso_obj_is(ft, KYSO_OBJ_NAME))
     type = ft->u.name;
+  /* /V is inheritable: iText writes a signature field whose widget kid has
+   * its own /T and no /V. */
+  if (kyso_dict_get(node, "V"))
+    value = kyso_dict_get(node, "V");
   if (kyso_obj_is(t, KYSO_OBJ_STRING)) {
     char *part =
         kyso_text_to_utf8(&pdf->arena, t->u.string.data, t->u.string.len);
@@ -87,7 +92,8 @@ static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
   }
   if (has_field_kids) {
     for (i = 0; i < kids->u.array.count; i++) {
-      ret = walk_node(w, kids->u.array.items[i], name, type, depth + 1, err);
+      ret = walk_node(w, kids->u.array.items[i], name, type, value, depth + 1,
+                      err);
       if (ret != KYSO_OK)
         return ret;
     }
@@ -99,6 +105,7 @@ static kyso_status walk_node(walk *w, kyso_obj *node_ref, const char *prefix,
     f.dict = node;
     f.num = num;
     f.type = type ? type : "";
+    f.value = value;
     return w->visit(w->ctx, &f, err);
   }
 }
@@ -128,7 +135,7 @@ kyso_status kyso_form_walk(kyso_pdf *pdf, kyso_form_visit visit, void *ctx,
     goto done;
   }
   for (i = 0; i < fields->u.array.count && ret == KYSO_OK; i++)
-    ret = walk_node(&w, fields->u.array.items[i], NULL, NULL, 0, err);
+    ret = walk_node(&w, fields->u.array.items[i], NULL, NULL, NULL, 0, err);
 done:
   free(w.visited);
   return ret;

@@ -15,6 +15,8 @@ typedef struct kyso_form_field {
   kyso_obj *dict;   /* the terminal field dictionary */
   uint32_t num;     /* its object number, 0 if it is a direct object */
   const char *type; /* /FT, inherited; "" if none */
+  kyso_obj *value;  /* /V as written (maybe a reference), inherited from
+                       the parent fields (12.7.3.1); NULL if none */
 } kyso_form_field;
 
 typedef kyso_status (*kyso_form_visit)(void *ctx, const kyso_form_field *f,

@@ -150,6 +150,12 @@ kyso_status kyso_form_add_field(kyso_update *u, kyso_obj *field_ref,
   } else if (kyso_obj_is(form_raw, KYSO_OBJ_DICT)) {
     form = form_raw;
   }
+  /* A reference to a missing or free object is null (7.3.10): no form
+   * yet, and the catalog gets a new one (PDFBox's Bal_532935_0314.pdf). */
+  if (kyso_obj_is(form, KYSO_OBJ_NULL)) {
+    form = NULL;
+    form_raw = NULL;
+  }
   if (form && !kyso_obj_is(form, KYSO_OBJ_DICT))
     return kyso_error_set(err, KYSO_ERR_PDF_FORM,
                           "/AcroForm is not a dictionary");

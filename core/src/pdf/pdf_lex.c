@@ -3,33 +3,85 @@
 
 #include <string.h>
 
+/* Byte classes, one table lookup each: the lexer runs over every byte of
+ * every object it reads (hex /Contents of each signature included). */
+enum {
+  CLASS_SPACE = 1, /* ISO 32000-1 Table 1: NUL, HT, LF, FF, CR, SP */
+  CLASS_DELIM = 2, /* Table 2: ( ) < > [ ] { } / % */
+  CLASS_HEX = 4    /* 0-9 a-f A-F */
+};
+
+#define SP CLASS_SPACE
+#define DL CLASS_DELIM
+#define HX CLASS_HEX
+static const uint8_t lex_class[256] = {
+    SP, 0,  0,  0,  0,  0,  0,  0,  0,  SP, SP, 0,  SP, SP, 0,  0,  /* 00 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 10 */
+    SP, 0,  0,  0,  0,  DL, 0,  0,  DL, DL, 0,  0,  0,  0,  0,  DL, /* 20 */
+    HX, HX, HX, HX, HX, HX, HX, HX, HX, HX, 0,  0,  DL, 0,  DL, 0,  /* 30 */
+    0,  HX, HX, HX, HX, HX, HX, 0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 40 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  DL, 0,  DL, 0,  0,  /* 50 */
+    0,  HX, HX, HX, HX, HX, HX, 0,  0,  0,  0,  0,  0,  0,  0,  0,  /* 60 */
+    0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  DL, 0,  DL, 0,  0,  /* 70 */
+};
+#undef SP
+#undef DL
+#undef HX
+
 int kyso_lex_is_space(uint8_t c) {
-  /* ISO 32000-1 Table 1: NUL, HT, LF, FF, CR, SP. */
-  return c == 0 || c == 9 || c == 10 || c == 12 || c == 13 || c == 32;
+  return lex_class[c] & CLASS_SPACE;
 }
 
 int kyso_lex_is_delimiter(uint8_t c) {
-  return c == '(' || c == ')' || c == '<' || c == '>' || c == '[' || c == ']' ||
-         c == '{' || c == '}' || c == '/' || c == '%';
+  return (lex_class[c] & CLASS_DELIM) != 0;
+}
+
+static int is_regular(uint8_t c) {
+  return !(lex_class[c] & (CLASS_SPACE | CLASS_DELIM));
 }
 
 void kyso_lex_skip_space(kyso_lexer *lx) {
-  while (lx->pos < lx->len) {
-    uint8_t c = lx->data[lx->pos];
-    if (kyso_lex_is_space(c)) {
-      lx->pos++;
+  const uint8_t *d = lx->data;
+  size_t p = lx->pos, len = lx->len;
+  while (p < len) {
+    uint8_t c = d[p];
+    if (lex_class[c] & CLASS_SPACE) {
+      p++;
     } else if (c == '%') {
-      while (lx->pos < lx->len && lx->data[lx->pos] != '\n' &&
-             lx->data[lx->pos] != '\r')
-        lx->pos++;
+      while (p < len && d[p] != '\n' && d[p] != '\r')
+        p++;
     } else {
       break;
     }
   }
+  lx->pos = p;
 }
 
-static int is_regular(uint8_t c) {
-  return !kyso_lex_is_space(c) && !kyso_lex_is_delimiter(c);
+/* The common number: an optionally signed integer of at most 15 digits
+ * (object numbers, offsets, lengths; no overflow check needed) ended by a
+ * byte that is not part of a token. 1 and the token when it is one, else 0
+ * and nothing changed: lex_number then reads it, to the same result for
+ * these. */
+static int lex_small_int(kyso_lexer *lx, kyso_lex_token *tok) {
+  const uint8_t *d = lx->data;
+  size_t p = lx->pos, q;
+  int neg = 0, ok = 0;
+  int64_t v = 0;
+
+  if (d[p] == '+' || d[p] == '-')
+    neg = d[p++] == '-';
+  for (q = p; q < lx->len && q - p < 15 && d[q] >= '0' && d[q] <= '9'; q++)
+    v = v * 10 + (d[q] - '0');
+  if (q > p && (q == lx->len || !is_regular(d[q]))) {
+    tok->type = KYSO_LEX_TOK_INT;
+    tok->start = lx->pos;
+    tok->end = q;
+    tok->integer = neg ? -v : v;
+    tok->real = (double)tok->integer;
+    lx->pos = q;
+    ok = 1;
+  }
+  return ok;
 }
 
 /* Numbers: [+-]digits[.digits] or [+-].digits (7.3.3); no exponents.
@@ -109,14 +161,8 @@ static void lex_string(kyso_lexer *lx, kyso_lex_token *tok) {
 static void lex_hex(kyso_lexer *lx, kyso_lex_token *tok) {
   size_t p = lx->pos + 1;
   tok->start = lx->pos;
-  while (p < lx->len && lx->data[p] != '>') {
-    uint8_t c = lx->data[p];
-    if (!kyso_lex_is_space(c) &&
-        !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-          (c >= 'A' && c <= 'F')))
-      break;
+  while (p < lx->len && (lex_class[lx->data[p]] & (CLASS_HEX | CLASS_SPACE)))
     p++;
-  }
   if (p >= lx->len || lx->data[p] != '>') {
     tok->type = KYSO_LEX_TOK_ERROR;
     tok->end = p;
@@ -131,7 +177,8 @@ static void lex_hex(kyso_lexer *lx, kyso_lex_token *tok) {
 void kyso_lex_next(kyso_lexer *lx, kyso_lex_token *tok) {
   uint8_t c;
 
-  memset(tok, 0, sizeof(*tok));
+  tok->integer = 0;
+  tok->real = 0.0;
   kyso_lex_skip_space(lx);
   tok->start = tok->end = lx->pos;
   if (lx->pos >= lx->len) {
@@ -140,7 +187,8 @@ void kyso_lex_next(kyso_lexer *lx, kyso_lex_token *tok) {
   }
   c = lx->data[lx->pos];
   if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.') {
-    lex_number(lx, tok);
+    if (!lex_small_int(lx, tok))
+      lex_number(lx, tok);
   } else if (c == '(') {
     lex_string(lx, tok);
   } else if (c == '<') {
@@ -181,6 +229,59 @@ void kyso_lex_next(kyso_lexer *lx, kyso_lex_token *tok) {
     /* ), {, } on their own are not PDF object syntax. */
     tok->type = KYSO_LEX_TOK_ERROR;
     tok->end = ++lx->pos;
+  }
+}
+
+static int all_digits(const uint8_t *p, size_t n) {
+  size_t i = 0;
+  while (i < n && p[i] >= '0' && p[i] <= '9')
+    i++;
+  return i == n;
+}
+
+static int64_t digits_value(const uint8_t *p, size_t n) {
+  int64_t v = 0;
+  size_t i;
+  for (i = 0; i < n; i++)
+    v = v * 10 + (p[i] - '0');
+  return v;
+}
+
+static void set_int(kyso_lex_token *t, size_t start, size_t end,
+                    const uint8_t *data) {
+  t->type = KYSO_LEX_TOK_INT;
+  t->start = start;
+  t->end = end;
+  t->integer = digits_value(data + start, end - start);
+  t->real = (double)t->integer;
+}
+
+void kyso_lex_next3(kyso_lexer *lx, kyso_lex_token *a, kyso_lex_token *b,
+                    kyso_lex_token *c) {
+  const uint8_t *d;
+  size_t p;
+
+  kyso_lex_skip_space(lx);
+  d = lx->data;
+  p = lx->pos;
+  /* 10 digits, space, 5 digits, space, n or f, then no regular byte: the
+   * tokens kyso_lex_next finds there (10^10 needs no overflow check). */
+  if (lx->len - p >= 18 && all_digits(d + p, 10) && d[p + 10] == ' ' &&
+      all_digits(d + p + 11, 5) && d[p + 16] == ' ' &&
+      (d[p + 17] == 'n' || d[p + 17] == 'f') &&
+      (lx->len - p == 18 || !is_regular(d[p + 18]))) {
+    set_int(a, p, p + 10, d);
+    set_int(b, p + 11, p + 16, d);
+    c->type = KYSO_LEX_TOK_KEYWORD;
+    c->start = p + 17;
+    c->end = p + 18;
+    c->integer = 0;
+    c->real = 0.0;
+    lx->pos = p + 18;
+  } else {
+    kyso_lex_next(lx, a);
+    kyso_lex_next(lx, b);
+    kyso_lex_next(lx, c);
   }
 }
 

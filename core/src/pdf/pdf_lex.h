@@ -45,6 +45,12 @@ int kyso_lex_is_delimiter(uint8_t c);
 void kyso_lex_skip_space(kyso_lexer *lx);
 /* Reads the next token and advances past it. */
 void kyso_lex_next(kyso_lexer *lx, kyso_lex_token *tok);
+/* Three kyso_lex_next calls in one: what a cross-reference table entry
+ * "oooooooooo ggggg n" (7.5.4) lexes to. The usual 20-byte shape is read
+ * directly; anything else goes through kyso_lex_next, so the tokens are the
+ * same either way. */
+void kyso_lex_next3(kyso_lexer *lx, kyso_lex_token *a, kyso_lex_token *b,
+                    kyso_lex_token *c);
 /* 1 if tok is the keyword kw. */
 int kyso_lex_token_is(const kyso_lexer *lx, const kyso_lex_token *tok,
                       const char *kw);

@@ -1,7 +1,8 @@
 /*
  * pdf_page.c - the page tree (ISO 32000-1 7.7.3): pages in order, with
  * MediaBox, CropBox and Rotate inherited from their ancestors (7.7.3.4).
- * Loops, over-deep trees and too many pages are errors, not repairs.
+ * Loops, over-deep trees and too many pages are errors, not repairs; a
+ * missing MediaBox is read as US Letter, as other readers do, and flagged.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,11 @@ static kyso_status read_inherited(kyso_pdf *pdf, const kyso_obj *node,
 
 static kyso_status add_page(kyso_pdf *pdf, const kyso_obj *ref, kyso_obj *dict,
                             const inherited *in, size_t *cap, kyso_error *err) {
+  /* A page must have a /MediaBox, its own or inherited (7.7.3.3). Without
+   * one pdf.js, poppler and PDFBox show US Letter: so is it read here,
+   * flagged, so that nothing is placed on it (a visible signature). */
+  static const double letter[4] = {0, 0, 612, 792};
   kyso_page *pg;
-  if (!in->has_media)
-    return kyso_error_set(err, KYSO_ERR_PDF_PAGE, "page %zu has no /MediaBox",
-                          pdf->page_count + 1);
   if (pdf->page_count == *cap) {
     size_t ncap = *cap ? *cap * 2 : 16;
     kyso_page *p = realloc(pdf->pages, ncap * sizeof(*p));
@@ -102,8 +104,10 @@ static kyso_status add_page(kyso_pdf *pdf, const kyso_obj *ref, kyso_obj *dict,
   pg->num = ref->u.ref.num;
   pg->gen = ref->u.ref.gen;
   pg->dict = dict;
-  memcpy(pg->media_box, in->media_box, sizeof(pg->media_box));
-  memcpy(pg->crop_box, in->has_crop ? in->crop_box : in->media_box,
+  pg->media_box_guessed = !in->has_media;
+  memcpy(pg->media_box, in->has_media ? in->media_box : letter,
+         sizeof(pg->media_box));
+  memcpy(pg->crop_box, in->has_crop ? in->crop_box : pg->media_box,
          sizeof(pg->crop_box));
   pg->rotate = in->rotate;
   return KYSO_OK;

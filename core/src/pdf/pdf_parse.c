@@ -14,14 +14,16 @@ void kyso_parser_init(kyso_parser *p, kyso_arena *arena, const uint8_t *data,
   p->arena = arena;
 }
 
+/* 1 + the value of a hex digit, 0 for any other byte: one lookup per byte
+ * of a signature's hex /Contents. */
+static const uint8_t hex_plus_one[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 static int hex_value(uint8_t c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+  return (int)hex_plus_one[c] - 1;
 }
 
 /* raw is the token without its parentheses. ISO 32000-1 7.3.4.2. */
@@ -75,6 +77,15 @@ kyso_status kyso_parse_decode_hex(const uint8_t *raw, size_t len, uint8_t *out,
   int high = -1;
   for (i = 0; i < len; i++) {
     int v;
+    /* Two digits at a time while there is no white space. */
+    while (high < 0 && i + 1 < len && hex_plus_one[raw[i]] &&
+           hex_plus_one[raw[i + 1]]) {
+      out[n++] = (uint8_t)((hex_plus_one[raw[i]] - 1) << 4 |
+                           (hex_plus_one[raw[i + 1]] - 1));
+      i += 2;
+    }
+    if (i >= len)
+      break;
     if (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n' ||
         raw[i] == '\f' || raw[i] == 0)
       continue;

@@ -47,7 +47,7 @@ static kyso_status visit(void *vctx, const kyso_form_field *f,
 
   if (strcmp(f->type, "Sig") != 0)
     return KYSO_OK;
-  ret = kyso_pdf_dict_get(pdf, f->dict, "V", &v, err);
+  ret = kyso_pdf_resolve(pdf, f->value, &v, err);
   if (ret != KYSO_OK || !kyso_obj_is(v, KYSO_OBJ_DICT))
     return ret;
   if (pdf->signature_count == ctx->cap) {

@@ -79,7 +79,8 @@ static int by_number(const void *a, const void *b) {
 /* Trailer keys carried over from the newest trailer (7.5.5, 7.5.6). */
 static kyso_status trailer_common(kyso_update *u, kyso_obj *dict, size_t size,
                                   kyso_error *err) {
-  static const char *const keep[] = {"Root", "Info", "ID"};
+  /* An encrypted document stays encrypted with the same key (7.6.1). */
+  static const char *const keep[] = {"Root", "Info", "ID", "Encrypt"};
   size_t i;
   int ok = kyso_dict_set(&u->arena, dict, "Size",
                          kyso_obj_new_int(&u->arena, (int64_t)size)) == 0;
@@ -222,10 +223,20 @@ kyso_status kyso_update_write(kyso_update *u, kyso_buf *out,
   if (last != '\n' && last != '\r')
     kyso_buf_append_byte(out, '\n');
   for (i = 0; i < u->count; i++) {
+    kyso_obj *obj = u->objects[i].obj;
+    if (u->pdf->crypt) {
+      /* Strings and streams with the object's key, the signature's
+       * /Contents in clear (pdf_crypt.h). */
+      ret =
+          kyso_crypt_encrypt_object(u->pdf->crypt, &u->arena, u->objects[i].num,
+                                    u->objects[i].gen, obj, &obj, err);
+      if (ret != KYSO_OK)
+        goto done;
+    }
     offsets[i] = base + out->len;
     kyso_buf_printf(out, "%u %u obj\n", u->objects[i].num,
                     (unsigned)u->objects[i].gen);
-    ret = kyso_serialize(out, u->objects[i].obj, marks, err);
+    ret = kyso_serialize(out, obj, marks, err);
     if (ret != KYSO_OK)
       goto done;
     kyso_buf_append_str(out, "\nendobj\n");

@@ -74,6 +74,12 @@ static kyso_status set_entry(kyso_pdf *pdf, uint64_t num, kyso_xref_kind kind,
   return KYSO_OK;
 }
 
+kyso_status kyso_xref_set(kyso_pdf *pdf, uint64_t num, kyso_xref_kind kind,
+                          uint64_t offset, uint32_t gen_or_index,
+                          kyso_error *err) {
+  return set_entry(pdf, num, kind, offset, gen_or_index, err);
+}
+
 /* Finds "startxref N" in the last bytes of the file (7.5.5). */
 static kyso_status find_startxref(kyso_pdf *pdf, size_t *offset,
                                   kyso_error *err) {
@@ -158,15 +164,22 @@ static kyso_status read_table(kyso_pdf *pdf, size_t offset, int pass,
                             "more entries than the file holds",
                             a.start);
     for (i = 0; i < count; i++) {
-      kyso_lex_next(&p.lex, &a);
-      kyso_lex_next(&p.lex, &b);
-      kyso_lex_next(&p.lex, &c);
+      kyso_lex_next3(&p.lex, &a, &b, &c);
       if (a.type != KYSO_LEX_TOK_INT || b.type != KYSO_LEX_TOK_INT ||
-          a.integer < 0 || b.integer < 0 || b.integer > 65535 ||
+          a.integer < 0 || b.integer < 0 || b.integer > 65536 ||
           (!kyso_lex_token_is(&p.lex, &c, "n") &&
            !kyso_lex_token_is(&p.lex, &c, "f")))
         return kyso_error_set(err, KYSO_ERR_PDF_XREF,
                               "bad cross-reference entry at byte %zu", a.start);
+      /* Generation 65536 is one past the last (7.5.4), but many writers
+       * put it on the free-list head (or on an "in use" entry at offset
+       * 0, which is free too): such an entry is never used, so it reads as
+       * free. On an object that is really there it is an error. */
+      if (b.integer > 65535 && (pdf->data[c.start] == 'n' && a.integer != 0))
+        return kyso_error_set(err, KYSO_ERR_PDF_XREF,
+                              "bad cross-reference entry at byte %zu "
+                              "(generation %lld)",
+                              a.start, (long long)b.integer);
       if (pdf->data[c.start] == 'n' && pass == 0) {
         /* Offset 0 for an in-use object cannot be right: the header is
          * there. Some writers mean "free"; treat it as missing. */
@@ -339,15 +352,100 @@ static kyso_status next_offset(kyso_pdf *pdf, kyso_obj *trailer,
   return KYSO_OK;
 }
 
+/* The trailer of the section at offset, for the look-ahead below: the
+ * dictionary after the entries and "trailer" of a table, or the dictionary
+ * of an xref stream. NULL when there is none; the real read says why. */
+static kyso_obj *peek_trailer(kyso_pdf *pdf, size_t offset, kyso_error *err) {
+  kyso_obj *obj = NULL;
+  kyso_parser p;
+  kyso_lex_token tok;
+  uint32_t num;
+  uint16_t gen;
+
+  if (!is_table(pdf, offset)) {
+    if (kyso_pdf_parse_indirect(pdf, offset, &num, &gen, &obj, err) !=
+            KYSO_OK ||
+        !kyso_obj_is(obj, KYSO_OBJ_STREAM))
+      return NULL;
+    return obj->u.stream.dict;
+  }
+  kyso_parser_init(&p, &pdf->arena, pdf->data, pdf->len, offset);
+  kyso_lex_next(&p.lex, &tok); /* "xref" */
+  for (;;) {
+    kyso_lex_next(&p.lex, &tok);
+    if (kyso_lex_token_is(&p.lex, &tok, "trailer"))
+      break;
+    if (tok.type != KYSO_LEX_TOK_INT && !kyso_lex_token_is(&p.lex, &tok, "n") &&
+        !kyso_lex_token_is(&p.lex, &tok, "f"))
+      return NULL;
+  }
+  if (kyso_parse_object(&p, &obj, err) != KYSO_OK ||
+      !kyso_obj_is(obj, KYSO_OBJ_DICT))
+    return NULL;
+  return obj;
+}
+
+/* The /XRefStm offsets named along the /Prev chain, newest section first
+ * (0: none). Word 2007 and the writers that update its files copy the
+ * original trailer, /XRefStm included, into every update trailer: the
+ * stream belongs to the oldest section that names it and is read there only
+ * (read in a newer one, its old entries would hide the newer table entries
+ * of the sections between). Best effort: the real read checks everything. */
+typedef struct stm_list {
+  size_t *section; /* section offsets, for the loop check */
+  size_t *stm;
+  size_t count;
+  size_t first; /* index of the section the list starts at */
+  int listed;
+} stm_list;
+
+static void list_xrefstm(kyso_pdf *pdf, size_t offset, size_t first,
+                         stm_list *l) {
+  kyso_error scratch;
+  size_t j;
+  int more = 1, has = 0;
+
+  l->listed = 1;
+  l->first = first;
+  while (more && l->count < KYSO_LIMIT_XREF_SECTIONS) {
+    kyso_obj *trailer = peek_trailer(pdf, offset, &scratch);
+    if (!trailer)
+      return;
+    for (j = 0; j < l->count; j++)
+      if (l->section[j] == offset) /* a /Prev loop: the real read says so */
+        return;
+    l->section[l->count] = offset;
+    if (next_offset(pdf, trailer, "XRefStm", &l->stm[l->count], &has,
+                    &scratch) != KYSO_OK ||
+        !has)
+      l->stm[l->count] = 0;
+    l->count++;
+    if (next_offset(pdf, trailer, "Prev", &offset, &more, &scratch) != KYSO_OK)
+      return;
+  }
+}
+
+/* Is the /XRefStm at offset, named by section i, named by an older one? */
+static int xrefstm_named_later(const stm_list *l, size_t i, size_t offset) {
+  size_t j;
+  for (j = i - l->first + 1; j < l->count; j++)
+    if (l->stm[j] == offset)
+      return 1;
+  return 0;
+}
+
 kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
   kyso_status ret;
   size_t *seen = NULL;
   size_t nseen = 0, offset = 0, after = 0, i, kept;
   int more = 1;
+  stm_list stms = {NULL, NULL, 0, 0, 0};
 
   seen = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*seen));
+  stms.section = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*stms.section));
+  stms.stm = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*stms.stm));
   pdf->sections = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*pdf->sections));
-  if (!seen || !pdf->sections) {
+  if (!seen || !stms.section || !stms.stm || !pdf->sections) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
@@ -379,14 +477,21 @@ kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
       ret = read_table(pdf, offset, 0, &trailer, &after, err);
       if (ret == KYSO_OK)
         ret = next_offset(pdf, trailer, "XRefStm", &stm_offset, &has_stm, err);
-      if (ret == KYSO_OK && has_stm) {
-        kyso_obj *stm_trailer = NULL;
-        size_t stm_after = 0;
-        if (offset_seen(seen, nseen, stm_offset)) {
+      /* A repeated /XRefStm is read once, in the oldest section naming
+       * it; only a /Prev chain can loop. Older sections are looked at only
+       * for a hybrid section that has some. */
+      if (ret == KYSO_OK && has_stm && !stms.listed &&
+          kyso_dict_get(trailer, "Prev"))
+        list_xrefstm(pdf, offset, pdf->section_count - 1, &stms);
+      for (i = 0; ret == KYSO_OK && has_stm && i < pdf->section_count; i++)
+        if (pdf->sections[i].offset == stm_offset)
           ret = kyso_error_set(err, KYSO_ERR_PDF_LOOP,
                                "/XRefStm points at a section already read");
-          goto done;
-        }
+      if (ret == KYSO_OK && has_stm &&
+          !xrefstm_named_later(&stms, pdf->section_count - 1, stm_offset) &&
+          !offset_seen(seen, nseen, stm_offset)) {
+        kyso_obj *stm_trailer = NULL;
+        size_t stm_after = 0;
         seen[nseen++] = stm_offset;
         ret = read_stream(pdf, stm_offset, &stm_trailer, &stm_after, err);
       }
@@ -427,5 +532,7 @@ kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
   ret = KYSO_OK;
 done:
   free(seen);
+  free(stms.section);
+  free(stms.stm);
   return ret;
 }

@@ -252,22 +252,43 @@ static size_t compute_reserve(const kyso_sign_options *o) {
   return n < RESERVE_MIN ? RESERVE_MIN : n;
 }
 
+static int same_blob(kyso_blob a, kyso_blob b) {
+  return a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+}
+
+/* Is chain certificate i the signer's or one listed before it? Callers
+ * often pass what the token holds and then the same CA certificates again
+ * (kyso sign --chain): each goes into the CMS once. */
+static int chain_repeats(const kyso_sign_options *o, size_t i) {
+  size_t j;
+  if (same_blob(o->chain[i], o->certificate))
+    return 1;
+  for (j = 0; j < i; j++)
+    if (same_blob(o->chain[i], o->chain[j]))
+      return 1;
+  return 0;
+}
+
 static kyso_status copy_options(kyso_sig_session *s, const kyso_sign_options *o,
                                 kyso_error *err) {
-  size_t i, off = 0;
+  size_t i, n = 0, off = 0;
   kyso_buf_append(&s->certificate, o->certificate.data, o->certificate.len);
   for (i = 0; i < o->chain_count; i++)
-    kyso_buf_append(&s->chain_data, o->chain[i].data, o->chain[i].len);
+    if (!chain_repeats(o, i))
+      kyso_buf_append(&s->chain_data, o->chain[i].data, o->chain[i].len);
   s->chain = calloc(o->chain_count ? o->chain_count : 1, sizeof(*s->chain));
   if (!s->chain || !kyso_buf_ok(&s->certificate) ||
       !kyso_buf_ok(&s->chain_data))
     return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
   for (i = 0; i < o->chain_count; i++) {
-    s->chain[i].data = s->chain_data.data + off;
-    s->chain[i].len = o->chain[i].len;
+    if (chain_repeats(o, i))
+      continue;
+    s->chain[n].data = s->chain_data.data + off;
+    s->chain[n].len = o->chain[i].len;
     off += o->chain[i].len;
+    n++;
   }
-  s->chain_count = o->chain_count;
+  s->chain_count = n;
   s->digest = o->digest;
   return KYSO_OK;
 }
@@ -307,6 +328,12 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
   ret = kyso_profile_build(u, page, o, &plan, err);
   if (ret != KYSO_OK)
     return ret;
+  if (plan.visible && page->media_box_guessed)
+    return kyso_error_set(err, KYSO_ERR_PDF_PAGE,
+                          "page %d has no /MediaBox: its size is not known, "
+                          "so a visible signature cannot be placed on it "
+                          "(sign without an appearance)",
+                          o->page);
   ap_ref = plan.ap_ref;
   if ((!name || !*name) && plan.name && *plan.name)
     name = plan.name;
@@ -417,9 +444,26 @@ static kyso_status prepare(const uint8_t *pdf_data, size_t pdf_len,
         options->allow_unusable_certificate ? NULL : &options->signing_time,
         options->utc_offset_minutes, &s->scheme, err);
   if (ret == KYSO_OK)
-    ret = kyso_pdf_open(pdf_data, pdf_len, &pdf, err);
+    ret =
+        kyso_pdf_open_password(pdf_data, pdf_len, options->password, &pdf, err);
   if (ret == KYSO_OK)
     ret = kyso_pdf_check(pdf, err);
+  /* ISO 32000-1 Table 22: a new signature field is an annotation and a
+   * form field (bit 6); bit 9 alone lets a reader sign existing fields,
+   * and kyso always adds its own. */
+  if (ret == KYSO_OK && pdf->crypt &&
+      kyso_crypt_allows_existing_fields_only(pdf->crypt))
+    ret = kyso_error_set(err, KYSO_ERR_PDF_PERMISSION,
+                         "the document's permissions (/P) allow signing only "
+                         "in signature fields its author placed, and kyso "
+                         "adds its own field; ask for a copy that allows "
+                         "annotations and forms");
+  else if (ret == KYSO_OK && pdf->crypt &&
+           !kyso_crypt_allows_new_signature(pdf->crypt))
+    ret = kyso_error_set(err, KYSO_ERR_PDF_PERMISSION,
+                         "the document's permissions (/P) forbid adding a "
+                         "signature field (annotations and forms); its "
+                         "author must allow it or send an unprotected copy");
   if (ret != KYSO_OK)
     goto done;
   kyso_update_init(&u, pdf);

@@ -57,6 +57,10 @@ typedef struct field_list {
   kyso_verify_ctx *ctx;
   kyso_sig_state *states;
   size_t count, cap;
+  kyso_pdf *from;     /* the document the fields are read from */
+  size_t first_older; /* states from here on were found in older revisions */
+  kyso_pdf *older[KYSO_LIMIT_SIGNATURE_SEARCH]; /* kept open for them */
+  size_t older_count;
 } field_list;
 
 static const char *name_or_empty(kyso_report *r, const kyso_obj *v) {
@@ -79,10 +83,23 @@ static kyso_status collect(void *vctx, const kyso_form_field *f,
 
   if (strcmp(f->type, "Sig") != 0)
     return KYSO_OK;
-  raw = kyso_dict_get(f->dict, "V");
-  ret = kyso_pdf_resolve(ctx->pdf, raw, &v, err);
+  raw = f->value; /* inherited from a parent field too */
+  ret = kyso_pdf_resolve(l->from, raw, &v, err);
   if (ret != KYSO_OK || !kyso_obj_is(v, KYSO_OBJ_DICT))
     return ret; /* an unsigned (empty) signature field */
+  br = kyso_dict_get(v, "ByteRange");
+  /* Found again in an older revision: the same dictionary object (perhaps
+   * broken, or changed since) or the same signed range is one signature. */
+  for (i = 0; i < l->count && l->from != ctx->pdf; i++)
+    if (l->states[i].dict_num ==
+            (kyso_obj_is(raw, KYSO_OBJ_REF) ? raw->u.ref.num : f->num) ||
+        (kyso_obj_is(br, KYSO_OBJ_ARRAY) && br->u.array.count == 4 &&
+         br->u.array.count == l->states[i].rep->byte_range_count &&
+         kyso_obj_is(br->u.array.items[2], KYSO_OBJ_INT) &&
+         kyso_obj_is(br->u.array.items[3], KYSO_OBJ_INT) &&
+         br->u.array.items[2]->u.integer == l->states[i].rep->byte_range[2] &&
+         br->u.array.items[3]->u.integer == l->states[i].rep->byte_range[3]))
+      return KYSO_OK; /* still in the form: already listed */
   if (l->count == VERIFY_SIGNATURES_MAX)
     return kyso_error_set(err, KYSO_ERR_LIMIT, "more than %d signatures",
                           VERIFY_SIGNATURES_MAX);
@@ -134,6 +151,88 @@ static kyso_status collect(void *vctx, const kyso_form_field *f,
   return KYSO_OK;
 }
 
+/* Does revision r (its bytes after the previous one) hold a "/ByteRange"?
+ * A signature signs the revision it is added in, so its dictionary is
+ * there. */
+static int revision_has_byte_range(kyso_verify_ctx *ctx, size_t r) {
+  static const char kw[] = "/ByteRange";
+  kyso_revision_info info, prev;
+  size_t from = 0, i;
+  int found = 0;
+  if (kyso_pdf_get_revision(ctx->pdf, r, &info) != 0)
+    goto done;
+  if (r > 0 && kyso_pdf_get_revision(ctx->pdf, r - 1, &prev) == 0)
+    from = prev.end;
+  /* memchr for the 'y' (rare in PDF syntax, 1 in 256 in binary data), then
+   * a look around it: a '/' is in every name and would stop it constantly */
+  for (i = from + 2; i + sizeof(kw) - 3 <= info.end && !found; i++) {
+    const uint8_t *p = memchr(ctx->data + i, 'y', info.end - i);
+    if (!p)
+      break;
+    i = (size_t)(p - ctx->data);
+    found = i + sizeof(kw) - 3 <= info.end &&
+            memcmp(p - 2, kw, sizeof(kw) - 1) == 0;
+  }
+done:
+  return found;
+}
+
+/* Signatures no longer in the form (issue 12: iText's removeAcroform.pdf,
+ * where a later revision drops /AcroForm): each older revision that no
+ * listed signature covers and that holds a /ByteRange is opened on its own
+ * and its form walked; signatures found there are verified too, and the
+ * removal is a modification. At most KYSO_LIMIT_SIGNATURE_SEARCH revisions
+ * are opened. */
+static kyso_status collect_removed(kyso_verify_ctx *ctx, field_list *l,
+                                   kyso_error *err) {
+  kyso_status ret = KYSO_OK;
+  size_t n = kyso_pdf_get_revision_count(ctx->pdf), r, i;
+
+  l->first_older = l->count;
+  for (r = n - 1; r-- > 0 && ret == KYSO_OK;) {
+    kyso_revision_info info;
+    kyso_pdf *old = NULL;
+    int covered = 0;
+    if (kyso_pdf_get_revision(ctx->pdf, r, &info) != 0)
+      continue;
+    for (i = 0; i < l->count; i++) {
+      const kyso_sig_report *s = l->states[i].rep;
+      uint64_t end = (uint64_t)s->byte_range[2] + (uint64_t)s->byte_range[3];
+      if (s->byte_range_count == 4 && (end == info.end || end == info.eof_end))
+        covered = 1;
+    }
+    if (covered || !revision_has_byte_range(ctx, r))
+      continue;
+    if (l->older_count == KYSO_LIMIT_SIGNATURE_SEARCH)
+      break; /* the rest stays unlisted, as before */
+    /* A revision that does not open on its own names no signature. */
+    if (kyso_pdf_open_password(ctx->data, info.end,
+                               kyso_crypt_get_password(ctx->pdf->crypt), &old,
+                               NULL) != KYSO_OK)
+      continue;
+    l->older[l->older_count++] = old;
+    l->from = old;
+    ret = kyso_form_walk(old, collect, l, err);
+    l->from = ctx->pdf;
+  }
+  return ret;
+}
+
+/* A signature found only in an older revision: its field was taken out of
+ * the form after it signed. That is a modification, whatever else the
+ * changes stage saw. */
+static void report_removed(kyso_verify_ctx *ctx, field_list *l) {
+  size_t i;
+  for (i = l->first_older; i < l->count; i++) {
+    kyso_check *c = &l->states[i].rep->checks[KYSO_CHECK_CHANGES];
+    if (c->result != KYSO_RESULT_FAILED)
+      kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED,
+                     "modified_after_signing",
+                     "the signature field was removed from the form after "
+                     "signing");
+  }
+}
+
 /* Two signatures whose holes overlap (or share one hole) hide something:
  * each signature must have its own /Contents. */
 static void check_overlaps(kyso_verify_ctx *ctx, field_list *l) {
@@ -158,6 +257,36 @@ static void check_overlaps(kyso_verify_ctx *ctx, field_list *l) {
   }
 }
 
+/* The changes after a signature in a document read by a scan
+ * (kyso_pdf_open_repaired): an object of the signed part defined again
+ * after it, or a new catalog, is a modification no working incremental
+ * update explains (the Incremental Saving Attack hides its update from
+ * readers that trust the table, and shows it to those that rebuild one);
+ * otherwise what changed cannot be known: INDETERMINATE, never a pass. */
+static kyso_status changes_repaired(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                                    kyso_error *err) {
+  kyso_check *c = &st->rep->checks[KYSO_CHECK_CHANGES];
+  uint64_t end =
+      (uint64_t)st->rep->byte_range[2] + (uint64_t)st->rep->byte_range[3];
+  int changed = 0;
+  uint32_t num = 0;
+  kyso_status ret =
+      kyso_pdf_repaired_changes(ctx->pdf, (size_t)end, &changed, &num, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if (changed)
+    kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "modified_after_signing",
+                   "object %u is defined again after the signed range, in a "
+                   "file whose cross-reference data is damaged",
+                   num);
+  else
+    kyso_check_set(ctx->report, c, KYSO_RESULT_INDETERMINATE, "xref_damaged",
+                   "the cross-reference data is damaged: the file was read "
+                   "by scanning its objects, so what changed after signing "
+                   "cannot be known");
+  return KYSO_OK;
+}
+
 static kyso_status run_stages(kyso_verify_ctx *ctx, kyso_sig_state *st,
                               kyso_error *err) {
   kyso_status ret = KYSO_OK;
@@ -169,14 +298,19 @@ static kyso_status run_stages(kyso_verify_ctx *ctx, kyso_sig_state *st,
     ret = kyso_verify_chain(ctx, st, err);
   if (ret == KYSO_OK && st->signer)
     ret = kyso_verify_revocation(ctx, st, err);
-  if (ret == KYSO_OK && st->rep->revision >= 0)
+  if (ret == KYSO_OK && st->rep->revision >= 0 && ctx->pdf->repaired)
+    ret = changes_repaired(ctx, st, err);
+  else if (ret == KYSO_OK && st->rep->revision >= 0)
     ret = kyso_verify_changes(ctx, st, err);
   return ret;
 }
 
-kyso_status kyso_verify(const uint8_t *pdf, size_t len,
-                        const kyso_verify_options *options, kyso_report **out,
-                        kyso_error *err) {
+/* The whole verification; repaired: open the document with
+ * kyso_pdf_open_repaired (its cross-reference data is broken). */
+static kyso_status verify_document(const uint8_t *pdf, size_t len,
+                                   const kyso_verify_options *options,
+                                   int repaired, kyso_report **out,
+                                   kyso_error *err) {
   kyso_status ret;
   kyso_report *r = NULL;
   kyso_verify_ctx ctx;
@@ -199,12 +333,16 @@ kyso_status kyso_verify(const uint8_t *pdf, size_t len,
   ctx.len = len;
   ctx.options = options;
   ctx.report = r;
+  ctx.hash = kyso_range_hash_new(pdf, len); /* NULL: each hashed alone */
+  ctx.certs = kyso_cert_cache_new();        /* NULL: OpenSSL decodes all */
   ret = parse_certs(options->anchors, options->anchor_count, &ctx.anchors, err);
   if (ret == KYSO_OK)
     ret = parse_certs(options->intermediates, options->intermediate_count,
                       &ctx.intermediates, err);
   if (ret == KYSO_OK)
-    ret = kyso_pdf_open(pdf, len, &ctx.pdf, err);
+    ret = repaired ? kyso_pdf_open_repaired(pdf, len, &ctx.pdf, err)
+                   : kyso_pdf_open_password(pdf, len, options->password,
+                                            &ctx.pdf, err);
   if (ret != KYSO_OK)
     goto done;
   r->revision_count = kyso_pdf_get_revision_count(ctx.pdf);
@@ -212,7 +350,10 @@ kyso_status kyso_verify(const uint8_t *pdf, size_t len,
   if (ret != KYSO_OK)
     goto done;
   l.ctx = &ctx;
+  l.from = ctx.pdf;
   ret = kyso_form_walk(ctx.pdf, collect, &l, err);
+  if (ret == KYSO_OK)
+    ret = collect_removed(&ctx, &l, err);
   if (ret != KYSO_OK)
     goto done;
   for (i = 0; i < l.count && ret == KYSO_OK; i++)
@@ -224,6 +365,7 @@ kyso_status kyso_verify(const uint8_t *pdf, size_t len,
     ret = run_stages(&ctx, &l.states[i], err);
   if (ret != KYSO_OK)
     goto done;
+  report_removed(&ctx, &l);
   for (i = 0; i < l.count; i++)
     kyso_report_decide(l.states[i].rep);
   ret = kyso_report_write_json(r, err);
@@ -235,11 +377,45 @@ done:
   for (i = 0; i < l.count; i++)
     kyso_sig_state_free(&l.states[i]);
   free(l.states);
+  for (i = 0; i < l.older_count; i++)
+    kyso_pdf_close(l.older[i]);
   kyso_dss_free(&ctx.dss);
+  kyso_range_hash_free(ctx.hash);
+  kyso_cert_cache_free(ctx.certs);
   sk_X509_pop_free(ctx.anchors, X509_free);
   sk_X509_pop_free(ctx.intermediates, X509_free);
   kyso_pdf_close(ctx.pdf);
   kyso_report_free(r);
+  return ret;
+}
+
+/* A document whose cross-reference data is broken (wrong offsets, a /Prev
+ * loop, no usable trailer) is read again by a scan of its objects: each
+ * signature still gets its verdict on what needs no cross-reference
+ * (ByteRange, CMS, integrity, certificates), and the changes after it are
+ * INDETERMINATE (verify_changes cannot say what a rebuilt file shows). When
+ * the scan fails too, or finds no signature, the first error stands. */
+kyso_status kyso_verify(const uint8_t *pdf, size_t len,
+                        const kyso_verify_options *options, kyso_report **out,
+                        kyso_error *err) {
+  kyso_status ret = verify_document(pdf, len, options, 0, out, err);
+  if (ret == KYSO_ERR_PDF_XREF || ret == KYSO_ERR_PDF_LOOP ||
+      ret == KYSO_ERR_PDF_TRAILER) {
+    kyso_error again;
+    kyso_error_clear(&again);
+    /* Only for its signatures: a damaged file without any stays an
+     * error (nothing to verify, and nothing to say about it but that). */
+    if (verify_document(pdf, len, options, 1, out, &again) == KYSO_OK) {
+      if ((*out)->count > 0) {
+        if (err)
+          kyso_error_clear(err);
+        ret = KYSO_OK;
+      } else {
+        kyso_report_free(*out);
+        *out = NULL;
+      }
+    }
+  }
   return ret;
 }
 
@@ -268,7 +444,7 @@ static kyso_status collect_range(void *vctx, const kyso_form_field *f,
 
   if (strcmp(f->type, "Sig") != 0)
     return KYSO_OK;
-  ret = kyso_pdf_resolve(l->pdf, kyso_dict_get(f->dict, "V"), &v, err);
+  ret = kyso_pdf_resolve(l->pdf, f->value, &v, err);
   if (ret != KYSO_OK || !kyso_obj_is(v, KYSO_OBJ_DICT))
     return ret;
   br = kyso_dict_get(v, "ByteRange");

@@ -386,7 +386,11 @@ static const char *key_usage_problem(X509 *x, int tsa, char *eku_seen,
 static void check_key_usage(kyso_verify_ctx *ctx, kyso_sig_state *st) {
   kyso_check *c = &st->rep->checks[KYSO_CHECK_KEY_USAGE];
   char ekus[256];
-  int tsa = st->rep->type && strcmp(st->rep->type, "DocTimeStamp") == 0;
+  /* A document timestamp is known by its /SubFilter too: some writers
+   * leave /Type /DocTimeStamp out (verify_structure.c). */
+  int tsa =
+      (st->rep->type && strcmp(st->rep->type, "DocTimeStamp") == 0) ||
+      (st->rep->sub_filter && strcmp(st->rep->sub_filter, "ETSI.RFC3161") == 0);
   const char *problem = key_usage_problem(st->signer, tsa, ekus, sizeof(ekus));
 
   if (!problem)

@@ -5,11 +5,19 @@
  *
  * A signature (/Type /Sig) is a detached CMS SignedData over the two
  * /ByteRange parts (ISO 32000-1 12.8.3.3, ETSI EN 319 142-1 5.1); a
- * document timestamp (/Type /DocTimeStamp, ETSI.RFC3161) is an RFC 3161
- * TimeStampToken whose TSTInfo messageImprint is the hash of those parts
- * (ETSI EN 319 142-1 5.4.3). A signature may carry a signature timestamp
- * token in its unsigned attributes (RFC 3161 appendix A), imprinted over
- * the signature value.
+ * document timestamp (ETSI.RFC3161, /Type /DocTimeStamp or not) is an RFC
+ * 3161 TimeStampToken whose TSTInfo messageImprint is the hash of those
+ * parts (ETSI EN 319 142-1 5.4.3). A signature may carry a signature
+ * timestamp token in its unsigned attributes (RFC 3161 appendix A),
+ * imprinted over the signature value.
+ *
+ * What others write and kyso reads too: several SignerInfos (each must
+ * verify; the first is reported), an empty eContent (read as detached,
+ * INDETERMINATE), the legacy adbe.pkcs7.sha1 (the CMS encapsulates the
+ * SHA-1 digest of the ranges) and adbe.x509.rsa_sha1 (a bare PKCS#1 value,
+ * certificates in /Cert), Ed25519/Ed448 (RFC 8419) and the digests of
+ * md_table. Weak algorithms are computed and then refused (ALGORITHMS);
+ * one kyso cannot compute leaves the answer INDETERMINATE, never FAILED.
  *
  * Everything here reads bytes from anyone: every length is bounded before
  * it reaches OpenSSL, every decoding failure is a report outcome, and the
@@ -32,6 +40,7 @@
 
 #include "base/time_civil.h"
 #include "cms/cms_build.h"
+#include "kyso/limits.h"
 #include "verify/verify_internal.h"
 
 /*
@@ -126,31 +135,81 @@ ASN1_SEQUENCE(KYSO_REV_ARCHIVAL) = {
   ASN1_EXP_SEQUENCE_OF_OPT(KYSO_REV_ARCHIVAL, other, ASN1_ANY, 2),
 } static_ASN1_SEQUENCE_END(KYSO_REV_ARCHIVAL)
 
+/* SignedAttributes as they are verified (RFC 5652 5.4: the DER of the SET
+ * OF, in the order received, as OpenSSL's own CMS_Attributes_Verify). */
+ASN1_ITEM_TEMPLATE(KYSO_SIGNED_ATTRS) =
+  ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SEQUENCE_OF | ASN1_TFLG_IMPTAG |
+                        ASN1_TFLG_UNIVERSAL, V_ASN1_SET, KYSO_SIGNED_ATTRS,
+                        X509_ATTRIBUTE)
+static_ASN1_ITEM_TEMPLATE_END(KYSO_SIGNED_ATTRS)
+
 /* ---- digests ------------------------------------------------------------ */
 
 /* (Still unformatted: clang-format reads the last template above as running
  * on into the next declaration.) */
 typedef struct md_entry {
-  int nid;
+  int nid;          /* NID_undef: matched by oid instead */
+  const char *oid;  /* dotted OID OpenSSL 3.0 has no NID for, else NULL */
   const char *name; /* as in the report */
   int kyso;         /* kyso_digest, or -1 (hashed with EVP here) */
-  const EVP_MD *(*md)(void);
+  const char *evp;  /* the OpenSSL algorithm name (EVP_MD_fetch) */
+  size_t xof_len;   /* output octets of an XOF (SHAKE), else 0 */
+  int weak;         /* collision resistance under 112 bits: not for signing */
 } md_entry;
 
 /* clang-format on */
 
+/*
+ * The digests kyso computes, by OID (RFC 5652 10.1.1): SHA-2 (RFC 5754),
+ * SHA-3 and SHAKE (RFC 8702; SHAKE256 with a 512-bit output is what RFC
+ * 8419 2.3 prescribes for Ed448, id-shake256-len carries that length as a
+ * parameter), RIPEMD-160 (ISO 32000-1 table 257) and the broken ones a
+ * verifier still meets (SHA-1, MD5): those are computed, so integrity is
+ * known, then refused by the ALGORITHMS check.
+ */
 static const md_entry md_table[] = {
-    {NID_sha1, "sha1", -1, EVP_sha1},
-    {NID_sha256, "sha256", KYSO_DIGEST_SHA256, EVP_sha256},
-    {NID_sha384, "sha384", KYSO_DIGEST_SHA384, EVP_sha384},
-    {NID_sha512, "sha512", KYSO_DIGEST_SHA512, EVP_sha512},
+    {NID_sha1, NULL, "sha1", -1, "SHA1", 0, 1},
+    {NID_sha256, NULL, "sha256", KYSO_DIGEST_SHA256, "SHA256", 0, 0},
+    {NID_sha384, NULL, "sha384", KYSO_DIGEST_SHA384, "SHA384", 0, 0},
+    {NID_sha512, NULL, "sha512", KYSO_DIGEST_SHA512, "SHA512", 0, 0},
+    {NID_sha224, NULL, "sha224", -1, "SHA224", 0, 0},
+    {NID_sha512_224, NULL, "sha512-224", -1, "SHA512-224", 0, 0},
+    {NID_sha512_256, NULL, "sha512-256", -1, "SHA512-256", 0, 0},
+    {NID_sha3_224, NULL, "sha3-224", -1, "SHA3-224", 0, 0},
+    {NID_sha3_256, NULL, "sha3-256", -1, "SHA3-256", 0, 0},
+    {NID_sha3_384, NULL, "sha3-384", -1, "SHA3-384", 0, 0},
+    {NID_sha3_512, NULL, "sha3-512", -1, "SHA3-512", 0, 0},
+    {NID_shake128, NULL, "shake128", -1, "SHAKE128", 32, 0},
+    {NID_shake256, NULL, "shake256", -1, "SHAKE256", 64, 0},
+    /* id-shake128-len / id-shake256-len (RFC 8702 3.3, RFC 8419 2.3) */
+    {NID_undef, "2.16.840.1.101.3.4.2.17", "shake128", -1, "SHAKE128", 32, 0},
+    {NID_undef, "2.16.840.1.101.3.4.2.18", "shake256", -1, "SHAKE256", 64, 0},
+    {NID_ripemd160, NULL, "ripemd160", -1, "RIPEMD160", 0, 1},
+    {NID_md5, NULL, "md5", -1, "MD5", 0, 1},
 };
+
+enum { MD_SHA1 = 0, MD_SHA256 = 1 }; /* md_table rows the ESS defaults use */
+
+/* The output length an id-shake*-len AlgorithmIdentifier states in bits
+ * (its parameter, RFC 8702 3.3): 1 when it is the entry's own length. */
+static int md_len_param_ok(const md_entry *m, const X509_ALGOR *alg) {
+  const void *pval = NULL;
+  int ptype = V_ASN1_UNDEF;
+  long bits;
+
+  X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+  if (ptype != V_ASN1_INTEGER || !pval)
+    return 0;
+  bits = ASN1_INTEGER_get(pval);
+  return bits > 0 && (size_t)bits == m->xof_len * 8;
+}
 
 /* The digest an AlgorithmIdentifier names, or NULL. A signature OID in a
  * digest field (sha256WithRSAEncryption, written by some signers) counts
  * as its digest. */
 static const md_entry *md_lookup(const X509_ALGOR *alg) {
   const ASN1_OBJECT *obj = NULL;
+  char oid[CMS_OID_TEXT_MAX];
   int nid, dnid = NID_undef, pknid = NID_undef;
   size_t i;
 
@@ -161,9 +220,17 @@ static const md_entry *md_lookup(const X509_ALGOR *alg) {
   if (nid != NID_undef && OBJ_find_sigid_algs(nid, &dnid, &pknid) &&
       dnid != NID_undef)
     nid = dnid;
+  if (nid != NID_undef) {
+    for (i = 0; i < sizeof(md_table) / sizeof(md_table[0]); i++)
+      if (md_table[i].nid == nid)
+        return &md_table[i];
+    return NULL;
+  }
+  if (!obj || OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0)
+    return NULL;
   for (i = 0; i < sizeof(md_table) / sizeof(md_table[0]); i++)
-    if (md_table[i].nid == nid)
-      return &md_table[i];
+    if (md_table[i].oid && strcmp(md_table[i].oid, oid) == 0)
+      return md_len_param_ok(&md_table[i], alg) ? &md_table[i] : NULL;
   return NULL;
 }
 
@@ -197,16 +264,22 @@ static int hinted_digest(const kyso_verify_ctx *file, const md_entry *m,
 
 /* Hashes the concatenation of n parts; out holds EVP_MAX_MD_SIZE. file:
  * the verification when the parts are the file's signed ranges (a digest
- * given by the caller is used then), else NULL. */
+ * given by the caller is used then), else NULL. *out_len is 0 when this
+ * build of OpenSSL lacks the algorithm (a reason for INDETERMINATE, not a
+ * failure of the call). */
 static kyso_status md_parts(const kyso_verify_ctx *file, const md_entry *m,
                             const kyso_blob *parts, size_t n, uint8_t *out,
                             size_t *out_len, kyso_error *err) {
   kyso_status ret = KYSO_ERR_CRYPTO;
   EVP_MD_CTX *c = NULL;
+  EVP_MD *md = NULL;
   unsigned int len = 0;
   size_t i;
 
-  if (hinted_digest(file, m, parts, n, out, out_len)) {
+  *out_len = 0;
+  if (hinted_digest(file, m, parts, n, out, out_len) ||
+      (file && !m->xof_len &&
+       kyso_range_hash_get(file->hash, m->evp, parts, n, out, out_len))) {
     ret = KYSO_OK;
     goto done;
   }
@@ -216,12 +289,17 @@ static kyso_status md_parts(const kyso_verify_ctx *file, const md_entry *m,
       *out_len = kyso_digest_size((kyso_digest)m->kyso);
     goto done;
   }
+  md = EVP_MD_fetch(NULL, m->evp, NULL);
+  if (!md) {
+    ret = KYSO_OK; /* not in this build: *out_len stays 0 */
+    goto done;
+  }
   c = EVP_MD_CTX_new();
   if (!c) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory for a digest");
     goto done;
   }
-  if (EVP_DigestInit_ex(c, m->md(), NULL) != 1) {
+  if (EVP_DigestInit_ex(c, md, NULL) != 1) {
     ret = kyso_error_set(err, KYSO_ERR_CRYPTO, "%s cannot be started", m->name);
     goto done;
   }
@@ -231,15 +309,17 @@ static kyso_status md_parts(const kyso_verify_ctx *file, const md_entry *m,
       ret = kyso_error_set(err, KYSO_ERR_CRYPTO, "%s update failed", m->name);
       goto done;
     }
-  if (EVP_DigestFinal_ex(c, out, &len) != 1) {
+  if (m->xof_len ? EVP_DigestFinalXOF(c, out, m->xof_len) != 1
+                 : EVP_DigestFinal_ex(c, out, &len) != 1) {
     ret =
         kyso_error_set(err, KYSO_ERR_CRYPTO, "%s cannot be finished", m->name);
     goto done;
   }
-  *out_len = len;
+  *out_len = m->xof_len ? m->xof_len : len;
   ret = KYSO_OK;
 done:
   EVP_MD_CTX_free(c);
+  EVP_MD_free(md);
   return ret;
 }
 
@@ -504,6 +584,10 @@ static kyso_status fill_algorithms(kyso_report *report, kyso_sig_report *r,
     name = "rsa-pss";
   else if (nid == NID_X9_62_id_ecPublicKey)
     name = "ecdsa";
+  else if (nid == NID_ED25519)
+    name = "ed25519";
+  else if (nid == NID_ED448)
+    name = "ed448";
   else {
     oid_text(obj, oid);
     name = oid;
@@ -546,25 +630,38 @@ static kyso_status check_message_digest(const kyso_verify_ctx *file,
   ret = md_parts(file, m, parts, n, h, &hlen, err);
   if (ret != KYSO_OK)
     return ret;
-  if (!octets_equal(md, h, hlen))
+  if (hlen == 0)
+    *reason = "digest_unsupported"; /* not in this OpenSSL build */
+  else if (!octets_equal(md, h, hlen))
     *reason = "message_digest_mismatch";
   return KYSO_OK;
 }
 
 /* Does one ESSCertID(v2) name cert? 1 yes, 0 no. */
 static int ess_id_matches(const KYSO_ESS_CERT_ID *id, int v2, X509 *cert) {
-  const md_entry *m = &md_table[0]; /* v1: SHA-1 (RFC 2634 5.4.1) */
+  const md_entry *m = &md_table[MD_SHA1]; /* v1: SHA-1 (RFC 2634 5.4.1) */
   uint8_t h[EVP_MAX_MD_SIZE];
-  unsigned int hlen = 0;
-  int i, name_ok = 0;
+  unsigned char *der = NULL;
+  size_t hlen = 0;
+  kyso_blob whole;
+  kyso_error err;
+  int i, n, name_ok = 0, ok;
 
   if (v2) {
-    m = id->hash_alg ? md_lookup(id->hash_alg) : &md_table[1]; /* sha256 */
+    m = id->hash_alg ? md_lookup(id->hash_alg) : &md_table[MD_SHA256];
     if (!m)
       return 0;
   }
-  if (X509_digest(cert, m->md(), h, &hlen) != 1 ||
-      !octets_equal(id->hash, h, hlen))
+  n = i2d_X509(cert, &der);
+  if (n <= 0)
+    return 0;
+  whole.data = der;
+  whole.len = (size_t)n;
+  kyso_error_clear(&err);
+  ok = md_parts(NULL, m, &whole, 1, h, &hlen, &err) == KYSO_OK && hlen > 0 &&
+       octets_equal(id->hash, h, hlen);
+  OPENSSL_free(der);
+  if (!ok)
     return 0;
   if (!id->issuer_serial)
     return 1;
@@ -630,26 +727,72 @@ static const char *ess_check(const CMS_SignerInfo *si, X509 *cert, int *found) {
   return why;
 }
 
-/* The signature over the DER SignedAttributes (RFC 5652 5.4). */
+/* EdDSA keys (RFC 8419): the signature is over the message itself, with
+ * no digest of OpenSSL's CMS code (which OpenSSL 3.0 cannot verify). */
+static int is_eddsa(const EVP_PKEY *pk) {
+  int t = pk ? EVP_PKEY_get_base_id(pk) : EVP_PKEY_NONE;
+  return t == EVP_PKEY_ED25519 || t == EVP_PKEY_ED448;
+}
+
+/* Pure EdDSA over the signed attributes (RFC 8419 3.1): 1 verifies, 0 does
+ * not, -1 cannot be computed here. */
+static int eddsa_verifies(CMS_SignerInfo *si, EVP_PKEY *pk) {
+  STACK_OF(X509_ATTRIBUTE) *attrs = sk_X509_ATTRIBUTE_new_null();
+  const ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
+  EVP_MD_CTX *c = NULL;
+  unsigned char *der = NULL;
+  int i, n, r = -1;
+
+  if (!attrs || !sig)
+    goto done;
+  for (i = 0; i < CMS_signed_get_attr_count(si); i++)
+    if (!sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si, i)))
+      goto done;
+  n = ASN1_item_i2d((ASN1_VALUE *)attrs, &der,
+                    ASN1_ITEM_rptr(KYSO_SIGNED_ATTRS));
+  c = EVP_MD_CTX_new();
+  if (n <= 0 || !c || EVP_DigestVerifyInit(c, NULL, NULL, NULL, pk) != 1)
+    goto done;
+  r = EVP_DigestVerify(c, ASN1_STRING_get0_data(sig),
+                       (size_t)ASN1_STRING_length(sig), der, (size_t)n) == 1;
+done:
+  EVP_MD_CTX_free(c);
+  OPENSSL_free(der);
+  sk_X509_ATTRIBUTE_free(attrs); /* the attributes are borrowed */
+  return r;
+}
+
+/* The signature over the DER SignedAttributes (RFC 5652 5.4): 1 verifies,
+ * 0 does not, -1 cannot be computed here (an algorithm this OpenSSL does
+ * not have, a key that does not fit the algorithm identifiers): that is
+ * INDETERMINATE, never proof of tampering. */
 static int signature_verifies(CMS_SignerInfo *si, X509 *cert) {
+  EVP_PKEY *pk = X509_get0_pubkey(cert); /* borrowed */
+  int r;
+
+  if (is_eddsa(pk))
+    return eddsa_verifies(si, pk);
   CMS_SignerInfo_set1_signer_cert(si, cert);
-  return CMS_SignerInfo_verify(si) == 1;
+  r = CMS_SignerInfo_verify(si);
+  return r == 1 ? 1 : r == 0 ? 0 : -1;
 }
 
 /*
  * Without signed attributes (allowed for adbe.pkcs7.detached, ISO 32000-1
  * 12.8.3.3.1) the signature is over the content digest itself. RSA
- * PKCS#1 v1.5 and ECDSA; 1 when it verifies.
+ * PKCS#1 v1.5 and ECDSA; 1 when it verifies, 0 when it does not, -1 when
+ * it cannot be checked here.
  */
 static int signature_over_digest(CMS_SignerInfo *si, X509 *cert,
                                  const md_entry *m, const uint8_t *h,
                                  size_t hlen, const char **why) {
   EVP_PKEY *pk = X509_get0_pubkey(cert); /* borrowed */
   EVP_PKEY_CTX *pctx = NULL;
+  EVP_MD *md = NULL;
   const ASN1_OCTET_STRING *sig = CMS_SignerInfo_get0_signature(si);
   X509_ALGOR *alg = NULL;
   const ASN1_OBJECT *obj = NULL;
-  int ok = 0, nid, dnid = NID_undef, pknid = NID_undef;
+  int ok = -1, nid, dnid = NID_undef, pknid = NID_undef;
 
   *why = "the signature value does not verify over the content digest";
   CMS_SignerInfo_get0_algs(si, NULL, NULL, NULL, &alg);
@@ -658,16 +801,22 @@ static int signature_over_digest(CMS_SignerInfo *si, X509 *cert,
   nid = OBJ_obj2nid(obj);
   if (nid != NID_undef && OBJ_find_sigid_algs(nid, &dnid, &pknid))
     nid = pknid;
-  if (nid == NID_rsassaPss) {
-    *why = "RSASSA-PSS without signed attributes is not supported";
+  if (nid == NID_rsassaPss || is_eddsa(pk) || m->xof_len) {
+    *why = "this signature algorithm without signed attributes is not "
+           "supported";
     goto done;
   }
-  if (!pk || !sig)
+  if (!pk || !sig) {
+    ok = 0;
     goto done;
+  }
+  md = EVP_MD_fetch(NULL, m->evp, NULL);
   pctx = EVP_PKEY_CTX_new(pk, NULL);
-  if (!pctx || EVP_PKEY_verify_init(pctx) <= 0 ||
-      EVP_PKEY_CTX_set_signature_md(pctx, m->md()) <= 0)
+  if (!md || !pctx || EVP_PKEY_verify_init(pctx) <= 0 ||
+      EVP_PKEY_CTX_set_signature_md(pctx, md) <= 0) {
+    *why = "the signature cannot be checked with this algorithm";
     goto done;
+  }
   if (EVP_PKEY_get_base_id(pk) == EVP_PKEY_RSA &&
       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0)
     goto done;
@@ -675,6 +824,7 @@ static int signature_over_digest(CMS_SignerInfo *si, X509 *cert,
                        (size_t)ASN1_STRING_length(sig), h, hlen) == 1;
 done:
   EVP_PKEY_CTX_free(pctx);
+  EVP_MD_free(md);
   return ok;
 }
 
@@ -779,7 +929,9 @@ static kyso_status check_imprint(const kyso_verify_ctx *file, const token *t,
     return KYSO_OK;
   }
   ret = md_parts(file, m, parts, n, h, &hlen, err);
-  if (ret == KYSO_OK && !octets_equal(TS_MSG_IMPRINT_get_msg(mi), h, hlen))
+  if (ret == KYSO_OK && hlen == 0)
+    *why = "digest_unsupported";
+  else if (ret == KYSO_OK && !octets_equal(TS_MSG_IMPRINT_get_msg(mi), h, hlen))
     *why = "mismatch";
   return ret;
 }
@@ -849,7 +1001,7 @@ static kyso_status check_token(kyso_verify_ctx *ctx, kyso_sig_state *st,
              why ? why : "no signing-certificate attribute (RFC 3161 2.4.1)");
     goto done;
   }
-  if (!signature_verifies(t->si, t->tsa)) {
+  if (signature_verifies(t->si, t->tsa) != 1) {
     snprintf(detail, CMS_DETAIL_MAX,
              "the token's signature does not verify with the TSA "
              "certificate");
@@ -896,12 +1048,44 @@ done:
 
 /* What one run of the stage holds besides st. */
 typedef struct cms_run {
-  int dts;   /* a document timestamp */
-  int pkcs7; /* adbe.pkcs7.detached */
-  CMS_SignerInfo *si;
-  token doc; /* dts: the token (cms borrowed from st->cms) */
-  kyso_blob parts[2];
+  int dts;            /* a document timestamp */
+  int pkcs7;          /* adbe.pkcs7.detached */
+  int sha1;           /* adbe.pkcs7.sha1: the CMS signs a SHA-1 digest of the
+                         ranges, encapsulated (ISO 32000-1 12.8.3.3.1) */
+  int econtent_empty; /* eContent present but empty: read as detached */
+  int signers;        /* SignerInfos in the SignedData */
+  CMS_SignerInfo *si; /* the first: the signer the report names */
+  token doc;          /* dts: the token (cms borrowed from st->cms) */
+  kyso_blob parts[2]; /* the file's signed ranges */
+  kyso_blob content;  /* dts, adbe.pkcs7.sha1: the encapsulated content */
 } cms_run;
+
+/* What the SignerInfos sign: the ranges, or for adbe.pkcs7.sha1 the
+ * encapsulated digest. *file: the verification when it is the ranges. */
+static const kyso_blob *signed_what(kyso_verify_ctx *ctx, cms_run *run,
+                                    size_t *n, const kyso_verify_ctx **file) {
+  if (run->sha1) {
+    *n = 1;
+    *file = NULL;
+    return &run->content;
+  }
+  *n = 2;
+  *file = ctx;
+  return run->parts;
+}
+
+/* Sets check to result unless it already says something as bad or worse
+ * (a failure stays; an indeterminate stays unless this is a failure). */
+static void check_worsen(kyso_report *report, kyso_check *c,
+                         kyso_check_result result, const char *reason,
+                         const char *detail) {
+  if (c->result == KYSO_RESULT_FAILED ||
+      (c->result == KYSO_RESULT_INDETERMINATE &&
+       result != KYSO_RESULT_FAILED) ||
+      c->result == KYSO_RESULT_NOT_RUN)
+    return;
+  kyso_check_set(report, c, result, reason, "%s", detail);
+}
 
 /* Decodes /Contents into st->cms and applies the CMS check. On return
  * run->si is set only when CMS passed. */
@@ -914,9 +1098,10 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
   const ASN1_OBJECT *ect;
   const ASN1_OBJECT *ct_attr;
   size_t total = 0, i;
-  int present = 0, n;
+  int present = 0, n, k;
   const char *why;
 
+  (void)err;
   if (!st->contents || st->contents_len == 0) {
     kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_malformed",
                    "/Contents is empty");
@@ -934,7 +1119,7 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
   }
   /* Indefinite form (BER): the decoder finds the end. */
   st->cms =
-      d2i_CMS_ContentInfo(NULL, &p, (long)(total ? total : st->contents_len));
+      kyso_cms_decode(ctx->certs, &p, (long)(total ? total : st->contents_len));
   if (!st->cms || (total && (size_t)(p - st->contents) != total)) {
     kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_malformed",
                    "/Contents is not a CMS ContentInfo");
@@ -956,23 +1141,35 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
     return KYSO_OK;
   }
   n = sk_CMS_SignerInfo_num(CMS_get0_SignerInfos(st->cms));
-  if (n != 1) {
+  if (n < 1 || (run->dts && n != 1)) {
     kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_signer_count",
-                   "%d SignerInfos, PAdES requires one", n);
+                   run->dts ? "%d SignerInfos; a timestamp token has the "
+                              "TSA's alone (RFC 3161 2.4.2)"
+                            : "%d SignerInfos: nothing signs",
+                   n);
     return KYSO_OK;
   }
-  run->si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(st->cms), 0);
+  if (n > KYSO_LIMIT_CMS_SIGNERS) {
+    kyso_check_set(report, c, KYSO_RESULT_INDETERMINATE, "cms_signer_count",
+                   "%d SignerInfos; kyso verifies at most %d", n,
+                   KYSO_LIMIT_CMS_SIGNERS);
+    return KYSO_OK;
+  }
+  run->signers = n;
   content = CMS_get0_content(st->cms);
   ect = CMS_get0_eContentType(st->cms);
-  ct_attr =
-      signed_value(run->si, NID_pkcs9_contentType, V_ASN1_OBJECT, &present);
-  if (present && (!ct_attr || OBJ_cmp(ct_attr, ect) != 0)) {
-    run->si = NULL;
-    kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_content_type_mismatch",
-                   "the content-type attribute differs from eContentType "
-                   "(RFC 5652 11.1)");
-    return KYSO_OK;
+  for (k = 0; k < n; k++) {
+    ct_attr =
+        signed_value(sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(st->cms), k),
+                     NID_pkcs9_contentType, V_ASN1_OBJECT, &present);
+    if (present && (!ct_attr || OBJ_cmp(ct_attr, ect) != 0)) {
+      kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_content_type_mismatch",
+                     "the content-type attribute differs from eContentType "
+                     "(RFC 5652 11.1)");
+      return KYSO_OK;
+    }
   }
+  run->si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(st->cms), 0);
   if (run->dts) {
     run->doc.cms = st->cms;
     run->doc.si = run->si;
@@ -989,13 +1186,32 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
       kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_malformed", "%s", why);
       return KYSO_OK;
     }
+    run->content.data = ASN1_STRING_get0_data(*content);
+    run->content.len = (size_t)ASN1_STRING_length(*content);
   } else {
-    if (content && *content) {
+    if (run->sha1) {
+      /* ISO 32000-1 12.8.3.3.1: the SHA-1 digest of the ranges is the
+       * encapsulated content. */
+      if (!content || !*content || ASN1_STRING_length(*content) <= 0) {
+        run->si = NULL;
+        kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_malformed",
+                       "adbe.pkcs7.sha1 must encapsulate the SHA-1 digest "
+                       "of the byte ranges");
+        return KYSO_OK;
+      }
+      run->content.data = ASN1_STRING_get0_data(*content);
+      run->content.len = (size_t)ASN1_STRING_length(*content);
+    } else if (content && *content && ASN1_STRING_length(*content) > 0) {
       run->si = NULL;
       kyso_check_set(report, c, KYSO_RESULT_FAILED, "cms_not_detached",
                      "the SignedData encapsulates content; PAdES signs the "
                      "byte ranges detached");
       return KYSO_OK;
+    } else if (content && *content) {
+      /* Present but empty (a Vietnamese e-office product writes this):
+       * nothing is encapsulated, the message-digest is over the ranges as
+       * for a detached signature, so it is read as one, with a note. */
+      run->econtent_empty = 1;
     }
     if (OBJ_obj2nid(ect) != NID_pkcs7_data) {
       run->si = NULL;
@@ -1005,7 +1221,54 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
       return KYSO_OK;
     }
   }
-  kyso_check_set(report, c, KYSO_RESULT_PASSED, "ok", NULL);
+  /* Present-but-empty eContent: the signature is checked through, but the
+   * verdict stays INDETERMINATE, never VALID: DSS and pyHanko refuse the
+   * shape (their test files pades-enveloping-empty-bytes-cms.pdf and
+   * pdf-sig-with-econtent.pdf), pdfsig and OpenSSL accept it. */
+  if (run->econtent_empty)
+    kyso_check_set(report, c, KYSO_RESULT_INDETERMINATE, "cms_econtent_empty",
+                   "eContent is present but empty instead of absent (not "
+                   "standard); verified as a detached signature%s",
+                   n > 1 ? "; several SignerInfos, each verified" : "");
+  else if (n > 1)
+    kyso_check_set(report, c, KYSO_RESULT_PASSED, "cms_multiple_signers",
+                   "%d SignerInfos: every one must verify; the report names "
+                   "the first signer",
+                   n);
+  else
+    kyso_check_set(report, c, KYSO_RESULT_PASSED, "ok", NULL);
+  return KYSO_OK;
+}
+
+/* The result for a digest reason: an algorithm kyso cannot compute leaves
+ * integrity undecided; anything else is a failure. */
+static kyso_check_result digest_result(const char *why) {
+  return strcmp(why, "digest_unsupported") == 0 ? KYSO_RESULT_INDETERMINATE
+                                                : KYSO_RESULT_FAILED;
+}
+
+/* adbe.pkcs7.sha1: the encapsulated content must be the SHA-1 digest of
+ * the byte ranges. Sets INTEGRITY. */
+static kyso_status sha1_binding(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                                cms_run *run, kyso_error *err) {
+  kyso_check *c = &st->rep->checks[KYSO_CHECK_INTEGRITY];
+  uint8_t h[EVP_MAX_MD_SIZE];
+  size_t hlen = 0;
+  kyso_status ret;
+
+  ret = md_parts(ctx, &md_table[MD_SHA1], run->parts, 2, h, &hlen, err);
+  if (ret != KYSO_OK)
+    return ret;
+  if (hlen == 0)
+    kyso_check_set(ctx->report, c, KYSO_RESULT_INDETERMINATE,
+                   "digest_unsupported", "SHA-1 is not available");
+  else if (run->content.len != hlen || memcmp(run->content.data, h, hlen) != 0)
+    kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED,
+                   "message_digest_mismatch",
+                   "the encapsulated SHA-1 digest is not the digest of the "
+                   "byte ranges");
+  else
+    kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
   return KYSO_OK;
 }
 
@@ -1014,20 +1277,18 @@ static kyso_status stage_decode(kyso_verify_ctx *ctx, kyso_sig_state *st,
 static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
                                    cms_run *run, kyso_error *err) {
   kyso_check *c = &st->rep->checks[KYSO_CHECK_INTEGRITY];
+  const kyso_verify_ctx *file;
+  const kyso_blob *sp;
   kyso_status ret;
   const char *why = NULL;
-  kyso_blob content;
-  ASN1_OCTET_STRING **econtent;
+  size_t n;
 
   if (run->dts) {
-    econtent = CMS_get0_content(st->cms);
-    content.data = ASN1_STRING_get0_data(*econtent);
-    content.len = (size_t)ASN1_STRING_length(*econtent);
-    ret = check_message_digest(NULL, run->si, &content, 1, &why, err);
+    ret = check_message_digest(NULL, run->si, &run->content, 1, &why, err);
     if (ret != KYSO_OK)
       return ret;
     if (why) {
-      kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, why,
+      kyso_check_set(ctx->report, c, digest_result(why), why,
                      "the token's message-digest does not match its "
                      "TSTInfo");
       return KYSO_OK;
@@ -1036,7 +1297,7 @@ static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
     if (ret != KYSO_OK)
       return ret;
     if (why)
-      kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED,
+      kyso_check_set(ctx->report, c, digest_result(why),
                      strcmp(why, "mismatch") == 0 ? "message_digest_mismatch"
                                                   : why,
                      "the TSTInfo messageImprint is not the hash of the "
@@ -1045,61 +1306,100 @@ static kyso_status stage_integrity(kyso_verify_ctx *ctx, kyso_sig_state *st,
       kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
     return KYSO_OK;
   }
-  ret = check_message_digest(ctx, run->si, run->parts, 2, &why, err);
+  sp = signed_what(ctx, run, &n, &file);
+  ret = check_message_digest(file, run->si, sp, n, &why, err);
   if (ret != KYSO_OK)
     return ret;
   if (why)
-    kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, why, "%s",
+    kyso_check_set(ctx->report, c, digest_result(why), why, "%s",
                    strcmp(why, "message_digest_mismatch") == 0
                        ? "the message-digest attribute is not the hash of "
-                         "the byte ranges"
+                         "what is signed"
+                   : strcmp(why, "digest_unsupported") == 0
+                       ? "the digest algorithm cannot be computed here"
                        : "no usable message-digest");
+  else if (run->sha1)
+    return sha1_binding(ctx, st, run, err);
   else
     kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
   return KYSO_OK;
 }
 
-/* adbe.pkcs7.detached without signed attributes: one verification covers
- * INTEGRITY and SIGNATURE. */
+/* adbe.pkcs7.detached (or .sha1) without signed attributes: one
+ * verification covers INTEGRITY and SIGNATURE. */
 static kyso_status stage_no_attrs(kyso_verify_ctx *ctx, kyso_sig_state *st,
                                   cms_run *run, kyso_error *err) {
   kyso_report *report = ctx->report;
+  kyso_check *ci = &st->rep->checks[KYSO_CHECK_INTEGRITY];
+  kyso_check *cs = &st->rep->checks[KYSO_CHECK_SIGNATURE];
+  const kyso_verify_ctx *file;
+  const kyso_blob *sp;
   X509_ALGOR *dig = NULL;
   const md_entry *m;
   uint8_t h[EVP_MAX_MD_SIZE];
-  size_t hlen = 0;
+  size_t hlen = 0, n;
   kyso_status ret;
   const char *why = NULL;
+  int ok;
 
   CMS_SignerInfo_get0_algs(run->si, NULL, NULL, &dig, NULL);
   m = md_lookup(dig);
   if (!m) {
-    kyso_check_set(report, &st->rep->checks[KYSO_CHECK_INTEGRITY],
-                   KYSO_RESULT_FAILED, "digest_unsupported", NULL);
+    kyso_check_set(report, ci, KYSO_RESULT_INDETERMINATE, "digest_unsupported",
+                   NULL);
     return KYSO_OK;
   }
   if (!st->signer)
     return KYSO_OK; /* SIGNING_CERT says why */
-  ret = md_parts(ctx, m, run->parts, 2, h, &hlen, err);
+  sp = signed_what(ctx, run, &n, &file);
+  ret = md_parts(file, m, sp, n, h, &hlen, err);
   if (ret != KYSO_OK)
     return ret;
-  if (signature_over_digest(run->si, st->signer, m, h, hlen, &why)) {
-    kyso_check_set(report, &st->rep->checks[KYSO_CHECK_INTEGRITY],
-                   KYSO_RESULT_PASSED, "ok",
+  if (hlen == 0) {
+    kyso_check_set(report, ci, KYSO_RESULT_INDETERMINATE, "digest_unsupported",
+                   "%s is not available", m->name);
+    return KYSO_OK;
+  }
+  ok = signature_over_digest(run->si, st->signer, m, h, hlen, &why);
+  if (ok == 1) {
+    kyso_check_set(report, ci, KYSO_RESULT_PASSED, "ok",
                    "no signed attributes: the signature value covers the "
                    "content digest");
-    kyso_check_set(report, &st->rep->checks[KYSO_CHECK_SIGNATURE],
-                   KYSO_RESULT_PASSED, "ok", NULL);
-  } else {
-    /* Whether the bytes or the value changed cannot be told apart. */
-    kyso_check_set(report, &st->rep->checks[KYSO_CHECK_INTEGRITY],
-                   KYSO_RESULT_NOT_RUN, "no_signed_attributes",
+    kyso_check_set(report, cs, KYSO_RESULT_PASSED, "ok", NULL);
+    if (run->sha1)
+      return sha1_binding(ctx, st, run, err);
+  } else if (ok < 0) {
+    kyso_check_set(report, ci, KYSO_RESULT_NOT_RUN, "no_signed_attributes",
                    "without signed attributes only the signature value "
                    "shows integrity");
-    kyso_check_set(report, &st->rep->checks[KYSO_CHECK_SIGNATURE],
-                   KYSO_RESULT_FAILED, "signature_invalid", "%s", why);
+    kyso_check_set(report, cs, KYSO_RESULT_INDETERMINATE,
+                   "signature_algorithm_unsupported", "%s", why);
+  } else {
+    /* Whether the bytes or the value changed cannot be told apart. */
+    kyso_check_set(report, ci, KYSO_RESULT_NOT_RUN, "no_signed_attributes",
+                   "without signed attributes only the signature value "
+                   "shows integrity");
+    kyso_check_set(report, cs, KYSO_RESULT_FAILED, "signature_invalid", "%s",
+                   why);
   }
   return KYSO_OK;
+}
+
+/* SIGNATURE over the signed attributes of si by cert, into c. */
+static void signature_check(kyso_report *report, kyso_check *c,
+                            CMS_SignerInfo *si, X509 *cert) {
+  int r = signature_verifies(si, cert);
+
+  if (r == 1)
+    kyso_check_set(report, c, KYSO_RESULT_PASSED, "ok", NULL);
+  else if (r == 0)
+    kyso_check_set(report, c, KYSO_RESULT_FAILED, "signature_invalid",
+                   "the signature value does not verify over the signed "
+                   "attributes with the signer's key");
+  else
+    kyso_check_set(report, c, KYSO_RESULT_INDETERMINATE,
+                   "signature_algorithm_unsupported",
+                   "the signature algorithm or key cannot be checked here");
 }
 
 static void stage_ess(kyso_verify_ctx *ctx, kyso_sig_state *st, cms_run *run) {
@@ -1113,9 +1413,9 @@ static void stage_ess(kyso_verify_ctx *ctx, kyso_sig_state *st, cms_run *run) {
                    why);
   else if (found)
     kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
-  else if (run->pkcs7)
+  else if (run->pkcs7 || run->sha1)
     kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ess_absent_allowed",
-                   "adbe.pkcs7.detached does not require "
+                   "adbe.pkcs7 signatures do not require "
                    "signing-certificate");
   else
     kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "ess_missing",
@@ -1124,33 +1424,38 @@ static void stage_ess(kyso_verify_ctx *ctx, kyso_sig_state *st, cms_run *run) {
                               "signing-certificate-v2");
 }
 
+/* ALGORITHMS: m is the signer's digest (NULL: unknown), the key that of
+ * st->signer. Weak algorithms are computed (integrity is known) and then
+ * refused here, which makes the verdict INDETERMINATE, never FAILED. */
 static void stage_algorithms(kyso_verify_ctx *ctx, kyso_sig_state *st,
-                             cms_run *run) {
+                             cms_run *run, const md_entry *m) {
   kyso_check *c = &st->rep->checks[KYSO_CHECK_ALGORITHMS];
-  X509_ALGOR *dig = NULL;
-  const md_entry *m;
   EVP_PKEY *pk;
   int bits, type;
 
-  CMS_SignerInfo_get0_algs(run->si, NULL, NULL, &dig, NULL);
-  m = md_lookup(dig);
   if (!m) {
     kyso_check_set(
         ctx->report, c, KYSO_RESULT_FAILED, "digest_unsupported", "digest %s",
         st->rep->digest_algorithm ? st->rep->digest_algorithm : "unknown");
     return;
   }
-  if (m->nid == NID_sha1) {
+  if (m->weak) {
     kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "weak_digest",
-                   "SHA-1 is broken for signatures");
+                   "%s is broken for signatures", m->name);
+    return;
+  }
+  if (run->sha1) {
+    kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "weak_digest",
+                   "adbe.pkcs7.sha1 signs a SHA-1 digest of the document");
     return;
   }
   if (run->dts) {
-    m = md_lookup(
+    const md_entry *im = md_lookup(
         TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(run->doc.tst)));
-    if (!m || m->nid == NID_sha1) {
+    if (!im || im->weak) {
       kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "weak_digest",
-                     "the timestamp imprint is not SHA-2");
+                     "the timestamp imprint is %s",
+                     im ? im->name : "of an unknown algorithm");
       return;
     }
   }
@@ -1167,7 +1472,298 @@ static void stage_algorithms(kyso_verify_ctx *ctx, kyso_sig_state *st,
                    bits);
     return;
   }
+  /* RFC 8419 2.3: with signed attributes Ed25519 goes with SHA-512, Ed448
+   * with SHAKE256 (512-bit output). */
+  if ((type == EVP_PKEY_ED25519 && m->nid != NID_sha512) ||
+      (type == EVP_PKEY_ED448 &&
+       (strcmp(m->evp, "SHAKE256") != 0 || m->xof_len != 64))) {
+    kyso_check_set(ctx->report, c, KYSO_RESULT_FAILED, "digest_not_for_key",
+                   "%s with an %s key (RFC 8419 2.3)", m->name,
+                   type == EVP_PKEY_ED25519 ? "Ed25519" : "Ed448");
+    return;
+  }
   kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
+}
+
+/* The SignerInfos after the first: each must verify (message-digest and
+ * signature value) with a certificate of the CMS, and use an acceptable
+ * digest; what does not worsens the checks the first signer passed. The
+ * report names the first signer only. */
+static kyso_status stage_extra_signers(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                                       cms_run *run, kyso_error *err) {
+  kyso_report *report = ctx->report;
+  kyso_check *checks = st->rep->checks;
+  STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(st->cms);
+  const kyso_verify_ctx *file;
+  const kyso_blob *sp;
+  char detail[CMS_DETAIL_MAX];
+  kyso_status ret = KYSO_OK;
+  size_t n;
+  int k;
+
+  sp = signed_what(ctx, run, &n, &file);
+  for (k = 1; k < run->signers && ret == KYSO_OK; k++) {
+    CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, k);
+    X509 *cert = find_signer(si, st->cms_certs);
+    X509_ALGOR *dig = NULL;
+    const md_entry *m;
+    const char *why = NULL;
+    int r;
+
+    CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+    m = md_lookup(dig);
+    if (m && m->weak) {
+      snprintf(detail, sizeof(detail), "SignerInfo %d of %d: %s is broken",
+               k + 1, run->signers, m->name);
+      check_worsen(report, &checks[KYSO_CHECK_ALGORITHMS], KYSO_RESULT_FAILED,
+                   "weak_digest", detail);
+    }
+    if (!cert) {
+      snprintf(detail, sizeof(detail),
+               "SignerInfo %d of %d: its certificate is not in the CMS", k + 1,
+               run->signers);
+      check_worsen(report, &checks[KYSO_CHECK_SIGNATURE],
+                   KYSO_RESULT_INDETERMINATE, "signer_certificate_missing",
+                   detail);
+      continue;
+    }
+    if (CMS_signed_get_attr_count(si) <= 0 && (run->pkcs7 || run->sha1)) {
+      uint8_t h[EVP_MAX_MD_SIZE];
+      size_t hlen = 0;
+      if (!m) {
+        r = -1;
+      } else {
+        ret = md_parts(file, m, sp, n, h, &hlen, err);
+        if (ret != KYSO_OK)
+          break;
+        r = hlen ? signature_over_digest(si, cert, m, h, hlen, &why) : -1;
+      }
+    } else {
+      ret = check_message_digest(file, si, sp, n, &why, err);
+      if (ret != KYSO_OK)
+        break;
+      if (why) {
+        snprintf(detail, sizeof(detail), "SignerInfo %d of %d: %s", k + 1,
+                 run->signers, why);
+        check_worsen(report, &checks[KYSO_CHECK_INTEGRITY], digest_result(why),
+                     why, detail);
+      }
+      r = signature_verifies(si, cert);
+    }
+    snprintf(detail, sizeof(detail),
+             "SignerInfo %d of %d: the signature value %s", k + 1, run->signers,
+             r == 0 ? "does not verify" : "cannot be checked");
+    if (r == 0)
+      check_worsen(report, &checks[KYSO_CHECK_SIGNATURE], KYSO_RESULT_FAILED,
+                   "signature_invalid", detail);
+    else if (r < 0)
+      check_worsen(report, &checks[KYSO_CHECK_SIGNATURE],
+                   KYSO_RESULT_INDETERMINATE, "signature_algorithm_unsupported",
+                   detail);
+  }
+  return ret;
+}
+
+/* A /Cert object that cannot be loaded is a report outcome; only memory
+ * exhaustion fails the call. */
+static const char *cert_unreadable(kyso_status *ret) {
+  if (*ret == KYSO_ERR_NO_MEMORY)
+    return NULL;
+  *ret = KYSO_OK;
+  return "/Cert cannot be read";
+}
+
+/* The certificates of /Cert (adbe.x509.rsa_sha1, ISO 32000-1 12.8.1: a
+ * string, or an array of strings whose first is the signer's) into
+ * st->cms_certs, the first as st->signer. NULL, or what is wrong. */
+static const char *x509_certs(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                              kyso_status *ret, kyso_error *err) {
+  kyso_obj *v = NULL, *item;
+  size_t count, i;
+
+  *ret = kyso_pdf_resolve(ctx->pdf, kyso_dict_get(st->dict, "Cert"), &v, err);
+  if (*ret != KYSO_OK)
+    return cert_unreadable(ret);
+  if (kyso_obj_is(v, KYSO_OBJ_STRING))
+    count = 1;
+  else if (kyso_obj_is(v, KYSO_OBJ_ARRAY))
+    count = v->u.array.count;
+  else
+    return "no /Cert string or array";
+  if (count < 1 || count > KYSO_LIMIT_SIG_CERTS)
+    return "/Cert holds no certificate, or too many";
+  st->cms_certs = sk_X509_new_null();
+  if (!st->cms_certs) {
+    *ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    return NULL;
+  }
+  for (i = 0; i < count; i++) {
+    const unsigned char *p;
+    X509 *x;
+
+    item = v;
+    if (kyso_obj_is(v, KYSO_OBJ_ARRAY)) {
+      *ret = kyso_pdf_resolve(ctx->pdf, v->u.array.items[i], &item, err);
+      if (*ret != KYSO_OK)
+        return cert_unreadable(ret);
+    }
+    if (!kyso_obj_is(item, KYSO_OBJ_STRING) ||
+        item->u.string.len > CMS_CONTENTS_MAX)
+      return "a /Cert entry is not a certificate string";
+    p = item->u.string.data;
+    x = d2i_X509(NULL, &p, (long)item->u.string.len);
+    if (!x || p != item->u.string.data + item->u.string.len) {
+      X509_free(x);
+      return "a /Cert entry is not a DER certificate";
+    }
+    if (!sk_X509_push(st->cms_certs, x)) {
+      X509_free(x);
+      *ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+      return NULL;
+    }
+  }
+  st->signer = sk_X509_value(st->cms_certs, 0);
+  return NULL;
+}
+
+/*
+ * adbe.x509.rsa_sha1 (ISO 32000-1 12.8.3.2): /Contents is a DER OCTET
+ * STRING holding an RSA PKCS#1 v1.5 signature (RFC 8017 8.2) over the
+ * digest of the byte ranges; the digest is the one its DigestInfo names
+ * (table 257: SHA-1, SHA-256/384/512, RIPEMD-160). No CMS: no signed
+ * attributes, no ESS, no timestamp. *m: the digest, NULL if unknown.
+ */
+static kyso_status stage_x509_rsa_sha1(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                                       cms_run *run, const md_entry **m,
+                                       kyso_error *err) {
+  kyso_report *report = ctx->report;
+  kyso_sig_report *r = st->rep;
+  kyso_check *ci = &r->checks[KYSO_CHECK_INTEGRITY];
+  kyso_check *cs = &r->checks[KYSO_CHECK_SIGNATURE];
+  const unsigned char *p = st->contents, *q;
+  ASN1_OCTET_STRING *sig = NULL;
+  EVP_PKEY_CTX *pctx = NULL;
+  X509_SIG *di = NULL;
+  EVP_MD *md = NULL;
+  unsigned char *rec = NULL;
+  const X509_ALGOR *dalg = NULL;
+  const ASN1_OBJECT *dobj = NULL;
+  char oid[CMS_OID_TEXT_MAX];
+  uint8_t h[EVP_MAX_MD_SIZE];
+  size_t hlen = 0, rec_len = 0, i;
+  kyso_status ret = KYSO_OK;
+  EVP_PKEY *pk;
+  const char *why;
+  int ok;
+
+  *m = NULL;
+  why = x509_certs(ctx, st, &ret, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (why) {
+    kyso_check_set(report, &r->checks[KYSO_CHECK_CMS], KYSO_RESULT_FAILED,
+                   "cms_malformed", "%s", why);
+    goto done;
+  }
+  if (st->contents_len > CMS_CONTENTS_MAX ||
+      !(sig = d2i_ASN1_OCTET_STRING(NULL, &p, (long)st->contents_len))) {
+    kyso_check_set(report, &r->checks[KYSO_CHECK_CMS], KYSO_RESULT_FAILED,
+                   "cms_malformed", "/Contents is not a DER OCTET STRING");
+    goto done;
+  }
+  for (i = (size_t)(p - st->contents); i < st->contents_len; i++)
+    if (st->contents[i] != 0) {
+      kyso_check_set(report, &r->checks[KYSO_CHECK_CMS], KYSO_RESULT_FAILED,
+                     "cms_trailing_data",
+                     "non-zero byte at offset %zu after the signature", i);
+      goto done;
+    }
+  kyso_check_set(report, &r->checks[KYSO_CHECK_CMS], KYSO_RESULT_PASSED,
+                 "x509_rsa_sha1",
+                 "legacy adbe.x509.rsa_sha1: a bare PKCS#1 signature, not CMS");
+  ret = fill_identity(report, r, st->signer, err);
+  if (ret == KYSO_OK)
+    ret = put_str(report, &r->signature_algorithm, "rsa-pkcs1", err);
+  if (ret != KYSO_OK)
+    goto done;
+  kyso_check_set(report, &r->checks[KYSO_CHECK_SIGNING_CERT],
+                 KYSO_RESULT_PASSED, "ess_absent_allowed",
+                 "adbe.x509.rsa_sha1 names its signer in /Cert");
+  pk = X509_get0_pubkey(st->signer);
+  if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
+      EVP_PKEY_get_size(pk) <= 0) {
+    kyso_check_set(report, cs, KYSO_RESULT_INDETERMINATE,
+                   "signature_algorithm_unsupported",
+                   "adbe.x509.rsa_sha1 needs an RSA key");
+    goto done;
+  }
+  /* The DigestInfo names the digest; OpenSSL then checks the whole block
+   * for that digest (EVP_PKEY_verify, strict DER). */
+  rec_len = (size_t)EVP_PKEY_get_size(pk);
+  rec = OPENSSL_malloc(rec_len);
+  pctx = EVP_PKEY_CTX_new(pk, NULL);
+  if (!rec || !pctx) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  if (EVP_PKEY_verify_recover_init(pctx) <= 0 ||
+      EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0 ||
+      EVP_PKEY_verify_recover(pctx, rec, &rec_len, ASN1_STRING_get0_data(sig),
+                              (size_t)ASN1_STRING_length(sig)) <= 0 ||
+      (q = rec, di = d2i_X509_SIG(NULL, &q, (long)rec_len)) == NULL) {
+    kyso_check_set(report, ci, KYSO_RESULT_NOT_RUN, "no_signed_attributes",
+                   "without signed attributes only the signature value "
+                   "shows integrity");
+    kyso_check_set(report, cs, KYSO_RESULT_FAILED, "signature_invalid",
+                   "the PKCS#1 signature does not open with the key in "
+                   "/Cert");
+    goto done;
+  }
+  X509_SIG_get0(di, &dalg, NULL);
+  *m = md_lookup(dalg);
+  if (*m) {
+    ret = put_str(report, &r->digest_algorithm, (*m)->name, err);
+  } else {
+    X509_ALGOR_get0(&dobj, NULL, NULL, dalg);
+    oid_text(dobj, oid);
+    ret = put_str(report, &r->digest_algorithm, oid, err);
+  }
+  if (ret != KYSO_OK)
+    goto done;
+  if (*m)
+    ret = md_parts(ctx, *m, run->parts, 2, h, &hlen, err);
+  if (ret != KYSO_OK)
+    goto done;
+  if (hlen == 0) {
+    kyso_check_set(report, ci, KYSO_RESULT_INDETERMINATE, "digest_unsupported",
+                   "the digest of the DigestInfo cannot be computed here");
+    goto done;
+  }
+  md = EVP_MD_fetch(NULL, (*m)->evp, NULL);
+  ok = md && EVP_PKEY_verify_init(pctx) > 0 &&
+       EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0 &&
+       EVP_PKEY_CTX_set_signature_md(pctx, md) > 0 &&
+       EVP_PKEY_verify(pctx, ASN1_STRING_get0_data(sig),
+                       (size_t)ASN1_STRING_length(sig), h, hlen) == 1;
+  if (ok) {
+    kyso_check_set(report, ci, KYSO_RESULT_PASSED, "ok",
+                   "the PKCS#1 signature covers the digest of the ranges");
+    kyso_check_set(report, cs, KYSO_RESULT_PASSED, "ok", NULL);
+  } else {
+    kyso_check_set(report, ci, KYSO_RESULT_NOT_RUN, "no_signed_attributes",
+                   "without signed attributes only the signature value "
+                   "shows integrity");
+    kyso_check_set(report, cs, KYSO_RESULT_FAILED, "signature_invalid",
+                   "the PKCS#1 signature is not over the digest of the "
+                   "byte ranges");
+  }
+done:
+  EVP_MD_free(md);
+  X509_SIG_free(di);
+  OPENSSL_free(rec);
+  EVP_PKEY_CTX_free(pctx);
+  ASN1_OCTET_STRING_free(sig);
+  return ret;
 }
 
 /* TIMESTAMP of a document timestamp: the TSA's EKU and path. */
@@ -1303,6 +1899,8 @@ kyso_status kyso_verify_cms(kyso_verify_ctx *ctx, kyso_sig_state *st,
   kyso_status ret = KYSO_OK;
   kyso_report *report = ctx->report;
   kyso_sig_report *r = st->rep;
+  X509_ALGOR *dig = NULL;
+  const md_entry *m = NULL;
   cms_run run;
 
   memset(&run, 0, sizeof(run));
@@ -1311,9 +1909,20 @@ kyso_status kyso_verify_cms(kyso_verify_ctx *ctx, kyso_sig_state *st,
     goto times;
   run.dts = is_doc_timestamp(r);
   run.pkcs7 = str_is(r->sub_filter, "adbe.pkcs7.detached");
+  run.sha1 = !run.dts && str_is(r->sub_filter, "adbe.pkcs7.sha1");
   if (range_parts(ctx, r, run.parts) != 0) {
     kyso_check_set(report, &r->checks[KYSO_CHECK_CMS], KYSO_RESULT_FAILED,
                    "cms_malformed", "the byte ranges do not fit the file");
+    goto times;
+  }
+  if (!run.dts && str_is(r->sub_filter, "adbe.x509.rsa_sha1")) {
+    ret = stage_x509_rsa_sha1(ctx, st, &run, &m, err);
+    if (ret == KYSO_OK && st->signer &&
+        r->checks[KYSO_CHECK_CMS].result == KYSO_RESULT_PASSED)
+      stage_algorithms(ctx, st, &run, m);
+    if (ret == KYSO_OK)
+      kyso_check_set(report, &r->checks[KYSO_CHECK_TIMESTAMP],
+                     KYSO_RESULT_NOT_RUN, "no_timestamp", NULL);
     goto times;
   }
   ret = stage_decode(ctx, st, &run, err);
@@ -1337,7 +1946,8 @@ kyso_status kyso_verify_cms(kyso_verify_ctx *ctx, kyso_sig_state *st,
                    "no certificate in the CMS matches the SignerIdentifier");
   }
 
-  if (!run.dts && run.pkcs7 && CMS_signed_get_attr_count(run.si) <= 0) {
+  if (!run.dts && (run.pkcs7 || run.sha1) &&
+      CMS_signed_get_attr_count(run.si) <= 0) {
     ret = stage_no_attrs(ctx, st, &run, err);
     if (ret != KYSO_OK)
       goto times;
@@ -1345,20 +1955,20 @@ kyso_status kyso_verify_cms(kyso_verify_ctx *ctx, kyso_sig_state *st,
     ret = stage_integrity(ctx, st, &run, err);
     if (ret != KYSO_OK)
       goto times;
-    if (st->signer && CMS_signed_get_attr_count(run.si) > 0) {
-      if (signature_verifies(run.si, st->signer))
-        kyso_check_set(report, &r->checks[KYSO_CHECK_SIGNATURE],
-                       KYSO_RESULT_PASSED, "ok", NULL);
-      else
-        kyso_check_set(report, &r->checks[KYSO_CHECK_SIGNATURE],
-                       KYSO_RESULT_FAILED, "signature_invalid",
-                       "the signature value does not verify over the signed "
-                       "attributes with the signer's key");
-    }
+    if (st->signer && CMS_signed_get_attr_count(run.si) > 0)
+      signature_check(report, &r->checks[KYSO_CHECK_SIGNATURE], run.si,
+                      st->signer);
   }
   if (st->signer)
     stage_ess(ctx, st, &run);
-  stage_algorithms(ctx, st, &run);
+  CMS_SignerInfo_get0_algs(run.si, NULL, NULL, &dig, NULL);
+  m = md_lookup(dig);
+  stage_algorithms(ctx, st, &run, m);
+  if (run.signers > 1) {
+    ret = stage_extra_signers(ctx, st, &run, err);
+    if (ret != KYSO_OK)
+      goto times;
+  }
 
   if (run.dts)
     ret = stage_dts_tsa(ctx, st, &run, err);

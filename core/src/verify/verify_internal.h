@@ -34,6 +34,8 @@ DEFINE_STACK_OF(OCSP_RESPONSE)
 #include "base/time_civil.h"
 #include "kyso/verify.h"
 #include "pdf/pdf_file.h"
+#include "verify/verify_cms_certs.h"
+#include "verify/verify_hash.h"
 
 typedef enum kyso_check_result {
   KYSO_RESULT_NOT_RUN = 0, /* an earlier check failed, or not applicable */
@@ -45,7 +47,7 @@ typedef enum kyso_check_result {
 typedef enum kyso_check_id {
   KYSO_CHECK_STRUCTURE = 0, /* signature dictionary, /ByteRange, /Contents */
   KYSO_CHECK_REVISION,      /* the revision the signature covers */
-  KYSO_CHECK_CMS,           /* CMS decodes: SignedData, one SignerInfo,
+  KYSO_CHECK_CMS,           /* CMS decodes: SignedData, SignerInfos,
                                detached, content-type */
   KYSO_CHECK_INTEGRITY,     /* message-digest equals the ByteRange hash */
   KYSO_CHECK_SIGNING_CERT,  /* ESS signing-certificate(-v2) names the signer */
@@ -142,6 +144,8 @@ typedef struct kyso_verify_ctx {
   STACK_OF(X509) *anchors;       /* parsed options->anchors */
   STACK_OF(X509) *intermediates; /* parsed options->intermediates */
   kyso_dss dss;
+  kyso_range_hash *hash;  /* signed ranges hashed once (verify_hash.h) */
+  kyso_cert_cache *certs; /* CMS certificates decoded once */
 } kyso_verify_ctx;
 
 /* One signature on its way through the stages. */

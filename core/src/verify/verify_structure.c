@@ -16,11 +16,18 @@
 
 #include "verify/verify_internal.h"
 
+/* ISO 32000-1 12.8.3 (adbe.*), ISO 32000-2 12.8.3.4-5 (ETSI.*). A
+ * document timestamp is read whatever its /Type: writers leave /Type out
+ * or write /Sig (DSS and iText test files); the token decides. */
 static int known_sub_filter(const char *type, const char *sf) {
+  if (strcmp(sf, "ETSI.RFC3161") == 0)
+    return 1;
   if (strcmp(type, "DocTimeStamp") == 0)
-    return strcmp(sf, "ETSI.RFC3161") == 0;
+    return 0;
   return strcmp(sf, "ETSI.CAdES.detached") == 0 ||
-         strcmp(sf, "adbe.pkcs7.detached") == 0;
+         strcmp(sf, "adbe.pkcs7.detached") == 0 ||
+         strcmp(sf, "adbe.pkcs7.sha1") == 0 ||
+         strcmp(sf, "adbe.x509.rsa_sha1") == 0;
 }
 
 /* The object the dictionary was parsed from must sit at a file offset
@@ -120,7 +127,13 @@ static void structure(kyso_verify_ctx *ctx, kyso_sig_state *st,
   st->contents = contents->u.string.data;
   st->contents_len = contents->u.string.len;
   st->structure_ok = 1;
-  kyso_check_set(r, c, KYSO_RESULT_PASSED, "ok", NULL);
+  if (strcmp(s->sub_filter, "ETSI.RFC3161") == 0 &&
+      strcmp(s->type, "DocTimeStamp") != 0)
+    kyso_check_set(r, c, KYSO_RESULT_PASSED, "doc_timestamp_type",
+                   "a document timestamp without /Type /DocTimeStamp "
+                   "(ISO 32000-2 12.8.1)");
+  else
+    kyso_check_set(r, c, KYSO_RESULT_PASSED, "ok", NULL);
 }
 
 static void revision(kyso_verify_ctx *ctx, kyso_sig_state *st) {
