@@ -475,8 +475,11 @@ static void inspect_hybrid(kyso_pdf *pdf, const pb *b) {
 /* Word 2007 hybrid files updated by other writers (issue 12): every update
  * trailer repeats the original /XRefStm. The second revision rewrites
  * object 1 (compressed in the first) at an offset; the third repeats the
- * /XRefStm. The stream is read once, in the first section: object 1 is the
- * second revision's, not the compressed one. */
+ * /XRefStm. The stream is read once, in the NEWEST section naming it, as
+ * poppler, pdf.js and qpdf read it: its entries come before the second
+ * revision's table, so object 1 is the compressed one again (reading it in
+ * the oldest section instead let an update show kyso other objects than
+ * every viewer: tests/integration/verify_reader_gaps_test.sh). */
 static void build_hybrid_repeated(pb *b) {
   char trailer[64];
   size_t stm_at;
@@ -491,8 +494,8 @@ static void build_hybrid_repeated(pb *b) {
 
 static void inspect_hybrid_repeated(kyso_pdf *pdf, const pb *b) {
   (void)b;
-  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->kind, KYSO_XREF_OFFSET);
-  CHECK(string_is(kyso_dict_get(object(pdf, 1), "Rev"), "two", 3));
+  CHECK_EQ_INT(kyso_xref_get(pdf, 1)->kind, KYSO_XREF_COMPRESSED);
+  CHECK(kyso_dict_get(object(pdf, 1), "Rev") == NULL);
   CHECK_EQ_INT(kyso_xref_get(pdf, 2)->kind, KYSO_XREF_COMPRESSED);
   CHECK(string_is(object(pdf, 6), "six3", 4));
 }

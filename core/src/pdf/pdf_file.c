@@ -336,25 +336,45 @@ static int cmp_u32(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Is header entry i the place of object nums[i] although the xref gives
- * another index? Writers get the index wrong (pdf.js bug 1978317: every
- * one); qpdf and pdf.js then go by the object number in the header. Only
- * when the index given is not that object's and the number is in the header
- * once (sorted: the numbers in order): two entries for it would leave the
- * choice to the reader. */
-static int only_place(const uint32_t *nums, const uint32_t *sorted, size_t n,
-                      size_t i, uint32_t index) {
+/* Times the number nums[i] is in the header (sorted: the numbers in
+ * order), 1 or 2 (2: more than once). */
+static int header_count(const uint32_t *sorted, size_t n, uint32_t num) {
   size_t lo = 0, hi = n;
-  if (index < n && nums[index] == nums[i])
-    return 0;       /* it is at its index: taken from there */
-  while (lo < hi) { /* first sorted entry >= nums[i] */
+  while (lo < hi) { /* first sorted entry >= num */
     size_t mid = lo + (hi - lo) / 2;
-    if (sorted[mid] < nums[i])
+    if (sorted[mid] < num)
       lo = mid + 1;
     else
       hi = mid;
   }
-  return lo + 1 >= n || sorted[lo + 1] != nums[i];
+  return lo + 1 < n && sorted[lo + 1] == num ? 2 : 1;
+}
+
+/* How header entry i of an object stream is read for object nums[i], which
+ * the xref places at index: 0 not from here; 1 from here, as every reader
+ * does; 2 from here, but readers disagree (the entry is marked ambiguous:
+ * the changes analysis never takes such an object, stored after a
+ * signature, as unchanged).
+ *
+ * Writers get the index wrong (pdf.js bug 1978317: every one); qpdf and
+ * pdf.js then go by the number in the header, poppler reads null. A number
+ * in the header twice: kyso and poppler take the entry at the index, pdf.js
+ * and qpdf the last one. */
+static int header_place(const uint32_t *nums, const uint32_t *sorted, size_t n,
+                        size_t i, uint32_t index) {
+  size_t j;
+  int twice = header_count(sorted, n, nums[i]) > 1;
+  if (index == i) {
+    if (!twice)
+      return 1;
+    for (j = i + 1; j < n; j++) /* the last one: every reader agrees */
+      if (nums[j] == nums[i])
+        return 2;
+    return 1;
+  }
+  if (index < n && nums[index] == nums[i])
+    return 0; /* it is at its index: taken from there */
+  return twice ? 0 : 2;
 }
 
 /* Loads every object of object stream stmnum that the xref places there
@@ -422,11 +442,15 @@ static kyso_status load_object_stream(kyso_pdf *pdf, uint32_t stmnum,
   for (i = 0; i < n; i++) {
     kyso_xref_entry *e;
     kyso_obj *obj = NULL;
+    int place;
     e = kyso_xref_get(pdf, nums[i]);
     if (!e || e->kind != KYSO_XREF_COMPRESSED || e->offset != stmnum ||
-        e->state == 2 ||
-        (e->index != i && !only_place(nums, sorted, n, i, e->index)))
+        e->state == 2)
       continue;
+    place = header_place(nums, sorted, n, i, e->index);
+    if (place == 0)
+      continue;
+    e->ambiguous = place == 2;
     p.lex.pos = offs[i];
     ret = kyso_parse_object(&p, &obj, err);
     if (ret != KYSO_OK) {

@@ -23,6 +23,9 @@ typedef struct kyso_xref_entry {
   uint8_t kind;  /* kyso_xref_kind */
   uint8_t state; /* 0 not loaded, 1 loading (loop guard), 2 loaded */
   uint16_t gen;
+  /* 1: loaded from an object stream where readers disagree on the entry
+   * (load_object_stream): never "unchanged" for the changes analysis */
+  uint8_t ambiguous;
   uint32_t index;  /* index in the object stream */
   uint64_t offset; /* byte offset, or object stream number */
   kyso_obj *obj;   /* the loaded object */

@@ -352,100 +352,15 @@ static kyso_status next_offset(kyso_pdf *pdf, kyso_obj *trailer,
   return KYSO_OK;
 }
 
-/* The trailer of the section at offset, for the look-ahead below: the
- * dictionary after the entries and "trailer" of a table, or the dictionary
- * of an xref stream. NULL when there is none; the real read says why. */
-static kyso_obj *peek_trailer(kyso_pdf *pdf, size_t offset, kyso_error *err) {
-  kyso_obj *obj = NULL;
-  kyso_parser p;
-  kyso_lex_token tok;
-  uint32_t num;
-  uint16_t gen;
-
-  if (!is_table(pdf, offset)) {
-    if (kyso_pdf_parse_indirect(pdf, offset, &num, &gen, &obj, err) !=
-            KYSO_OK ||
-        !kyso_obj_is(obj, KYSO_OBJ_STREAM))
-      return NULL;
-    return obj->u.stream.dict;
-  }
-  kyso_parser_init(&p, &pdf->arena, pdf->data, pdf->len, offset);
-  kyso_lex_next(&p.lex, &tok); /* "xref" */
-  for (;;) {
-    kyso_lex_next(&p.lex, &tok);
-    if (kyso_lex_token_is(&p.lex, &tok, "trailer"))
-      break;
-    if (tok.type != KYSO_LEX_TOK_INT && !kyso_lex_token_is(&p.lex, &tok, "n") &&
-        !kyso_lex_token_is(&p.lex, &tok, "f"))
-      return NULL;
-  }
-  if (kyso_parse_object(&p, &obj, err) != KYSO_OK ||
-      !kyso_obj_is(obj, KYSO_OBJ_DICT))
-    return NULL;
-  return obj;
-}
-
-/* The /XRefStm offsets named along the /Prev chain, newest section first
- * (0: none). Word 2007 and the writers that update its files copy the
- * original trailer, /XRefStm included, into every update trailer: the
- * stream belongs to the oldest section that names it and is read there only
- * (read in a newer one, its old entries would hide the newer table entries
- * of the sections between). Best effort: the real read checks everything. */
-typedef struct stm_list {
-  size_t *section; /* section offsets, for the loop check */
-  size_t *stm;
-  size_t count;
-  size_t first; /* index of the section the list starts at */
-  int listed;
-} stm_list;
-
-static void list_xrefstm(kyso_pdf *pdf, size_t offset, size_t first,
-                         stm_list *l) {
-  kyso_error scratch;
-  size_t j;
-  int more = 1, has = 0;
-
-  l->listed = 1;
-  l->first = first;
-  while (more && l->count < KYSO_LIMIT_XREF_SECTIONS) {
-    kyso_obj *trailer = peek_trailer(pdf, offset, &scratch);
-    if (!trailer)
-      return;
-    for (j = 0; j < l->count; j++)
-      if (l->section[j] == offset) /* a /Prev loop: the real read says so */
-        return;
-    l->section[l->count] = offset;
-    if (next_offset(pdf, trailer, "XRefStm", &l->stm[l->count], &has,
-                    &scratch) != KYSO_OK ||
-        !has)
-      l->stm[l->count] = 0;
-    l->count++;
-    if (next_offset(pdf, trailer, "Prev", &offset, &more, &scratch) != KYSO_OK)
-      return;
-  }
-}
-
-/* Is the /XRefStm at offset, named by section i, named by an older one? */
-static int xrefstm_named_later(const stm_list *l, size_t i, size_t offset) {
-  size_t j;
-  for (j = i - l->first + 1; j < l->count; j++)
-    if (l->stm[j] == offset)
-      return 1;
-  return 0;
-}
-
 kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
   kyso_status ret;
   size_t *seen = NULL;
   size_t nseen = 0, offset = 0, after = 0, i, kept;
   int more = 1;
-  stm_list stms = {NULL, NULL, 0, 0, 0};
 
   seen = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*seen));
-  stms.section = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*stms.section));
-  stms.stm = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*stms.stm));
   pdf->sections = calloc(KYSO_LIMIT_XREF_SECTIONS, sizeof(*pdf->sections));
-  if (!seen || !stms.section || !stms.stm || !pdf->sections) {
+  if (!seen || !pdf->sections) {
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
@@ -477,19 +392,20 @@ kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
       ret = read_table(pdf, offset, 0, &trailer, &after, err);
       if (ret == KYSO_OK)
         ret = next_offset(pdf, trailer, "XRefStm", &stm_offset, &has_stm, err);
-      /* A repeated /XRefStm is read once, in the oldest section naming
-       * it; only a /Prev chain can loop. Older sections are looked at only
-       * for a hybrid section that has some. */
-      if (ret == KYSO_OK && has_stm && !stms.listed &&
-          kyso_dict_get(trailer, "Prev"))
-        list_xrefstm(pdf, offset, pdf->section_count - 1, &stms);
+      /* Word 2007 and the writers that update its files copy the original
+       * trailer, /XRefStm included, into every update trailer. A repeated
+       * /XRefStm is read once, in the NEWEST section naming it, where
+       * poppler, pdf.js and qpdf read it: its entries then come before the
+       * older sections' tables. Read anywhere else, kyso would see other
+       * objects than every viewer (an update repeating the /XRefStm can
+       * bring back an object the signed revision's table overrode: the
+       * changes analysis must see that as a change). Only a /Prev chain
+       * can loop. */
       for (i = 0; ret == KYSO_OK && has_stm && i < pdf->section_count; i++)
         if (pdf->sections[i].offset == stm_offset)
           ret = kyso_error_set(err, KYSO_ERR_PDF_LOOP,
                                "/XRefStm points at a section already read");
-      if (ret == KYSO_OK && has_stm &&
-          !xrefstm_named_later(&stms, pdf->section_count - 1, stm_offset) &&
-          !offset_seen(seen, nseen, stm_offset)) {
+      if (ret == KYSO_OK && has_stm && !offset_seen(seen, nseen, stm_offset)) {
         kyso_obj *stm_trailer = NULL;
         size_t stm_after = 0;
         seen[nseen++] = stm_offset;
@@ -532,7 +448,5 @@ kyso_status kyso_xref_load(kyso_pdf *pdf, kyso_error *err) {
   ret = KYSO_OK;
 done:
   free(seen);
-  free(stms.section);
-  free(stms.stm);
   return ret;
 }

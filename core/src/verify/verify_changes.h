@@ -63,7 +63,8 @@ typedef struct change_rec {
   uint32_t num;
   uint8_t state;    /* ST_* */
   uint8_t role;     /* ROLE_*, from the walk of cur */
-  uint8_t broken;   /* cannot be read in one of the two documents */
+  uint8_t broken;   /* 1: cannot be read in one of the two documents; 2:
+                       stored where readers disagree (xref entry ambiguous) */
   uint8_t from_old; /* referenced by an unchanged object */
   uint8_t old_role; /* the role that reference gave it */
   uint8_t decided;  /* a rule explained (or refused) it */

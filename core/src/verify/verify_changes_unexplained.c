@@ -92,7 +92,12 @@ void kyso_changes_apply_defaults(diff *d) {
       continue;
     }
     if (r->broken) {
-      kyso_changes_decide(r, "other", 0, "object cannot be read", NULL);
+      kyso_changes_decide(r, "other", 0,
+                          r->broken == 2
+                              ? "object stored where PDF readers disagree "
+                                "on which bytes it is (object stream entry)"
+                              : "object cannot be read",
+                          NULL);
       continue;
     }
     if (r->decided)
