@@ -82,21 +82,17 @@ for v in "${VARIANTS[@]}"; do
   dss_add "$out" "$dss"
   assert_eq "$key" "$(enc_key "$dss")" "$name: same file key after kyso dss"
   if check=$(qpdf --check -- "$dss" 2>&1); then pass "$name with DSS: qpdf --check"; else fail "$name with DSS: qpdf --check: $check"; fi
-  # The WASM tests verify what kyso_verify records again in WASM, whose
-  # OpenSSL has no RC4 (wasm/deps.sh: no-rc4 no-legacy), which R 2-4 need:
-  # only R 5 and 6 are recorded (KYSO_VERIFY_CORPUS).
-  if [ "$r" -ge 5 ]; then
-    kyso_verify "$dss" --trust "$TRUST_DIR"
-  else
-    KYSO_VERIFY_CORPUS='' kyso_verify "$dss" --trust "$TRUST_DIR"
-  fi
+  # Recorded (KYSO_VERIFY_CORPUS) for the WASM tests to verify again: the
+  # WASM OpenSSL has RC4 too (the legacy provider built in, wasm/deps.sh),
+  # which revisions 2-4 need.
+  kyso_verify "$dss" --trust "$TRUST_DIR"
   assert_all_passed 1 "$name with DSS"
   agree_with_pdfsig "$dss" "$name with DSS"
 done
 
-section "OpenSSL without RC4 (as the WASM build): a clear refusal"
+section "OpenSSL without RC4 (no legacy provider): a clear refusal"
 # OPENSSL_MODULES pointing nowhere: the legacy provider cannot load, as in
-# a build configured no-legacy no-rc4. AES-256 still opens.
+# an OpenSSL built without it. AES-256 still opens.
 KYSO_ENV=("OPENSSL_MODULES=$W/no-modules")
 kyso_run inspect "$W/rc4-128-r3.pdf"
 assert_error_line PDF_ENCRYPTED "RC4 document without RC4"
@@ -121,7 +117,7 @@ out=$(fresh_dir twice)/signed.pdf
 kyso_sign_p12 "$PKI_DIR/org-rsa2048.p12" "$in" "$out" --field Second
 assert_signed_pdf "$in" "$out" 2 "RC4-128, twice" "$PKI_DIR/person-rsa2048.pem" "$PKI_DIR/org-rsa2048.pem"
 dss_add "$out" "$W/twice.dss.pdf"
-KYSO_VERIFY_CORPUS='' kyso_verify "$W/twice.dss.pdf" --trust "$TRUST_DIR" # RC4: not for WASM
+kyso_verify "$W/twice.dss.pdf" --trust "$TRUST_DIR"
 assert_all_passed 2 "RC4-128, twice, with DSS"
 agree_with_pdfsig "$W/twice.dss.pdf" "RC4-128, twice, with DSS"
 

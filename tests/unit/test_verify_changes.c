@@ -527,12 +527,14 @@ static void test_info_changed(void) {
 }
 
 /* The clerk stamps the document number into the unsigned text field. */
-static void fill_field(doc *d, int in_place) {
+static void fill_field_indices(doc *d, int in_place, const char *indices) {
   edit e;
   kyso_obj *field, *ap;
   edit_begin(&e, d);
   field = current(&e, 8);
   kyso_dict_set(e.a, field, "V", kyso_obj_new_string(e.a, "12/QD-UBND", 10));
+  if (indices) /* a choice field's selected options go with /V */
+    kyso_dict_set(e.a, field, "I", parse(&e, indices));
   if (in_place) {
     replace(&e, 9,
             stream(&e, "<< /Type /XObject /Subtype /Form /BBox [0 0 150 20] >>",
@@ -550,6 +552,10 @@ static void fill_field(doc *d, int in_place) {
   }
   replace(&e, 8, field);
   edit_commit(&e);
+}
+
+static void fill_field(doc *d, int in_place) {
+  fill_field_indices(d, in_place, NULL);
 }
 
 static void test_form_fill(void) {
@@ -598,6 +604,13 @@ static void test_form_fill(void) {
            "allowed_changes_only", "form_field_filled", 1);
     free(d.data);
   }
+  {
+    doc d = signed_pdf(2, 0, 0);
+    fill_field_indices(&d, 0, "[0]");
+    expect("choice filled with its selected indices (/I)", &d,
+           "allowed_changes_only", "form_field_filled", 1);
+    free(d.data);
+  }
 }
 
 /* A document timestamp (ETSI.RFC3161, invisible) appended by hand: field,
@@ -605,8 +618,8 @@ static void test_form_fill(void) {
  * signature's CHANGES check is looked at. With dr, the same revision gives
  * the form a new /DR (an indirect object) as DSS does: dr is its text, where
  * %u stands for a new font object made from font. */
-static void add_doc_timestamp_typed(doc *d, const char *type, const char *dr,
-                                    const char *font) {
+static void add_doc_timestamp_at(doc *d, const char *type, const char *dr,
+                                 const char *font, int first) {
   edit e;
   kyso_obj *v, *field, *form;
   char text[256];
@@ -623,9 +636,18 @@ static void add_doc_timestamp_typed(doc *d, const char *type, const char *dr,
   field = kyso_update_add(&e.u, parse(&e, text));
   form = current(&e, 7);
   {
-    kyso_obj *fields =
-        kyso_obj_clone_shallow(e.a, kyso_dict_get(form, "Fields"));
-    kyso_array_push(e.a, fields, field);
+    kyso_obj *old = kyso_dict_get(form, "Fields");
+    kyso_obj *fields = kyso_obj_clone_shallow(e.a, old);
+    size_t i;
+    if (first) { /* DSS inserts a timestamp's field first */
+      fields = parse(&e, "[]");
+      kyso_array_push(e.a, fields, field);
+      /* first == 2: and the last old field dropped */
+      for (i = 0; i + (first == 2) < old->u.array.count; i++)
+        kyso_array_push(e.a, fields, old->u.array.items[i]);
+    } else {
+      kyso_array_push(e.a, fields, field);
+    }
     kyso_dict_set(e.a, form, "Fields", fields);
   }
   if (dr) {
@@ -636,6 +658,11 @@ static void add_doc_timestamp_typed(doc *d, const char *type, const char *dr,
   replace(&e, 7, form);
   page_add_annot(&e, field);
   edit_commit(&e);
+}
+
+static void add_doc_timestamp_typed(doc *d, const char *type, const char *dr,
+                                    const char *font) {
+  add_doc_timestamp_at(d, type, dr, font, 0);
 }
 
 static void add_doc_timestamp_dr(doc *d, const char *dr, const char *font) {
@@ -656,6 +683,23 @@ static void test_doc_timestamp(void) {
     if (perm == 1)
       certify_p1(&d);
     expect(label, &d, "allowed_changes_only", "timestamp_added", 1);
+    free(d.data);
+  }
+  /* the new field first in /Fields: the order draws nothing */
+  for (perm = 0; perm <= 2; perm += 2) {
+    doc d = signed_pdf(perm, 0, 0);
+    char label[64];
+    snprintf(label, sizeof(label), "timestamp field first in /Fields, P=%d",
+             perm);
+    add_doc_timestamp_at(&d, "/Type /DocTimeStamp", NULL, NULL, 1);
+    expect(label, &d, "allowed_changes_only", "timestamp_added", 1);
+    free(d.data);
+  }
+  {
+    doc d = signed_pdf(2, 0, 0);
+    add_doc_timestamp_at(&d, "/Type /DocTimeStamp", NULL, NULL, 2);
+    expect("timestamp field first in /Fields, an old field dropped", &d,
+           "modified_after_signing", "form_changed", 0);
     free(d.data);
   }
   /* ETSI.RFC3161 with /Type /Sig or no /Type is a document timestamp too

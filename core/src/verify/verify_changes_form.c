@@ -344,10 +344,13 @@ static void new_field_added(diff *d, const field_info *nf) {
              kind, allowed, what, nf->name);
 }
 
-/* Field keys filling may change (pyHanko VALUE_UPDATE_KEYS, plus /M and
- * /MK for a merged widget). */
-static const char *const field_value_keys[] = {"V", "AP", "AS", "F",  "Ff",
-                                               "M", "DA", "Q",  "MK", NULL};
+/* Field keys filling may change (pyHanko VALUE_UPDATE_KEYS, plus /M, /MK
+ * for a merged widget, and a choice field's /I). */
+static const char *const field_value_keys[] = {
+    "V",  "AP", "AS", "F", "Ff", "M",
+    "DA", "Q",  "MK", "I", /* a choice field's selected indices go with its /V
+                              (12.7.4.4) */
+    NULL};
 static const char *const widget_value_keys[] = {"AP", "AS", "F", "M",
                                                 "MK", "DA", "Q", NULL};
 
@@ -515,6 +518,47 @@ static int resources_grew(diff *d, kyso_obj *old_raw, kyso_obj *cur_raw,
   return 1;
 }
 
+/* The object numbers of the old /Fields, sorted, when every one of them is
+ * in the new /Fields exactly once (in any order) and both hold references
+ * only; else NULL. The caller frees it. */
+static uint32_t *fields_kept(const kyso_obj *ofields, const kyso_obj *nfields,
+                             size_t on, size_t nn) {
+  uint32_t *onums = NULL, *nnums = NULL;
+  size_t i, found = 0;
+  int ok = 0;
+
+  if (on == 0 || nn < on)
+    goto done;
+  onums = malloc(on * sizeof(*onums));
+  nnums = malloc(nn * sizeof(*nnums));
+  if (!onums || !nnums)
+    goto done;
+  for (i = 0; i < on; i++)
+    if ((onums[i] = kyso_changes_ref_num(ofields->u.array.items[i])) == 0)
+      goto done;
+  for (i = 0; i < nn; i++)
+    if ((nnums[i] = kyso_changes_ref_num(nfields->u.array.items[i])) == 0)
+      goto done;
+  qsort(onums, on, sizeof(*onums), kyso_changes_cmp_u32);
+  qsort(nnums, nn, sizeof(*nnums), kyso_changes_cmp_u32);
+  for (i = 1; i < nn; i++)
+    if (nnums[i] == nnums[i - 1])
+      goto done; /* a field listed twice */
+  for (i = 1; i < on; i++)
+    if (onums[i] == onums[i - 1])
+      goto done;
+  for (i = 0; i < on; i++)
+    found += kyso_changes_has_u32(nnums, nn, onums[i]);
+  ok = found == on;
+done:
+  free(nnums);
+  if (!ok) {
+    free(onums);
+    onums = NULL;
+  }
+  return onums;
+}
+
 /* /AcroForm: only /Fields appends of new signature fields, /SigFlags, and
  * for form filling /DA, /DR additions, /NeedAppearances, /Q. */
 static void check_acroform(diff *d) {
@@ -533,7 +577,8 @@ static void check_acroform(diff *d) {
   size_t nn = kyso_obj_is(nfields, KYSO_OBJ_ARRAY) ? nfields->u.array.count : 0;
   const char *kind = NULL, *what = "interactive form updated", *name = NULL;
   const char *key;
-  int allowed = 1;
+  int allowed = 1, prefix;
+  uint32_t *onums = NULL;
   size_t i;
 
   if (!kyso_obj_is(nfields, KYSO_OBJ_ARRAY))
@@ -571,18 +616,26 @@ static void check_acroform(diff *d) {
     kind = "form_changed";
     what = "form field removed";
   }
-  for (i = 0; i < on && i < nn; i++) {
+  prefix = 1;
+  for (i = 0; i < on && i < nn; i++)
     if (!kyso_changes_value_equal(ofields->u.array.items[i],
-                                  nfields->u.array.items[i], 0)) {
-      allowed = 0;
-      kind = "form_changed";
-      what = "form fields removed or reordered";
-    }
+                                  nfields->u.array.items[i], 0))
+      prefix = 0;
+  /* Writers append new fields, or insert them first (DSS's timestamps):
+   * the order of /Fields draws nothing, so the old fields may be anywhere
+   * in it as long as each is still there once. */
+  if (!prefix && !(onums = fields_kept(ofields, nfields, on, nn))) {
+    allowed = 0;
+    kind = "form_changed";
+    what = "form fields removed or reordered";
   }
-  for (i = on; i < nn; i++) {
+  for (i = prefix ? on : 0; i < nn && (prefix || onums); i++) {
     kyso_obj *item = nfields->u.array.items[i];
-    const new_field *nf = kyso_changes_find_new(
-        d->new_fields, d->new_field_count, kyso_changes_ref_num(item));
+    const new_field *nf;
+    if (!prefix && kyso_changes_has_u32(onums, on, kyso_changes_ref_num(item)))
+      continue;
+    nf = kyso_changes_find_new(d->new_fields, d->new_field_count,
+                               kyso_changes_ref_num(item));
     if (!nf) {
       allowed = 0;
       kind = "form_changed";
@@ -623,6 +676,7 @@ done:
                           what, name);
   kyso_changes_decide_num(d, kyso_changes_ref_num(nfields_raw), kind, allowed,
                           what, name);
+  free(onums);
 }
 
 void kyso_changes_check_forms(diff *d) {
