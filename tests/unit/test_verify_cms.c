@@ -2063,6 +2063,29 @@ static void test_x509_rsa_sha1(void) {
   static const struct { int sha256, flip; } cases[] = {{0, 0}, {1, 0}, {0, 1}};
   size_t i, len = 0;
 
+  /* a /SubFilter kyso does not verify (a national profile): not proof of
+   * anything wrong, INDETERMINATE FORMAT_FAILURE (it was TOTAL_FAILED) */
+  {
+    uint8_t *data = x509_pdf(&rsa, EVP_sha256(), 0, &len);
+    uint8_t *m = find_bytes(data, len, "/adbe.x509.rsa_sha1", 19);
+    kyso_report *r;
+    CHECK(m != NULL);
+    if (m)
+      memcpy(m, "/PBAD.x509.rsa_sha1", 19);
+    r = verify_doc(data, len);
+    CHECK(r && r->count == 1);
+    if (r && r->count == 1) {
+      CHECK_EQ_STR(r->sigs[0].checks[KYSO_CHECK_STRUCTURE].reason,
+                   "unknown_sub_filter");
+      CHECK_EQ_INT(r->sigs[0].checks[KYSO_CHECK_STRUCTURE].result,
+                   KYSO_RESULT_INDETERMINATE);
+      CHECK_EQ_INT(r->sigs[0].indication, KYSO_INDICATION_INDETERMINATE);
+      CHECK_EQ_STR(r->sigs[0].sub_indication, "FORMAT_FAILURE");
+    }
+    kyso_report_free(r);
+    free(data);
+  }
+
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     uint8_t *data = x509_pdf(&rsa, cases[i].sha256 ? EVP_sha256() : EVP_sha1(),
                              cases[i].flip, &len);

@@ -118,9 +118,13 @@ void kyso_report_decide(kyso_sig_report *s) {
                             : decide(s, IN, "OUT_OF_BOUNDS_NO_POE");
   if (reason_is(s, KYSO_CHECK_VALIDITY, "certificate_not_yet_valid"))
     return decide(s, s->has_timestamp ? TF : IN, "NOT_YET_VALID");
-  /* INDETERMINATE: something needed for a verdict is missing. First an
-   * algorithm kyso cannot compute: integrity or the signature value is
-   * unknown, which is not proof of tampering either way. */
+  /* INDETERMINATE: something needed for a verdict is missing. A format
+   * kyso does not verify (an unknown /SubFilter): ETSI's INDETERMINATE
+   * FORMAT_FAILURE. Then an algorithm kyso cannot compute: integrity or
+   * the signature value is unknown, which is not proof of tampering either
+   * way. */
+  if (is(s, KYSO_CHECK_STRUCTURE, KYSO_RESULT_INDETERMINATE))
+    return decide(s, IN, "FORMAT_FAILURE");
   if (reason_is(s, KYSO_CHECK_SIGNATURE, "signer_certificate_missing"))
     return decide(s, IN, "NO_SIGNING_CERTIFICATE_FOUND"); /* a 2nd signer */
   if (is(s, KYSO_CHECK_INTEGRITY, KYSO_RESULT_INDETERMINATE) ||

@@ -57,7 +57,9 @@ static void structure(kyso_verify_ctx *ctx, kyso_sig_state *st,
     return;
   }
   if (!known_sub_filter(s->type, s->sub_filter)) {
-    kyso_check_set(r, c, KYSO_RESULT_FAILED, "unknown_sub_filter",
+    /* Another format (a national profile such as PBAD.PAdES): not proof
+     * of anything wrong, so INDETERMINATE, never a pass. */
+    kyso_check_set(r, c, KYSO_RESULT_INDETERMINATE, "unknown_sub_filter",
                    "/SubFilter /%s is not one kyso verifies", s->sub_filter);
     return;
   }
