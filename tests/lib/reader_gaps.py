@@ -26,6 +26,21 @@ say VALID while poppler, pdf.js or qpdf showed other content).
                                       /Contents; the xref names the first:
                                       poppler takes it, pdf.js and qpdf the
                                       last
+  reader_gaps.py form OUT             a contract with a filled text field
+                                      (amount, with its appearance, no /DA of
+                                      its own; the form's /DA in object 6)
+  reader_gaps.py form-da IN OUT       appends a new form object 6: /DA white,
+                                      /NeedAppearances true (viewers redraw
+                                      the amount invisible)
+  reader_gaps.py add-encrypt IN ENC OUT
+                                      appends an update whose trailer takes
+                                      the /Encrypt dictionary and /ID of ENC
+                                      (an encrypted copy): every signed object
+                                      decrypts to something else
+  reader_gaps.py hide IN OUT N        changes the page text, drops /AcroForm
+                                      from catalog 1 (the signature's widget
+                                      stays on the page), then appends N
+                                      revisions whose bytes say "/ByteRange"
 """
 import re
 import sys
@@ -193,6 +208,78 @@ def twice(src, out, page):
                   {contents: b"BT /F1 28 Tf 20 100 Td (Pay 999,999,999 VND) Tj ET"})
 
 
+def append(src, out, objs, trailer=b""):
+    """Appends a classic update defining objs (num -> body bytes)."""
+    b = bytearray(open(src, "rb").read())
+    prev, size, root = tail(b)
+    if not b.endswith(b"\n"):
+        b += b"\n"
+    offs = {}
+    for n, body in sorted(objs.items()):
+        offs[n] = len(b)
+        b += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    at = len(b)
+    b += b"xref\n"
+    for n in sorted(offs):
+        b += b"%d 1\n%010d 00000 n \n" % (n, offs[n])
+    size = max([size] + [n + 1 for n in offs])
+    b += (b"trailer\n<< /Size %d /Root %s /Prev %d %s >>\nstartxref\n%d\n%%%%EOF\n"
+          % (size, root, prev, trailer, at))
+    open(out, "wb").write(b)
+
+
+def form(out):
+    w = Writer(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    w.obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm 6 0 R >>")
+    w.obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+    w.obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources "
+             "<< /Font << /F1 5 0 R >> >> /Contents 4 0 R /Annots [7 0 R] >>")
+    w.stream(4, "BT /F1 20 Tf 72 700 Td (HOP DONG - so tien thanh toan:) Tj ET")
+    w.obj(5, FONT)
+    w.obj(6, "<< /Fields [7 0 R] /DA (/Helv 0 Tf 0 g) /DR << /Font << /Helv 5 0 R >> >> >>")
+    w.obj(7, "<< /Type /Annot /Subtype /Widget /FT /Tx /T (SoTien) /V (100 trieu dong) "
+             "/Rect [72 640 372 670] /F 4 /P 3 0 R /AP << /N 8 0 R >> >>")
+    w.stream(8, "/Tx BMC q BT /Helv 18 Tf 0 g 2 8 Td (100 trieu dong) Tj ET Q EMC",
+             b"/Type /XObject /Subtype /Form /BBox [0 0 300 30] "
+             b"/Resources << /Font << /Helv 5 0 R >> >>")
+    at = len(w.b)
+    entries = {0: (0, 65535, b"f")}
+    entries.update({n: (o, 0, b"n") for n, o in w.off.items()})
+    w.b += table(entries) + b"trailer\n<< /Size 9 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % at
+    open(out, "wb").write(w.b)
+
+
+def form_da(src, out):
+    b = open(src, "rb").read()
+    fields = re.findall(rb"\n6 0 obj\s*<<.*?(/Fields\s*\[[^\]]*\])", b, re.S)[-1]
+    append(src, out, {6: b"<< /DA (/Helv 0 Tf 1 1 1 rg) /NeedAppearances true "
+                         b"/DR << /Font << /Helv 5 0 R >> >> " + fields + b" /SigFlags 3 >>"})
+
+
+def add_encrypt(src, enc, out):
+    o = open(enc, "rb").read()
+    i = o.find(b"/Filter /Standard")
+    start = o.rfind(b"obj", 0, i) + 3
+    end = o.find(b"endobj", i)
+    ids = re.search(rb"/ID\s*\[\s*<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", o)
+    _, size, _ = tail(open(src, "rb").read())
+    append(src, out, {size: o[start:end].strip()},
+           b"/Encrypt %d 0 R /ID [<%s> <%s>]" % (size, ids.group(1), ids.group(2)))
+
+
+def hide(src, out, n):
+    b = open(src, "rb").read()
+    cat = re.findall(rb"\n1 0 obj\s*(<<.*?>>)\s*endobj", b, re.S)[-1]
+    cat = re.sub(rb"/AcroForm\s+\d+\s+0\s+R", b"", cat)
+    text = b"BT /F1 28 Tf 20 100 Td (Pay 900 VND) Tj ET"
+    append(src, out, {1: cat, 4: b"<< /Length %d >>\nstream\n" % len(text) + text
+                      + b"\nendstream"})
+    _, size, _ = tail(open(out, "rb").read())
+    for i in range(n):
+        append(out, out, {size: b"<< /Producer (rev %d /ByteRange) >>" % i},
+               b"/Info %d 0 R" % size)
+
+
 def main(argv):
     cmd = argv[1] if len(argv) > 1 else ""
     if cmd == "hybrid" and len(argv) == 3:
@@ -205,6 +292,14 @@ def main(argv):
         wrong_index(argv[2], argv[3], int(argv[4]))
     elif cmd == "twice" and len(argv) == 5:
         twice(argv[2], argv[3], int(argv[4]))
+    elif cmd == "form" and len(argv) == 3:
+        form(argv[2])
+    elif cmd == "form-da" and len(argv) == 4:
+        form_da(argv[2], argv[3])
+    elif cmd == "add-encrypt" and len(argv) == 5:
+        add_encrypt(argv[2], argv[3], argv[4])
+    elif cmd == "hide" and len(argv) == 5:
+        hide(argv[2], argv[3], int(argv[4]))
     else:
         sys.stderr.write(__doc__)
         return 2

@@ -985,3 +985,12 @@ done:
   OPENSSL_cleanse(w.key, sizeof(w.key));
   return ret;
 }
+
+int kyso_crypt_same(const kyso_crypt *a, const kyso_crypt *b) {
+  if (!a || !b)
+    return a == b;
+  return a->v == b->v && a->r == b->r && a->key_len == b->key_len &&
+         memcmp(a->key, b->key, a->key_len) == 0 && a->p == b->p &&
+         a->encrypt_metadata == b->encrypt_metadata && a->stm == b->stm &&
+         a->str == b->str;
+}

@@ -79,6 +79,12 @@ int kyso_crypt_allows_existing_fields_only(const kyso_crypt *c);
  * its earlier revisions the same way. Borrowed from c. */
 const char *kyso_crypt_get_password(const kyso_crypt *c);
 
+/* 1 when a and b decrypt alike (both NULL: neither encrypted; else the
+ * same file key, handler revision, methods, /P and /EncryptMetadata): an
+ * update that changes the encryption makes every signed object read
+ * differently, whatever its bytes. */
+int kyso_crypt_same(const kyso_crypt *a, const kyso_crypt *b);
+
 /* The file key (for tests against qpdf --show-encryption-key). */
 const uint8_t *kyso_crypt_get_key(const kyso_crypt *c, size_t *len);
 

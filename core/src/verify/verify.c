@@ -182,7 +182,8 @@ done:
  * listed signature covers and that holds a /ByteRange is opened on its own
  * and its form walked; signatures found there are verified too, and the
  * removal is a modification. At most KYSO_LIMIT_SIGNATURE_SEARCH revisions
- * are opened. */
+ * are opened; a document needing more gets KYSO_ERR_LIMIT, not a report
+ * that might leave a signature out. */
 static kyso_status collect_removed(kyso_verify_ctx *ctx, field_list *l,
                                    kyso_error *err) {
   kyso_status ret = KYSO_OK;
@@ -203,8 +204,17 @@ static kyso_status collect_removed(kyso_verify_ctx *ctx, field_list *l,
     }
     if (covered || !revision_has_byte_range(ctx, r))
       continue;
-    if (l->older_count == KYSO_LIMIT_SIGNATURE_SEARCH)
-      break; /* the rest stays unlisted, as before */
+    /* Past the limit a removed signature could hide behind padding
+     * revisions: no verdict rather than a report that leaves it out. */
+    if (l->older_count == KYSO_LIMIT_SIGNATURE_SEARCH) {
+      ret = kyso_error_set(err, KYSO_ERR_LIMIT,
+                           "more than %d earlier revisions hold a /ByteRange "
+                           "that no signature in the form covers: kyso "
+                           "cannot search them all for signatures removed "
+                           "from the form",
+                           KYSO_LIMIT_SIGNATURE_SEARCH);
+      break;
+    }
     /* A revision that does not open on its own names no signature. */
     if (kyso_pdf_open_password(ctx->data, info.end,
                                kyso_crypt_get_password(ctx->pdf->crypt), &old,

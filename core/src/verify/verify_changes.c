@@ -199,6 +199,14 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
     ret = emit(&d, err);
     goto done;
   }
+  /* Another /Encrypt or file key after signing: every signed object now
+   * decrypts to something else in a viewer, while its bytes (and so its
+   * xref entry) stay the same. */
+  if (!kyso_crypt_same(d.old->crypt, ctx->pdf->crypt))
+    kyso_changes_add_extra(&d, 0, "other",
+                           "the document's encryption (/Encrypt or its file "
+                           "key) changed after signing: every signed object "
+                           "now reads differently");
   /* DocMDP in force when this signature was made; unreadable: as strict
    * as P=1. */
   ret = kyso_form_docmdp(d.old, &d.perm, &d.scratch);

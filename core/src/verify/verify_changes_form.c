@@ -559,8 +559,24 @@ done:
   return onums;
 }
 
-/* /AcroForm: only /Fields appends of new signature fields, /SigFlags, and
- * for form filling /DA, /DR additions, /NeedAppearances, /Q. */
+/* A change of the form-wide key (DA, Q or NeedAppearances) from ov to nv
+ * that cannot redraw a signed field: /NeedAppearances turned off or
+ * removed; a /DA or /Q where the signed form had none (writers add them
+ * with their signature's /DR font) while /NeedAppearances stays off. Any
+ * other change is refused. */
+static int form_setting_harmless(const char *key, const kyso_obj *ov,
+                                 const kyso_obj *nv, const kyso_obj *nform) {
+  /* anything but a direct false (an indirect value too) counts as on */
+  const kyso_obj *need = kyso_dict_get(nform, "NeedAppearances");
+  int need_on = need && !(kyso_obj_is(need, KYSO_OBJ_BOOL) && !need->u.boolean);
+  if (strcmp(key, "NeedAppearances") == 0)
+    return !nv || (kyso_obj_is(nv, KYSO_OBJ_BOOL) && !nv->u.boolean);
+  return !ov && !need_on;
+}
+
+/* /AcroForm: only /Fields appends of new signature fields, /SigFlags and
+ * /DR additions; /DA, /NeedAppearances and /Q stay as signed
+ * (form_setting_harmless). */
 static void check_acroform(diff *d) {
   static const char *const keys[] = {"Fields",          "SigFlags", "DA", "DR",
                                      "NeedAppearances", "Q",        NULL};
@@ -597,17 +613,27 @@ static void check_acroform(diff *d) {
     what = "interactive form entry changed";
     name = key;
   }
-  for (i = 0; d->perm == 1 && fill_keys[i]; i++) {
-    if (!kyso_changes_value_equal(
-            kyso_changes_dict_value(kyso_changes_dict_of(oform), fill_keys[i]),
-            kyso_changes_dict_value(nform, fill_keys[i]), 0)) {
+  /* The form-wide /DA, /Q and /NeedAppearances decide how a viewer that
+   * redraws fields draws every field that inherits them, whatever its
+   * value: compared at every permission level (a later update turning
+   * /NeedAppearances on with another /DA redraws a signed amount in
+   * another font or colour). */
+  for (i = 0; oform && fill_keys[i]; i++) {
+    const kyso_obj *ov =
+        kyso_changes_dict_value(kyso_changes_dict_of(oform), fill_keys[i]);
+    const kyso_obj *nv = kyso_changes_dict_value(nform, fill_keys[i]);
+    if (!kyso_changes_value_equal(ov, nv, 0) &&
+        (d->perm == 1 || !form_setting_harmless(fill_keys[i], ov, nv, nform))) {
       allowed = 0;
       kind = "form_changed";
-      what = d->perm_locked ? "interactive form changed after a signature "
-                              "allowing no changes (lock P=1)"
-                            : "interactive form changed in a document "
-                              "certified with no changes allowed (DocMDP "
-                              "P=1)";
+      what = d->perm != 1     ? "form-wide field appearance settings changed "
+                                "(/DA, /Q or /NeedAppearances): viewers may "
+                                "redraw signed fields differently"
+             : d->perm_locked ? "interactive form changed after a signature "
+                                "allowing no changes (lock P=1)"
+                              : "interactive form changed in a document "
+                                "certified with no changes allowed (DocMDP "
+                                "P=1)";
       name = fill_keys[i];
     }
   }
