@@ -84,4 +84,12 @@
 #define KYSO_LIMIT_CRYPT_PASSWORD 127
 #define KYSO_LIMIT_CRYPT_R6_ROUNDS 288
 
+/* Long-term validation requests (kyso/ltv.h): the size of a certificate
+ * read for its URLs or named in an OCSP request, the URLs kept of each kind
+ * (OCSP responders, caIssuers, CRL distribution points) and the length of
+ * one (real ones are under 100 bytes). */
+#define KYSO_LIMIT_LTV_CERT_SIZE ((size_t)256 * 1024)
+#define KYSO_LIMIT_LTV_URLS 8
+#define KYSO_LIMIT_LTV_URL_LENGTH 1024
+
 #endif
