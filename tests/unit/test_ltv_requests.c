@@ -33,16 +33,6 @@ static EVP_PKEY *new_key(void) {
   return k;
 }
 
-static void add_conf_ext(X509 *x, X509 *issuer, int nid, const char *value) {
-  X509V3_CTX v3;
-  X509_EXTENSION *ext;
-  X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-  if (!ext || !X509_add_ext(x, ext, -1))
-    abort();
-  X509_EXTENSION_free(ext);
-}
-
 static long next_serial = 1000;
 
 /* A certificate named cn for key, signed by issuer_key (self-signed CA when
@@ -66,11 +56,11 @@ static X509 *new_cert(const char *cn, EVP_PKEY *key, X509 *issuer,
   X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, NULL);
   X509_time_adj_ex(X509_getm_notAfter(x), 365, 0, NULL);
   X509_set_pubkey(x, key);
-  add_conf_ext(x, issuer, NID_subject_key_identifier, "hash");
+  test_pki_add_ext(x, issuer, NID_subject_key_identifier, "hash");
   if (issuer)
-    add_conf_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
+    test_pki_add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
   else
-    add_conf_ext(x, NULL, NID_basic_constraints, "critical,CA:TRUE");
+    test_pki_add_ext(x, NULL, NID_basic_constraints, "critical,CA:TRUE");
   if (extend)
     extend(x, arg);
   if (!X509_sign(x, issuer ? issuer_key : key, EVP_sha256()))
@@ -228,8 +218,8 @@ static void extend_many(X509 *x, void *arg) {
 /* The same extension twice. */
 static void extend_twice(X509 *x, void *arg) {
   (void)arg;
-  add_conf_ext(x, NULL, NID_info_access, "OCSP;URI:http://one.example/");
-  add_conf_ext(x, NULL, NID_info_access, "OCSP;URI:http://two.example/");
+  test_pki_add_ext(x, NULL, NID_info_access, "OCSP;URI:http://one.example/");
+  test_pki_add_ext(x, NULL, NID_info_access, "OCSP;URI:http://two.example/");
 }
 
 /* An AIA extension whose value is not an AuthorityInfoAccessSyntax. */

@@ -3,9 +3,12 @@
  */
 #include "test_pki.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/rsa.h>
+#include <openssl/x509v3.h>
 
 EVP_PKEY *test_pki_key_new(const char *type, size_t bits, const char *curve) {
   if (strcmp(type, "RSA") == 0)
@@ -85,4 +88,48 @@ uint8_t *test_pki_sign(EVP_PKEY *key, kyso_digest d, kyso_scheme scheme,
 done:
   EVP_MD_CTX_free(ctx);
   return sig;
+}
+
+void test_pki_add_ext(X509 *x, X509 *issuer, int nid, const char *value) {
+  X509V3_CTX v3;
+  X509_EXTENSION *ext;
+  X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
+  ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
+  if (!ext || !X509_add_ext(x, ext, -1))
+    abort();
+  X509_EXTENSION_free(ext);
+}
+
+int test_pki_sign_pdf(uint8_t **data, size_t *len, const kyso_sign_options *o,
+                      EVP_PKEY *key) {
+  kyso_sig_session *s = NULL;
+  kyso_error err;
+  const uint8_t *attrs, *update;
+  size_t attrs_len = 0, sig_len = 0, update_len = 0;
+  uint8_t *sig = NULL, *out;
+  int ok = 0;
+
+  kyso_error_clear(&err);
+  if (kyso_sig_prepare(*data, *len, o, &s, &err) != KYSO_OK)
+    goto done;
+  attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
+  sig =
+      test_pki_sign(key, kyso_sig_session_get_digest(s),
+                    kyso_sig_session_get_scheme(s), attrs, attrs_len, &sig_len);
+  if (!sig || kyso_sig_finish(s, sig, sig_len, &err) != KYSO_OK)
+    goto done;
+  update = kyso_sig_session_get_update(s, &update_len);
+  out = realloc(*data, *len + update_len);
+  if (!out)
+    goto done;
+  memcpy(out + *len, update, update_len);
+  *data = out;
+  *len += update_len;
+  ok = 1;
+done:
+  if (!ok)
+    fprintf(stderr, "signing failed: %s\n", err.message);
+  OPENSSL_free(sig);
+  kyso_sig_session_free(s);
+  return ok;
 }

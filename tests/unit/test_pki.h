@@ -45,4 +45,15 @@ const EVP_MD *test_pki_md(kyso_digest d);
 uint8_t *test_pki_sign(EVP_PKEY *key, kyso_digest d, kyso_scheme scheme,
                        const uint8_t *tbs, size_t tbs_len, size_t *sig_len);
 
+/* Adds the extension nid = value (openssl.cnf syntax, e.g.
+ * "OCSP;URI:http://...") to x, issuer giving the authority key identifier
+ * (NULL: x itself). Aborts on failure: for building test certificates. */
+void test_pki_add_ext(X509 *x, X509 *issuer, int nid, const char *value);
+
+/* Signs the PDF in *data (*len bytes, malloc'd) with options o and key:
+ * prepare, sign the SignedAttributes, finish; the update is appended to
+ * *data. 1 ok; 0 with the reason on stderr. */
+int test_pki_sign_pdf(uint8_t **data, size_t *len, const kyso_sign_options *o,
+                      EVP_PKEY *key);
+
 #endif

@@ -47,16 +47,6 @@ static EVP_PKEY *new_key(void) {
   return k;
 }
 
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value) {
-  X509V3_CTX v3;
-  X509_EXTENSION *ext;
-  X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-  ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-  if (!ext || !X509_add_ext(x, ext, -1))
-    abort();
-  X509_EXTENSION_free(ext);
-}
-
 typedef struct cert_spec {
   const char *cn;
   int64_t not_before, not_after;
@@ -87,15 +77,15 @@ static X509 *new_cert(const cert_spec *s, EVP_PKEY *key, X509 *issuer,
   ASN1_TIME_set(X509_getm_notBefore(x), (time_t)s->not_before);
   ASN1_TIME_set(X509_getm_notAfter(x), (time_t)s->not_after);
   X509_set_pubkey(x, key);
-  add_ext(x, issuer, NID_subject_key_identifier, "hash");
+  test_pki_add_ext(x, issuer, NID_subject_key_identifier, "hash");
   if (issuer)
-    add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
+    test_pki_add_ext(x, issuer, NID_authority_key_identifier, "keyid:always");
   if (s->basic)
-    add_ext(x, issuer, NID_basic_constraints, s->basic);
+    test_pki_add_ext(x, issuer, NID_basic_constraints, s->basic);
   if (s->key_usage)
-    add_ext(x, issuer, NID_key_usage, s->key_usage);
+    test_pki_add_ext(x, issuer, NID_key_usage, s->key_usage);
   if (s->eku)
-    add_ext(x, issuer, NID_ext_key_usage, s->eku);
+    test_pki_add_ext(x, issuer, NID_ext_key_usage, s->eku);
   if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()))
     abort();
   return x;

@@ -142,13 +142,6 @@ static int make_key(void) {
 /* Appends a signature (field `field`; visible when rect is given). */
 static int sign_doc(doc *d, const char *field, const double *rect) {
   kyso_sign_options o;
-  kyso_sig_session *s = NULL;
-  kyso_error err;
-  const uint8_t *attrs, *update;
-  size_t attrs_len = 0, sig_len = 0, update_len = 0;
-  uint8_t *sig = NULL, *out;
-  int ok = 0;
-
   kyso_sign_options_init(&o);
   o.certificate.data = key.der;
   o.certificate.len = key.der_len;
@@ -158,28 +151,7 @@ static int sign_doc(doc *d, const char *field, const double *rect) {
     o.visible = 1;
     memcpy(o.rect, rect, sizeof(o.rect));
   }
-  if (kyso_sig_prepare(d->data, d->len, &o, &s, &err) != KYSO_OK)
-    goto done;
-  attrs = kyso_sig_session_get_signed_attrs(s, &attrs_len);
-  sig =
-      test_pki_sign(key.key, KYSO_DIGEST_SHA256, kyso_sig_session_get_scheme(s),
-                    attrs, attrs_len, &sig_len);
-  if (!sig || kyso_sig_finish(s, sig, sig_len, &err) != KYSO_OK)
-    goto done;
-  update = kyso_sig_session_get_update(s, &update_len);
-  out = realloc(d->data, d->len + update_len);
-  if (!out)
-    goto done;
-  memcpy(out + d->len, update, update_len);
-  d->data = out;
-  d->len += update_len;
-  ok = 1;
-done:
-  if (!ok)
-    fprintf(stderr, "signing failed: %s\n", err.message);
-  OPENSSL_free(sig);
-  kyso_sig_session_free(s);
-  return ok;
+  return test_pki_sign_pdf(&d->data, &d->len, &o, key.key);
 }
 
 /* The document signed once by field "Leader" (P=1: see certify_p1). */
