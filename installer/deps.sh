@@ -11,6 +11,8 @@ packages=(
   # build
   build-essential cmake pkg-config clang-format
   libssl-dev zlib1g-dev libp11-dev
+  # fetching OCSP, CRLs and timestamps (kyso sign --ltv, verify --online)
+  libcurl4-openssl-dev
   # the native host (kyso-host): websocket server, JSON, consent/PIN dialogs
   libwebsockets-dev libjansson-dev pinentry-curses
   # registrable domains (eTLD+1) for the origin policy: libpsl and the

@@ -9,10 +9,11 @@
  * never touched, so the signatures stay valid; the verifier then finds the
  * data without going online.
  *
- * It does not fetch anything (the native host fetches OCSP and CRLs), does
- * not write /VRI entries (optional, ETSI EN 319 142-1 5.4.2.2) and does not
- * judge whether the data belongs to the document's signatures: verifying it
- * is the verifier's job. No I/O and no clock here.
+ * kyso_dss_append_vri also writes /VRI entries (ISO 32000-2 12.8.4.4,
+ * ETSI EN 319 142-1 5.4.2.2): per signature, which of the items validate
+ * it. It does not fetch anything (the CLI and the native host fetch OCSP
+ * and CRLs) and does not judge whether the data belongs to the document's
+ * signatures: verifying it is the verifier's job. No I/O and no clock.
  */
 #ifndef KYSO_DSS_H
 #define KYSO_DSS_H
@@ -47,6 +48,31 @@ kyso_status kyso_dss_append(const uint8_t *pdf, size_t len,
                             const kyso_blob *ocsps, size_t nocsps,
                             uint8_t **update, size_t *update_len,
                             kyso_error *err);
+
+/* One /VRI entry: key is the SHA-1 the entry is filed under
+ * (kyso_ltv_signature.vri_key, written as 40 upper-case hex digits); the
+ * index lists name items of the arrays given to kyso_dss_append_vri. An
+ * entry already in the DSS under that key is kept and gains the new
+ * items' references (an item already listed is not repeated). */
+typedef struct kyso_dss_vri {
+  uint8_t key[20];
+  const size_t *certs, *crls, *ocsps;
+  size_t ncerts, ncrls, nocsps;
+  int64_t time; /* /TU, seconds since 1970 UTC, when the data was
+                   gathered; 0: none written */
+} kyso_dss_vri;
+
+/* As kyso_dss_append, and the /VRI entries vri[0..nvri) (at most
+ * KYSO_DSS_ITEMS_MAX). An index out of its array's range, or the same key
+ * twice, is KYSO_ERR_ARGUMENT. With nothing new to add (items and
+ * references all present) *update is NULL. */
+kyso_status kyso_dss_append_vri(const uint8_t *pdf, size_t len,
+                                const kyso_blob *certs, size_t ncerts,
+                                const kyso_blob *crls, size_t ncrls,
+                                const kyso_blob *ocsps, size_t nocsps,
+                                const kyso_dss_vri *vri, size_t nvri,
+                                uint8_t **update, size_t *update_len,
+                                kyso_error *err);
 
 #ifdef __cplusplus
 }

@@ -91,5 +91,10 @@
 #define KYSO_LIMIT_LTV_CERT_SIZE ((size_t)256 * 1024)
 #define KYSO_LIMIT_LTV_URLS 8
 #define KYSO_LIMIT_LTV_URL_LENGTH 1024
+/* Long-term validation answers: an OCSP response or a TimeStampResp, and
+ * a CRL (the national CAs' CRLs are a few MB). The fetchers (CLI,
+ * kyso-host) stop reading at these sizes. */
+#define KYSO_LIMIT_LTV_RESPONSE_SIZE ((size_t)64 * 1024)
+#define KYSO_LIMIT_LTV_CRL_SIZE ((size_t)20 * 1024 * 1024)
 
 #endif

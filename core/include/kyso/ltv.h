@@ -8,10 +8,18 @@
  * request (RFC 6960 4.1.1) with a nonce (RFC 8954);
  * kyso_ltv_ts_request_new builds an RFC 3161 TimeStampReq (2.4.1).
  *
+ * kyso_ltv_ocsp_check, kyso_ltv_crl_check and kyso_ltv_ts_check judge the
+ * answers before anything keeps them: signature and who signed, the nonce,
+ * the certificate or digest asked about, and whether the answer is current
+ * at the time given. kyso_ltv_collect lists what a signed PDF needs for
+ * long-term validation: every certificate on the paths of its signatures
+ * and timestamps, with its issuer, whether the document already holds
+ * usable revocation data for it, and the /VRI key of each signature.
+ *
  * Nothing here fetches, reads a clock or draws random numbers: the caller
  * sends the requests (libcurl in the CLI and kyso-host), decides which URLs
- * it may contact (loopback, private addresses, rewrites) and passes the
- * nonces. Checking the answers belongs to the verifier.
+ * it may contact (loopback, private addresses, rewrites), passes the
+ * nonces and the time.
  */
 #ifndef KYSO_LTV_H
 #define KYSO_LTV_H
@@ -22,6 +30,7 @@
 #include "kyso/limits.h"
 #include "kyso/sign.h"
 #include "kyso/status.h"
+#include "kyso/verify.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -83,8 +92,155 @@ kyso_status kyso_ltv_ts_request_new(kyso_digest algorithm, kyso_blob digest,
                                     kyso_blob nonce, uint8_t **out,
                                     size_t *out_len, kyso_error *err);
 
-/* Frees a request from kyso_ltv_*_request_new (NULL is fine). */
+/* Frees a request from kyso_ltv_*_request_new, or a token from
+ * kyso_ltv_ts_check (NULL is fine). */
 void kyso_ltv_request_free(uint8_t *request);
+
+/* ---- checking the answers ---------------------------------------------- */
+
+typedef enum kyso_ltv_cert_status {
+  KYSO_LTV_GOOD = 0,
+  KYSO_LTV_REVOKED = 1,
+  KYSO_LTV_UNKNOWN = 2 /* OCSP "unknown": the responder does not know it */
+} kyso_ltv_cert_status;
+
+/* What an OCSP response or a CRL says about one certificate. Times are
+ * seconds since 1970 UTC. */
+typedef struct kyso_ltv_answer {
+  kyso_ltv_cert_status status;
+  int64_t this_update;
+  int64_t next_update;     /* 0: the answer gives none */
+  int64_t produced_at;     /* OCSP producedAt; a CRL's thisUpdate */
+  int64_t revocation_time; /* REVOKED only, else 0 */
+  int revocation_reason;   /* CRLReason (RFC 5280 5.3.1); -1: none given */
+  int nonce_echoed;        /* OCSP: the response carries the nonce asked */
+  int delegated;           /* OCSP: signed by a delegated responder (a
+                              certificate the issuer gave id-kp-OCSPSigning),
+                              not by the issuer itself */
+} kyso_ltv_answer;
+
+/* Clock difference tolerated between this machine and a responder, TSA or
+ * CRL issuer, in seconds. */
+enum { KYSO_LTV_CLOCK_SKEW = 5 * 60 };
+
+/*
+ * Judges an OCSPResponse (DER, as a responder sends it, at most
+ * KYSO_LIMIT_LTV_RESPONSE_SIZE) about cert issued by issuer (X.509 DER).
+ * KYSO_OK and *out filled when: responseStatus is successful with a
+ * BasicOCSPResponse; it holds a SingleResponse whose CertID (any hash
+ * algorithm OpenSSL knows) names cert; the response is signed by issuer or
+ * by a responder certificate it holds or that issuer issued with
+ * id-kp-OCSPSigning, valid at now; thisUpdate <= now + KYSO_LTV_CLOCK_SKEW
+ * and, when given, now <= nextUpdate + KYSO_LTV_CLOCK_SKEW; and, when
+ * nonce is not empty, the response carries no nonce (out->nonce_echoed 0:
+ * responders that pre-compute answers) or exactly that one.
+ * Errors: KYSO_ERR_LTV_RESPONSE (does not decode, not successful: the
+ * message names the status), KYSO_ERR_LTV_SCOPE (no answer for cert),
+ * KYSO_ERR_LTV_SIGNATURE, KYSO_ERR_LTV_NONCE, KYSO_ERR_LTV_STALE,
+ * KYSO_ERR_ARGUMENT (cert or issuer do not decode, or do not match),
+ * KYSO_ERR_LIMIT. A REVOKED or UNKNOWN answer is KYSO_OK: it is an answer.
+ */
+kyso_status kyso_ltv_ocsp_check(kyso_blob response, kyso_blob cert,
+                                kyso_blob issuer, kyso_blob nonce, int64_t now,
+                                kyso_ltv_answer *out, kyso_error *err);
+
+/*
+ * Judges a CRL (DER, at most KYSO_LIMIT_LTV_CRL_SIZE) for cert issued by
+ * issuer: the CRL's issuer is cert's issuer, it is signed by issuer's key
+ * (and issuer, when it has keyUsage, has cRLSign); it is a complete CRL
+ * (not a delta), not indirect, and its issuingDistributionPoint, when
+ * present, covers cert (onlyContainsUserCerts / onlyContainsCACerts /
+ * onlySomeReasons / onlyContainsAttributeCerts refused as not covering,
+ * except the one matching cert's kind); thisUpdate <= now +
+ * KYSO_LTV_CLOCK_SKEW and now <= nextUpdate + KYSO_LTV_CLOCK_SKEW (a CRL
+ * without nextUpdate is KYSO_ERR_LTV_STALE). out->status is REVOKED when
+ * cert's serial is listed (removeFromCRL entries are not revocations),
+ * else GOOD. Errors as kyso_ltv_ocsp_check (KYSO_ERR_LTV_SCOPE for another
+ * issuer or scope).
+ */
+kyso_status kyso_ltv_crl_check(kyso_blob crl, kyso_blob cert, kyso_blob issuer,
+                               int64_t now, kyso_ltv_answer *out,
+                               kyso_error *err);
+
+/*
+ * Judges a TimeStampResp (RFC 3161 2.4.2, DER, at most
+ * KYSO_LIMIT_LTV_RESPONSE_SIZE) to a request for digest (algorithm's size)
+ * with nonce: status granted or grantedWithMods; the token's signature
+ * verifies with the TSA certificate the token carries, which has the
+ * critical extendedKeyUsage id-kp-timeStamping only and chains to one of
+ * anchors (X.509 DER; through the token's own certificates and
+ * intermediates) valid at genTime; TSTInfo's messageImprint is algorithm
+ * and digest; its nonce is nonce; genTime <= now + KYSO_LTV_CLOCK_SKEW.
+ * anchor_count 0 is KYSO_ERR_ARGUMENT: a timestamp from an unknown TSA
+ * proves nothing. On KYSO_OK *token, *token_len hold a copy of the
+ * timeStampToken (DER ContentInfo, free with kyso_ltv_request_free) and
+ * *gen_time its genTime (seconds since 1970 UTC).
+ * Errors: KYSO_ERR_LTV_RESPONSE (does not decode; rejection or waiting:
+ * the message carries the status and its failInfo), KYSO_ERR_LTV_SIGNATURE
+ * (signature, EKU, chain), KYSO_ERR_LTV_SCOPE (another imprint),
+ * KYSO_ERR_LTV_NONCE, KYSO_ERR_LTV_STALE, KYSO_ERR_LIMIT.
+ */
+kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
+                              kyso_blob digest, kyso_blob nonce,
+                              const kyso_blob *anchors, size_t anchor_count,
+                              const kyso_blob *intermediates,
+                              size_t intermediate_count, int64_t now,
+                              uint8_t **token, size_t *token_len,
+                              int64_t *gen_time, kyso_error *err);
+
+/* ---- what a signed PDF needs -------------------------------------------- */
+
+/* One certificate on the path of a signature, a signature timestamp or a
+ * document timestamp, up to and without the trust anchor (a self-signed
+ * anchor needs no revocation data; a CA trusted directly that is not
+ * self-signed is listed, its issuer unknown). Blobs are borrowed from the
+ * set. */
+typedef struct kyso_ltv_need {
+  kyso_blob cert;
+  kyso_blob issuer;   /* empty when no certificate known to the verifier
+                         (document, anchors, intermediates) issued cert:
+                         fetch it from cert's caIssuers */
+  int cert_in_document; /* cert is in the document (a CMS or the DSS) */
+  int issuer_in_document;
+  int has_revocation; /* the document holds revocation data for cert
+                         (DSS or adbe-revocationInfoArchival) that
+                         verifies and says GOOD */
+  /* Signatures (indexes into kyso_ltv_set_get_signature) whose paths hold
+   * cert: bit i for signature i < 64; signatures past 64 share bit 63. */
+  uint64_t signatures;
+} kyso_ltv_need;
+
+/* One signature or document timestamp of the PDF, in the verifier's
+ * order (kyso_report's). */
+typedef struct kyso_ltv_signature {
+  uint8_t vri_key[20];  /* /VRI key: SHA-1 of the signature's /Contents
+                           bytes (the whole decoded string, as Adobe and
+                           iText; a document timestamp's: its DER token
+                           without the zero padding) */
+  int doc_timestamp;    /* 1: an ETSI.RFC3161 document timestamp */
+  int64_t signing_time; /* timestamp time if any, else the claimed one */
+} kyso_ltv_signature;
+
+typedef struct kyso_ltv_set kyso_ltv_set;
+
+/*
+ * Walks every signature of pdf as kyso_verify does (options: anchors,
+ * intermediates, validation_time, password; the same errors) and lists
+ * what long-term validation needs. Each certificate is listed once, in
+ * path order (signer first), whatever number of signatures share it. A
+ * signature that cannot be read (broken CMS) adds nothing. On KYSO_OK *out
+ * holds the set (free with kyso_ltv_set_free).
+ */
+kyso_status kyso_ltv_collect(const uint8_t *pdf, size_t len,
+                             const kyso_verify_options *options,
+                             kyso_ltv_set **out, kyso_error *err);
+size_t kyso_ltv_set_get_need_count(const kyso_ltv_set *set);
+const kyso_ltv_need *kyso_ltv_set_get_need(const kyso_ltv_set *set,
+                                           size_t index);
+size_t kyso_ltv_set_get_signature_count(const kyso_ltv_set *set);
+const kyso_ltv_signature *kyso_ltv_set_get_signature(const kyso_ltv_set *set,
+                                                     size_t index);
+void kyso_ltv_set_free(kyso_ltv_set *set);
 
 #ifdef __cplusplus
 }

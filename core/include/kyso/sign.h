@@ -182,6 +182,45 @@ const uint8_t *kyso_sig_session_get_update(const kyso_sig_session *s,
 
 void kyso_sig_session_free(kyso_sig_session *s);
 
+/* ---- document timestamps (PAdES B-LTA, ETSI EN 319 142-1 5.5) ----------- */
+
+typedef struct kyso_doc_timestamp_options {
+  kyso_digest digest;      /* of the signed bytes; default SHA-256 */
+  const char *field_name;  /* default: "Timestamp<N>", first unused N */
+  size_t contents_reserve; /* bytes for the token; 0: 16384 */
+  const char *password;    /* as kyso_sign_options.password */
+} kyso_doc_timestamp_options;
+
+void kyso_doc_timestamp_options_init(kyso_doc_timestamp_options *options);
+
+/*
+ * Phase 1 of a document timestamp: an incremental update with an invisible
+ * signature field whose value is /Type /DocTimeStamp, /Filter
+ * /Adobe.PPKLite, /SubFilter /ETSI.RFC3161, and a /Contents hole. The
+ * parts to hash are kyso_sig_session_get_signed_parts'; the imprint to
+ * ask the TSA for is kyso_doc_timestamp_imprint's. pdf is borrowed as for
+ * kyso_sig_prepare. Errors as kyso_sig_prepare's (a document whose
+ * permissions forbid changes, KYSO_ERR_PDF_PERMISSION).
+ */
+kyso_status kyso_doc_timestamp_prepare(
+    const uint8_t *pdf, size_t pdf_len,
+    const kyso_doc_timestamp_options *options, kyso_sig_session **out,
+    kyso_error *err);
+
+/* The digest (options' algorithm) of the signed parts of a document
+ * timestamp session: out holds 64 bytes, *out_len gets the size. */
+kyso_status kyso_doc_timestamp_imprint(const kyso_sig_session *s, uint8_t *out,
+                                       size_t *out_len, kyso_error *err);
+
+/* Phase 2: token (DER ContentInfo, a TimeStampToken) must imprint exactly
+ * that digest with that algorithm, else KYSO_ERR_ARGUMENT "timestamp token
+ * does not cover this document"; a token larger than the reserve is
+ * KYSO_ERR_SIGN_SPACE. The TSA is not judged here (kyso_ltv_ts_check and
+ * the verifier do). The update is then kyso_sig_session_get_update's. */
+kyso_status kyso_doc_timestamp_finish(kyso_sig_session *s,
+                                      const uint8_t *token, size_t token_len,
+                                      kyso_error *err);
+
 #ifdef __cplusplus
 }
 #endif

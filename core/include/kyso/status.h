@@ -68,7 +68,23 @@ typedef enum kyso_status {
   KYSO_ERR_TOKEN_KEY_NOT_FOUND = 605,  /* no private key for the cert */
   KYSO_ERR_TOKEN_SIGN = 606,           /* the token refused to sign */
   KYSO_ERR_TOKEN_CANCELLED = 607,      /* the user cancelled PIN entry */
-  KYSO_ERR_TOKEN_BUSY = 608 /* another kyso process kept the token too long */
+  KYSO_ERR_TOKEN_BUSY = 608, /* another kyso process kept the token too long */
+
+  /* 700-799: long-term validation answers (kyso/ltv.h) and fetching them
+   * (the CLI and kyso-host) */
+  KYSO_ERR_LTV_RESPONSE = 700,  /* an OCSP, CRL or timestamp answer does not
+                                   decode, or says it is not successful */
+  KYSO_ERR_LTV_SIGNATURE = 701, /* its signature does not verify, or the
+                                   signer is not entitled to answer */
+  KYSO_ERR_LTV_NONCE = 702,     /* the nonce differs from the request's */
+  KYSO_ERR_LTV_STALE = 703,     /* not current at the time given: expired
+                                   (past nextUpdate) or issued later */
+  KYSO_ERR_LTV_SCOPE = 704,     /* about another certificate or digest; a
+                                   CRL of another issuer or scope */
+  KYSO_ERR_LTV_FETCH = 705,     /* no answer: connection, timeout, HTTP
+                                   status, wrong content type */
+  KYSO_ERR_LTV_URL = 706        /* a URL refused: scheme, address (loopback,
+                                   private), redirect to another host */
 } kyso_status;
 
 enum { KYSO_ERROR_MESSAGE_MAX = 256 };

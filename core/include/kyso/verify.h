@@ -52,6 +52,16 @@ typedef struct kyso_verify_options {
   const char *password; /* an encrypted document's user (or owner)
                            password, UTF-8; NULL: the empty one. One that
                            is needed and not given: KYSO_ERR_PDF_PASSWORD */
+  /* Revocation data from outside the document (DER): fetched now by
+   * `kyso verify --online`, or files the user loaded. Judged exactly as
+   * the document's own (signature, issuer, scope) and used where the
+   * document has none; the report names its source ("supplied") so a
+   * reader can tell it from data embedded in the file. Certificates for
+   * paths come through intermediates. */
+  const kyso_blob *extra_crls;
+  size_t extra_crl_count;
+  const kyso_blob *extra_ocsps;
+  size_t extra_ocsp_count;
 } kyso_verify_options;
 
 void kyso_verify_options_init(kyso_verify_options *options);

@@ -45,6 +45,13 @@ const char *kyso_status_name(kyso_status status) {
   case KYSO_ERR_TOKEN_SIGN: return "TOKEN_SIGN";
   case KYSO_ERR_TOKEN_CANCELLED: return "USER_CANCELLED";
   case KYSO_ERR_TOKEN_BUSY: return "TOKEN_BUSY";
+  case KYSO_ERR_LTV_RESPONSE: return "LTV_RESPONSE";
+  case KYSO_ERR_LTV_SIGNATURE: return "LTV_SIGNATURE";
+  case KYSO_ERR_LTV_NONCE: return "LTV_NONCE";
+  case KYSO_ERR_LTV_STALE: return "LTV_STALE";
+  case KYSO_ERR_LTV_SCOPE: return "LTV_SCOPE";
+  case KYSO_ERR_LTV_FETCH: return "LTV_FETCH";
+  case KYSO_ERR_LTV_URL: return "LTV_URL";
   }
   return "UNKNOWN";
 }
