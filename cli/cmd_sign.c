@@ -23,14 +23,18 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "fetch_setup.h"
 #include "file_io.h"
 #include "kyso/limits.h"
+#include "kyso/ltv.h"
 #include "kyso/pdf.h"
 #include "kyso/sign.h"
 #include "kyso/time.h"
+#include "ltv_gather.h"
 #include "pdf_password.h"
 #include "pin_read.h"
 #include "signer.h"
+#include "trust_load.h"
 
 /* Liberation Serif (Times-metric, full Vietnamese) from Debian's
  * fonts-liberation2. */
@@ -89,6 +93,32 @@ static const char sign_usage[] =
     "                         application/timestamp-query' URL\n"
     "                         openssl ts -reply -config tsa.cnf -queryfile\n"
     "                         /dev/stdin -out /dev/stdout\n"
+    "  --tsa [URL]          add a signature timestamp (PAdES B-T) from an\n"
+    "                       RFC 3161 TSA over HTTP (URL: http:// or https://;\n"
+    "                       default: tsa_url of kyso.conf, else\n"
+    "                       " KYSO_FETCH_DEFAULT_TSA ").\n"
+    "                       Its answer must chain to a trusted root (bundled\n"
+    "                       or --trust) or nothing is written. Not with\n"
+    "                       --tsa-command\n"
+    "  --ltv                long-term validation (PAdES B-LT): after signing,\n"
+    "                       fetch OCSP (else CRL) for each certificate of the\n"
+    "                       signer's and the TSA's chains, and embed the\n"
+    "                       answers and the missing CA certificates (DSS +\n"
+    "                       VRI) in the same output. Use it with --tsa:\n"
+    "                       without a timestamp nothing proves when the\n"
+    "                       document was signed, and the answers fetched now\n"
+    "                       prove the certificate good only up to their own\n"
+    "                       time.\n"
+    "                       When an answer cannot be fetched the signed file\n"
+    "                       is still written (not LT), kyso says which\n"
+    "                       certificate and URL failed and exits 3; add the\n"
+    "                       data later with `kyso ltv`. A REVOKED certificate\n"
+    "                       in the signer's (or TSA's) chain: nothing is\n"
+    "                       written, exit 1\n"
+    "  --trust PATH         for --tsa and --ltv: also trust the certificates\n"
+    "                       in PATH (repeatable); --no-default-trust: not\n"
+    "                       the bundled Vietnamese roots\n"
+    "%s"
     "\n"
     "Decree 30 profiles (rectangles as --rect):\n"
     "  --profile P          personal (default), organization, attachment, "
@@ -117,6 +147,14 @@ typedef struct sign_args {
   char password[KYSO_CLI_PASSWORD_CAP]; /* the document's, if encrypted */
   const char *chain, *image, *rect, *time, *tsa_command, *font;
   const char *number_rect, *date_rect;
+  const char *tsa_url; /* --tsa=URL; NULL: the configured one */
+  int tsa, ltv;        /* --tsa (built-in RFC 3161 client), --ltv */
+  const char *trust[KYSO_CLI_TRUST_PATHS_MAX];
+  size_t trust_count;
+  int no_default_trust;
+  kyso_cli_net_args net;
+  kyso_cli_argv joined; /* argv with `--tsa URL` joined */
+  int ltv_incomplete;   /* written, but without every answer asked for */
   int page, pss;
   kyso_digest digest;
   kyso_sign_options opt;
@@ -165,6 +203,13 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     O_ORGANIZATION,
     O_FONT,
     O_ALLOW_UNUSABLE,
+    O_TSA_HTTP,
+    O_LTV,
+    O_TRUST,
+    O_NO_DEFAULT_TRUST,
+    O_CONFIG,
+    O_ALLOW_LOOPBACK,
+    O_NO_CACHE,
     O_HELP
   };
   static const struct option opts[] = {
@@ -202,11 +247,25 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       {"organization", required_argument, 0, O_ORGANIZATION},
       {"font", required_argument, 0, O_FONT},
       {"allow-unusable-cert", no_argument, 0, O_ALLOW_UNUSABLE},
+      {"tsa", optional_argument, 0, O_TSA_HTTP},
+      {"ltv", no_argument, 0, O_LTV},
+      {"trust", required_argument, 0, O_TRUST},
+      {"no-default-trust", no_argument, 0, O_NO_DEFAULT_TRUST},
+      {"config", required_argument, 0, O_CONFIG},
+      {"allow-loopback-urls", no_argument, 0, O_ALLOW_LOOPBACK},
+      {"no-cache", no_argument, 0, O_NO_CACHE},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
   char *end;
+  kyso_error err;
 
+  /* `--tsa URL` -> `--tsa=URL`: getopt_long has no optional separate
+   * argument. */
+  if (kyso_cli_argv_join_tsa(argc, argv, opts, &a->joined, &err) != KYSO_OK)
+    return kyso_cli_fail(&err);
+  argc = a->joined.argc;
+  argv = a->joined.argv;
   opterr = 0;
   optind = 1;
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -241,6 +300,25 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_ORGANIZATION: a->opt.appearance.organization = optarg; break;
     case O_FONT: a->font = optarg; break;
     case O_ALLOW_UNUSABLE: a->opt.allow_unusable_certificate = 1; break;
+    case O_TSA_HTTP:
+      a->tsa = 1;
+      if (optarg && !kyso_cli_is_http_url(optarg))
+        return kyso_cli_usage_error("--tsa takes an http:// or https:// URL, "
+                                    "not '%s'",
+                                    optarg);
+      a->tsa_url = optarg;
+      break;
+    case O_LTV: a->ltv = 1; break;
+    case O_TRUST:
+      if (a->trust_count == KYSO_CLI_TRUST_PATHS_MAX)
+        return kyso_cli_usage_error("at most %d --trust paths",
+                                    KYSO_CLI_TRUST_PATHS_MAX);
+      a->trust[a->trust_count++] = optarg;
+      break;
+    case O_NO_DEFAULT_TRUST: a->no_default_trust = 1; break;
+    case O_CONFIG: a->net.config_path = optarg; break;
+    case O_ALLOW_LOOPBACK: a->net.allow_loopback_urls = 1; break;
+    case O_NO_CACHE: a->net.no_cache = 1; break;
     case O_PROFILE:
       if (strcmp(optarg, "personal") == 0)
         a->opt.appearance.profile = KYSO_PROFILE_PERSONAL;
@@ -275,15 +353,21 @@ static int parse_args(int argc, char **argv, sign_args *a) {
       if (*end || a->page < 1)
         return kyso_cli_usage_error("--page takes a page number from 1");
       break;
-    case O_HELP: fputs(sign_usage, stdout); return -1;
+    case O_HELP: printf(sign_usage, kyso_cli_net_usage); return -1;
     default:
       return kyso_cli_usage_error("unknown or incomplete option '%s' (see "
                                   "kyso help sign)",
                                   argv[optind - 1]);
     }
   }
+  if (optind < argc && a->tsa && !a->tsa_url && strstr(argv[optind], "://"))
+    return kyso_cli_usage_error("--tsa takes an http:// or https:// URL, "
+                                "not '%s'",
+                                argv[optind]);
   if (optind < argc)
     return kyso_cli_usage_error("unexpected argument '%s'", argv[optind]);
+  if (a->tsa && a->tsa_command)
+    return kyso_cli_usage_error("--tsa and --tsa-command exclude each other");
   if (!a->in || !a->out)
     return kyso_cli_usage_error("--in and --out are required");
   if (!a->module == !a->p12)
@@ -702,6 +786,123 @@ static kyso_status tsa_timestamp(const char *command, const uint8_t *sig,
   return ret;
 }
 
+/* ---- --tsa and --ltv over HTTP (kyso/fetch.h) ---------------------------- */
+
+/* Everything the network steps need, ready before the token signs: a bad
+ * config, URL or trust path fails here, with nothing signed. */
+static kyso_status net_prepare(const sign_args *a, kyso_fetch_config *config,
+                               kyso_trust_set *trust, kyso_error *err) {
+  kyso_status ret;
+
+  ret = kyso_cli_fetch_config(&a->net, config, err);
+  if (ret == KYSO_OK)
+    ret = kyso_cli_trust_load_all(a->trust, a->trust_count, a->no_default_trust,
+                                  trust, err);
+  if (ret == KYSO_OK && a->tsa)
+    ret = kyso_cli_url_check(config, a->tsa_url ? a->tsa_url : config->tsa_url,
+                             err);
+  if (ret == KYSO_OK && a->tsa && trust->anchor_count == 0)
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "--tsa: no trusted root to judge the TSA's answer "
+                         "by (give --trust)");
+  return ret;
+}
+
+/* B-T through the built-in client: the TSA's token over the signature
+ * value (SHA-256, RFC 3161 appendix A), judged against the anchors. */
+static kyso_status
+http_timestamp(const sign_args *a, const kyso_fetch_config *config,
+               const kyso_trust_set *trust, const kyso_blob *inter,
+               size_t ninter, const uint8_t *sig, size_t sig_len,
+               uint8_t **token, size_t *token_len, kyso_error *err) {
+  kyso_status ret;
+  uint8_t imprint[64];
+  size_t imprint_len = 0;
+  int64_t gen_time = 0;
+
+  ret = kyso_sig_timestamp_imprint(KYSO_DIGEST_SHA256, sig, sig_len, imprint,
+                                   &imprint_len, err);
+  if (ret == KYSO_OK)
+    ret = kyso_fetch_timestamp(config, a->tsa_url, KYSO_DIGEST_SHA256, imprint,
+                               imprint_len, trust->anchors, trust->anchor_count,
+                               inter, ninter, (int64_t)time(NULL), token,
+                               token_len, &gen_time, err);
+  return ret;
+}
+
+/*
+ * --ltv: the DSS + VRI update for the signed bytes (pdf + upd). A REVOKED
+ * certificate on the new signature's paths is an error (*revoked set):
+ * such a signature has no legal force. Certificates left without an
+ * answer set a->ltv_incomplete (the caller writes the file anyway: the
+ * token's signature must not be thrown away).
+ */
+static kyso_status sign_ltv(sign_args *a, const kyso_fetch_config *config,
+                            const kyso_trust_set *trust, const kyso_blob *inter,
+                            size_t ninter, const uint8_t *pdf, size_t pdf_len,
+                            const uint8_t *upd, size_t upd_len, uint8_t **out,
+                            size_t *out_len, int *revoked, kyso_error *err) {
+  kyso_status ret;
+  kyso_cli_ltv g;
+  kyso_verify_options vopt;
+  uint8_t *doc = NULL;
+  size_t nsig, i;
+  uint64_t mine;
+  int64_t now = (int64_t)time(NULL);
+
+  memset(&g, 0, sizeof(g));
+  *out = NULL;
+  *out_len = 0;
+  *revoked = 0;
+  doc = malloc(pdf_len + upd_len);
+  if (!doc) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  memcpy(doc, pdf, pdf_len);
+  memcpy(doc + pdf_len, upd, upd_len);
+  kyso_verify_options_init(&vopt);
+  vopt.anchors = trust->anchors;
+  vopt.anchor_count = trust->anchor_count;
+  vopt.intermediates = inter;
+  vopt.intermediate_count = ninter;
+  vopt.validation_time = now;
+  vopt.password = a->opt.password;
+  ret = kyso_cli_ltv_gather(config, doc, pdf_len + upd_len, &vopt, 0, now, &g,
+                            err);
+  if (ret != KYSO_OK)
+    goto done;
+  nsig = kyso_ltv_set_get_signature_count(g.set);
+  if (nsig == 0) {
+    ret = kyso_error_set(err, KYSO_ERR_STATE,
+                         "the signed document shows no signature");
+    goto done;
+  }
+  /* The new signature is the last one (its field is last, its revision
+   * the newest). */
+  mine = kyso_cli_ltv_signature_bit(nsig - 1);
+  for (i = 0; i < g.problem_count; i++)
+    if ((g.problems[i].signatures & mine) &&
+        g.problems[i].kind == KYSO_CLI_LTV_REVOKED)
+      *revoked = 1;
+  if (*revoked) {
+    kyso_cli_ltv_print_problems(&g, mine, "REVOKED");
+    ret = kyso_error_set(err, KYSO_ERR_SIGN_CERTIFICATE,
+                         "a certificate of the new signature is revoked: "
+                         "the signature has no legal force; nothing "
+                         "written");
+    goto done;
+  }
+  kyso_cli_ltv_print_problems(&g, ~mine, "warning (an earlier signature)");
+  if (kyso_cli_ltv_print_problems(&g, mine, "LTV") > 0)
+    a->ltv_incomplete = 1;
+  ret = kyso_cli_ltv_update(&g, doc, pdf_len + upd_len, now, out, out_len, err);
+done:
+  kyso_cli_ltv_free(&g);
+  free(doc);
+  return ret;
+}
+
 static kyso_status open_signer(const sign_args *a, kyso_signer **signer,
                                kyso_error *err) {
   kyso_status ret;
@@ -753,7 +954,16 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   kyso_sig_session *session = NULL;
   const uint8_t *attrs, *upd;
   size_t attrs_len;
-  kyso_blob parts[2];
+  kyso_blob parts[3];
+  kyso_fetch_config fetch;
+  kyso_trust_set trust;
+  kyso_blob *inter = NULL;
+  size_t ninter = 0;
+  uint8_t *http_token = NULL, *ltv_upd = NULL;
+  size_t http_token_len = 0, ltv_len = 0;
+  int net = a->tsa || a->ltv, fetch_ready = 0, revoked = 0;
+
+  memset(&trust, 0, sizeof(trust));
 
   if (kyso_file_same(a->in, a->out)) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
@@ -783,6 +993,10 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
                          &font_len, err);
   if (ret == KYSO_OK && a->chain)
     ret = read_chain(a->chain, extra_der, &extra, chain, err);
+  if (ret == KYSO_OK && net) {
+    fetch_ready = 1;
+    ret = net_prepare(a, &fetch, &trust, err);
+  }
   if (ret != KYSO_OK)
     goto done;
   kyso_pdf_close(doc);
@@ -812,6 +1026,20 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   a->opt.image.len = image_len;
   a->opt.appearance.font.data = font;
   a->opt.appearance.font.len = font_len;
+  if (net) {
+    /* Paths for the TSA answer and for --ltv: the trusted intermediates
+     * and the signer's chain. */
+    inter = malloc((trust.intermediate_count + a->opt.chain_count + 1) *
+                   sizeof(*inter));
+    if (!inter) {
+      ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+      goto done;
+    }
+    for (i = 0; i < trust.intermediate_count; i++)
+      inter[ninter++] = trust.intermediates[i];
+    for (i = 0; i < a->opt.chain_count; i++)
+      inter[ninter++] = a->opt.chain[i];
+  }
 
   ret = kyso_sig_prepare(pdf, pdf_len, &a->opt, &session, err);
   if (ret != KYSO_OK)
@@ -823,20 +1051,53 @@ static kyso_status run_sign(sign_args *a, kyso_error *err) {
   /* B-T: the TSA timestamps the signature value (RFC 3161 appendix A). */
   if (ret == KYSO_OK && a->tsa_command)
     ret = tsa_timestamp(a->tsa_command, sig, sig_len, &token, &token_len, err);
-  if (ret == KYSO_OK)
-    ret = a->tsa_command ? kyso_sig_finish_timestamped(session, sig, sig_len,
-                                                       token, token_len, err)
-                         : kyso_sig_finish(session, sig, sig_len, err);
+  if (ret == KYSO_OK && a->tsa)
+    ret = http_timestamp(a, &fetch, &trust, inter, ninter, sig, sig_len,
+                         &http_token, &http_token_len, err);
+  if (ret == KYSO_OK && a->tsa_command)
+    ret = kyso_sig_finish_timestamped(session, sig, sig_len, token, token_len,
+                                      err);
+  else if (ret == KYSO_OK && a->tsa)
+    ret = kyso_sig_finish_timestamped(session, sig, sig_len, http_token,
+                                      http_token_len, err);
+  else if (ret == KYSO_OK)
+    ret = kyso_sig_finish(session, sig, sig_len, err);
   if (ret != KYSO_OK)
     goto done;
   upd = kyso_sig_session_get_update(session, &upd_len);
+  if (a->ltv) {
+    kyso_error lerr;
+    kyso_error_clear(&lerr);
+    ret = sign_ltv(a, &fetch, &trust, inter, ninter, pdf, pdf_len, upd, upd_len,
+                   &ltv_upd, &ltv_len, &revoked, &lerr);
+    if (ret != KYSO_OK && revoked) {
+      *err = lerr;
+      goto done;
+    }
+    if (ret != KYSO_OK) {
+      /* The signature is made: keep it, without the LT data. */
+      kyso_cli_fail(&lerr);
+      a->ltv_incomplete = 1;
+      free(ltv_upd);
+      ltv_upd = NULL;
+      ltv_len = 0;
+    }
+  }
   parts[0].data = pdf;
   parts[0].len = pdf_len;
   parts[1].data = upd;
   parts[1].len = upd_len;
-  ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts, 2,
-                               a->in, &in, err);
+  parts[2].data = ltv_upd;
+  parts[2].len = ltv_len;
+  ret = kyso_file_write_atomic(a->out, kyso_file_permissions(a->in), parts,
+                               ltv_len ? 3 : 2, a->in, &in, err);
 done:
+  if (fetch_ready)
+    kyso_fetch_config_clear(&fetch);
+  kyso_trust_free(&trust);
+  free(inter);
+  free(http_token);
+  free(ltv_upd);
   kyso_pin_wipe(a->password, sizeof(a->password));
   kyso_sig_session_free(session);
   kyso_signer_free(signer);
@@ -861,12 +1122,28 @@ int kyso_cmd_sign(int argc, char **argv) {
   kyso_sign_options_init(&a.opt);
   a.digest = KYSO_DIGEST_SHA256;
   rc = parse_args(argc, argv, &a);
-  if (rc != 0)
+  if (rc != 0) {
+    kyso_cli_argv_free(&a.joined);
     return rc < 0 ? KYSO_EXIT_OK : rc;
+  }
   if (!a.time)
     a.opt.signing_time = (int64_t)time(NULL);
-  if (run_sign(&a, &err) != KYSO_OK)
-    return kyso_cli_fail(&err);
-  printf("kyso: signed %s -> %s\n", a.in, a.out);
-  return KYSO_EXIT_OK;
+  rc = KYSO_EXIT_OK;
+  if (run_sign(&a, &err) != KYSO_OK) {
+    rc = kyso_cli_fail(&err);
+  } else if (a.ltv_incomplete) {
+    printf("kyso: signed %s -> %s (not LT)\n", a.in, a.out);
+    fprintf(stderr,
+            "kyso: LTV_FETCH: %s is signed%s but NOT long-term validated "
+            "(PAdES B-LT): revocation data is missing (above). The signature "
+            "itself is good; add the data later with: kyso ltv --in %s --out "
+            "FILE\n",
+            a.out, a.tsa || a.tsa_command ? " and timestamped" : "", a.out);
+    rc = KYSO_EXIT_INCOMPLETE;
+  } else {
+    printf("kyso: signed %s -> %s%s\n", a.in, a.out,
+           a.ltv ? " (LT: revocation data embedded)" : "");
+  }
+  kyso_cli_argv_free(&a.joined);
+  return rc;
 }

@@ -14,10 +14,12 @@
 #include <time.h>
 
 #include "commands.h"
+#include "fetch_setup.h"
 #include "file_io.h"
 #include "kyso/limits.h"
 #include "kyso/time.h"
 #include "kyso/verify.h"
+#include "ltv_gather.h"
 #include "pdf_password.h"
 #include "pin_read.h"
 #include "trust_load.h"
@@ -46,6 +48,17 @@ static const char verify_usage[] =
     "  --lang vi|en         language of the text report (default vi)\n"
     "  --password-file F    password of an encrypted FILE (first line of\n"
     "                       F); asked on the terminal when needed\n"
+    "  --online             when a signature is not valid for lack of\n"
+    "                       revocation data or issuer certificates, fetch\n"
+    "                       them (OCSP, else CRL; caIssuers) from the URLs in\n"
+    "                       its certificates and verify again; the report\n"
+    "                       tells fetched data from embedded. Data fetched "
+    "now\n"
+    "                       proves \"not revoked now\": for an old signature\n"
+    "                       that is enough only with a valid timestamp.\n"
+    "                       Without --online kyso verify never uses the\n"
+    "                       network\n"
+    "%s"
     "\n"
     "exit status: 0 all valid, 1 any invalid or undecided, 2 no signatures,\n"
     "3 the file cannot be read\n";
@@ -55,6 +68,8 @@ typedef struct verify_args {
   const char *trust[VERIFY_TRUST_PATHS_MAX];
   size_t trust_count;
   int json, no_default_trust;
+  int online;
+  kyso_cli_net_args net;
 } verify_args;
 
 static int parse_args(int argc, char **argv, verify_args *a) {
@@ -65,6 +80,10 @@ static int parse_args(int argc, char **argv, verify_args *a) {
     O_JSON,
     O_LANG,
     O_PASSWORD,
+    O_ONLINE,
+    O_CONFIG,
+    O_ALLOW_LOOPBACK,
+    O_NO_CACHE,
     O_HELP
   };
   static const struct option opts[] = {
@@ -74,6 +93,10 @@ static int parse_args(int argc, char **argv, verify_args *a) {
       {"json", no_argument, 0, O_JSON},
       {"lang", required_argument, 0, O_LANG},
       {"password-file", required_argument, 0, O_PASSWORD},
+      {"online", no_argument, 0, O_ONLINE},
+      {"config", required_argument, 0, O_CONFIG},
+      {"allow-loopback-urls", no_argument, 0, O_ALLOW_LOOPBACK},
+      {"no-cache", no_argument, 0, O_NO_CACHE},
       {"help", no_argument, 0, O_HELP},
       {0, 0, 0, 0}};
   int c;
@@ -97,7 +120,11 @@ static int parse_args(int argc, char **argv, verify_args *a) {
       a->lang = optarg;
       break;
     case O_PASSWORD: a->password_file = optarg; break;
-    case O_HELP: fputs(verify_usage, stdout); return -1;
+    case O_ONLINE: a->online = 1; break;
+    case O_CONFIG: a->net.config_path = optarg; break;
+    case O_ALLOW_LOOPBACK: a->net.allow_loopback_urls = 1; break;
+    case O_NO_CACHE: a->net.no_cache = 1; break;
+    case O_HELP: printf(verify_usage, kyso_cli_net_usage); return -1;
     default:
       return kyso_cli_usage_error("unknown or incomplete option '%s' (see "
                                   "kyso help verify)",
@@ -106,8 +133,73 @@ static int parse_args(int argc, char **argv, verify_args *a) {
   }
   if (optind + 1 != argc)
     return kyso_cli_usage_error("usage: kyso verify FILE [options]");
+  if (!a->online &&
+      (a->net.config_path || a->net.allow_loopback_urls || a->net.no_cache))
+    return kyso_cli_usage_error("--config, --allow-loopback-urls and "
+                                "--no-cache belong to --online");
   a->file = argv[optind];
   return 0;
+}
+
+/*
+ * --online: what the document lacks, fetched, and the verification again
+ * with it (options->extra_*, the fetched issuers as intermediates). The
+ * report (*report replaced) names the fetched data "supplied". Fetch
+ * failures are warnings on stderr: the report says what stays unknown.
+ */
+static kyso_status verify_online(const kyso_fetch_config *config,
+                                 const uint8_t *data, size_t len,
+                                 kyso_verify_options *opt, kyso_report **report,
+                                 kyso_error *err) {
+  kyso_status ret;
+  kyso_cli_ltv g;
+  kyso_blob *inter = NULL;
+  size_t i, n = 0;
+
+  memset(&g, 0, sizeof(g));
+  ret = kyso_cli_ltv_gather(config, data, len, opt, 0, opt->validation_time, &g,
+                            err);
+  if (ret != KYSO_OK && ret != KYSO_ERR_NO_MEMORY) {
+    /* The first report stands; say why nothing was fetched. */
+    fprintf(stderr, "kyso: online: %s: %s\n", kyso_status_name(err->code),
+            err->message);
+    kyso_error_clear(err);
+    ret = KYSO_OK;
+    goto done;
+  }
+  if (ret != KYSO_OK)
+    goto done;
+  kyso_cli_ltv_print_problems(&g, ~(uint64_t)0, "online");
+  fprintf(stderr,
+          "kyso: online: asked about %zu certificate(s); fetched %zu OCSP "
+          "response(s), %zu CRL(s), %zu issuer certificate(s)\n",
+          g.fetched_count, g.ocsp_count, g.crl_count, g.issuer_count);
+  if (g.ocsp_count + g.crl_count + g.issuer_count == 0)
+    goto done; /* nothing new: the first report stands */
+  inter =
+      malloc((opt->intermediate_count + g.issuer_count + 1) * sizeof(*inter));
+  if (!inter) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
+  }
+  for (i = 0; i < opt->intermediate_count; i++)
+    inter[n++] = opt->intermediates[i];
+  for (i = 0; i < g.issuer_count; i++)
+    inter[n++] = g.issuers[i];
+  opt->intermediates = inter;
+  opt->intermediate_count = n;
+  opt->extra_ocsps = g.ocsps;
+  opt->extra_ocsp_count = g.ocsp_count;
+  opt->extra_crls = g.crls;
+  opt->extra_crl_count = g.crl_count;
+  opt->extra_fetched = 1; /* the report says "fetched" (helper V) */
+  kyso_report_free(*report);
+  *report = NULL;
+  ret = kyso_verify(data, len, opt, report, err);
+done:
+  kyso_cli_ltv_free(&g);
+  free(inter);
+  return ret;
 }
 
 static kyso_status run_verify(const verify_args *a, int *exit_code,
@@ -121,6 +213,8 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   const char *dir;
   int offset = 0;
   char password[KYSO_CLI_PASSWORD_CAP] = "";
+  kyso_fetch_config fetch;
+  int fetch_ready = 0;
 
   memset(&trust, 0, sizeof(trust));
   kyso_verify_options_init(&opt);
@@ -138,6 +232,10 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   }
   for (i = 0; i < a->trust_count && ret == KYSO_OK; i++)
     ret = kyso_trust_load(&trust, a->trust[i], err);
+  if (ret == KYSO_OK && a->online) {
+    fetch_ready = 1;
+    ret = kyso_cli_fetch_config(&a->net, &fetch, err);
+  }
   if (ret == KYSO_OK)
     ret = kyso_file_map(a->file, KYSO_LIMIT_PDF_SIZE, &data, &len, err);
   if (ret != KYSO_OK)
@@ -162,6 +260,11 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
   opt.intermediates = trust.intermediates;
   opt.intermediate_count = trust.intermediate_count;
   ret = kyso_verify(data, len, &opt, &report, err);
+  /* Only what is not valid yet sends anything over the network. */
+  if (ret == KYSO_OK && a->online &&
+      kyso_report_get_signature_count(report) > 0 &&
+      kyso_report_get_overall(report) != KYSO_INDICATION_TOTAL_PASSED)
+    ret = verify_online(&fetch, data, len, &opt, &report, err);
   if (ret != KYSO_OK)
     goto done;
   if (a->json) {
@@ -185,6 +288,8 @@ static kyso_status run_verify(const verify_args *a, int *exit_code,
     *exit_code = VERIFY_EXIT_NOT_VALID;
 done:
   kyso_pin_wipe(password, sizeof(password));
+  if (fetch_ready)
+    kyso_fetch_config_clear(&fetch);
   kyso_report_free(report);
   kyso_trust_free(&trust);
   kyso_file_unmap(data, len);

@@ -11,9 +11,15 @@ static const char usage[] =
     "usage:\n"
     "  kyso sign --in FILE --out FILE (--pkcs11-module SO [--token LABEL]\n"
     "            | --p12 FILE) [options]     sign with a token (or a P12)\n"
-    "  kyso verify FILE [--json] [--lang en] check every signature\n"
+    "            [--tsa [URL]] [--ltv]       with a timestamp (B-T) and\n"
+    "                                        revocation data (B-LT)\n"
+    "  kyso verify FILE [--json] [--lang en] [--online]\n"
+    "                                        check every signature\n"
+    "  kyso timestamp --in FILE --out FILE [--tsa [URL]] [--ltv]\n"
+    "                                        document timestamp (B-LTA)\n"
+    "  kyso ltv --in FILE --out FILE         fetch and embed revocation data\n"
     "  kyso dss --in FILE --out FILE [--crl F] [--ocsp F] [--cert F]\n"
-    "                                        embed revocation data (LTV)\n"
+    "                                        embed revocation data from files\n"
     "  kyso inspect FILE                     list revisions and signatures\n"
     "  kyso help COMMAND                     options of a command\n";
 
@@ -42,6 +48,10 @@ int main(int argc, char **argv) {
     return kyso_cmd_verify(argc - 1, argv + 1);
   if (argc >= 2 && strcmp(argv[1], "dss") == 0)
     return kyso_cmd_dss(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "timestamp") == 0)
+    return kyso_cmd_timestamp(argc - 1, argv + 1);
+  if (argc >= 2 && strcmp(argv[1], "ltv") == 0)
+    return kyso_cmd_ltv(argc - 1, argv + 1);
   if (argc >= 3 && strcmp(argv[1], "help") == 0) {
     char *help_argv[] = {argv[2], "--help", NULL};
     if (strcmp(argv[2], "sign") == 0)
@@ -52,6 +62,10 @@ int main(int argc, char **argv) {
       return kyso_cmd_verify(2, help_argv);
     if (strcmp(argv[2], "dss") == 0)
       return kyso_cmd_dss(2, help_argv);
+    if (strcmp(argv[2], "timestamp") == 0)
+      return kyso_cmd_timestamp(2, help_argv);
+    if (strcmp(argv[2], "ltv") == 0)
+      return kyso_cmd_ltv(2, help_argv);
   }
   if (argc >= 2 &&
       (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -33,6 +33,8 @@ packages=(
   emscripten binaryen dpkg-dev
   # test helpers and browser tests (Node.js; npm below)
   nodejs
+  # the LTV tests: expired OCSP answers, a clock two hours on (cache expiry)
+  faketime
   # benchmarks
   hyperfine time
 )

@@ -91,6 +91,53 @@ static int push_origin(char **list, int *count, const char *value) {
          push(list, count, HOST_CONFIG_MAX_ORIGINS, canonical);
 }
 
+/* A trust_anchor line: a file that can be read now (a typo must not
+ * silently drop an anchor: host_ltv loads it at the first fetch). */
+static int push_anchor(host_config *cfg, const char *value) {
+  return value[0] && access(value, R_OK) == 0 &&
+         push(cfg->trust_anchors, &cfg->trust_anchor_count,
+              HOST_CONFIG_MAX_ANCHORS, value);
+}
+
+/* A rewrite line: "FROM TO", two host names. */
+static int push_rewrite(host_config *cfg, const char *value) {
+  char from[256], to[256], extra;
+  int i = cfg->rewrite_count;
+
+  if (i >= HOST_CONFIG_MAX_REWRITES ||
+      sscanf(value, "%255s %255s %c", from, to, &extra) != 2 ||
+      strspn(from, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789.-") != strlen(from) ||
+      strspn(to, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 "0123456789.-[]:") != strlen(to))
+    return 0;
+  cfg->rewrite_from[i] = strdup(from);
+  cfg->rewrite_to[i] = strdup(to);
+  if (!cfg->rewrite_from[i] || !cfg->rewrite_to[i]) {
+    free(cfg->rewrite_from[i]);
+    free(cfg->rewrite_to[i]);
+    return 0;
+  }
+  cfg->rewrite_count++;
+  return 1;
+}
+
+/* tsa_url: http:// or https:// and a host; the fetch library checks the
+ * rest at each use. */
+static int set_tsa(host_config *cfg, const char *value) {
+  size_t i, n = strlen(value);
+  if ((strncmp(value, "http://", 7) != 0 &&
+       strncmp(value, "https://", 8) != 0) ||
+      n > 1024 || value[value[4] == 's' ? 8 : 7] == '\0')
+    return 0;
+  for (i = 0; i < n; i++)
+    if ((unsigned char)value[i] <= 0x20 || (unsigned char)value[i] >= 0x7f)
+      return 0;
+  free(cfg->tsa_url);
+  cfg->tsa_url = strdup(value);
+  return cfg->tsa_url != NULL;
+}
+
 static char *join(const char *dir, const char *name) {
   size_t n = strlen(dir) + strlen(name) + 2;
   char *p = malloc(n);
@@ -147,6 +194,16 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
       ok = push_origin(cfg->denied, &cfg->denied_count, value);
     else if (strcmp(key, "dev_http_loopback") == 0)
       ok = parse_bool(value, &cfg->dev_http_loopback);
+    else if (strcmp(key, "tsa_url") == 0)
+      ok = set_tsa(cfg, value);
+    else if (strcmp(key, "trust_anchor") == 0)
+      ok = push_anchor(cfg, value);
+    else if (strcmp(key, "rewrite") == 0)
+      ok = push_rewrite(cfg, value);
+    else if (strcmp(key, "fetch_timeout") == 0)
+      ok = parse_int(value, 1, 3600, &cfg->fetch_timeout);
+    else if (strcmp(key, "allow_loopback_urls") == 0)
+      ok = parse_bool(value, &cfg->allow_loopback_urls);
     else if (strcmp(key, "pinentry") == 0) {
       free(cfg->pinentry);
       cfg->pinentry = strdup(value);
@@ -162,6 +219,13 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
                            "(scheme://host[:port], nothing after; or more "
                            "than %d)",
                            path, lineno, key, value, HOST_CONFIG_MAX_ORIGINS);
+      goto done;
+    }
+    if (!ok && strcmp(key, "trust_anchor") == 0) {
+      ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                           "%s:%d: trust_anchor: cannot read \"%.80s\" (or "
+                           "more than %d)",
+                           path, lineno, value, HOST_CONFIG_MAX_ANCHORS);
       goto done;
     }
     if (!ok) {
@@ -200,6 +264,7 @@ kyso_status host_config_load(host_config *cfg, const char *path,
   cfg->port = HOST_DEFAULT_PORT;
   cfg->user_timeout = HOST_DEFAULT_USER_TIMEOUT;
   cfg->idle_timeout = HOST_DEFAULT_IDLE_TIMEOUT;
+  cfg->fetch_timeout = HOST_DEFAULT_FETCH_TIMEOUT;
   cfg->dir = xdg_dir("XDG_CONFIG_HOME", ".config");
   cfg->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
   if (!cfg->dir || !cfg->state_dir) {
@@ -240,6 +305,13 @@ void host_config_free(host_config *cfg) {
     free(cfg->allowed[i]);
   for (i = 0; i < cfg->denied_count; i++)
     free(cfg->denied[i]);
+  for (i = 0; i < cfg->trust_anchor_count; i++)
+    free(cfg->trust_anchors[i]);
+  for (i = 0; i < cfg->rewrite_count; i++) {
+    free(cfg->rewrite_from[i]);
+    free(cfg->rewrite_to[i]);
+  }
+  free(cfg->tsa_url);
   free(cfg->pinentry);
   free(cfg->dir);
   free(cfg->state_dir);

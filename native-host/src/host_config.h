@@ -15,6 +15,15 @@
  *   dev_http_loopback = yes     developers: http://localhost, 127.0.0.1 and
  *                               [::1] pages may be remembered ("Luôn cho
  *                               phép") and are asked without the warning
+ *   tsa_url = http://...        the TSA of `timestamp` (default
+ *                               http://tsa.ca.gov.vn/)
+ *   trust_anchor = FILE         PEM anchors beside the bundled VN roots
+ *                               (repeatable)
+ *   rewrite = FROM TO           URL host rewrite (repeatable; the first
+ *                               replaces the default ocsp.ca.ptc one)
+ *   fetch_timeout = 180         seconds per HTTP try
+ *   allow_loopback_urls = no    tests only: URLs may reach loopback and
+ *                               private addresses
  * Unknown keys are an error (a typo must not silently drop a setting), and
  * so is an origin that is not one (host_origin.h): the lists hold
  * canonical origins only.
@@ -31,6 +40,9 @@
 #define HOST_DEFAULT_PORT 8750
 #define HOST_DEFAULT_USER_TIMEOUT 120
 #define HOST_DEFAULT_IDLE_TIMEOUT 300
+#define HOST_CONFIG_MAX_ANCHORS 16
+#define HOST_CONFIG_MAX_REWRITES 16
+#define HOST_DEFAULT_FETCH_TIMEOUT 180
 
 typedef struct host_config {
   int port;
@@ -46,6 +58,19 @@ typedef struct host_config {
   char *denied[HOST_CONFIG_MAX_ORIGINS];
   int denied_count;
   char *pinentry;
+  /* fetching (host_ltv.h) */
+  char *tsa_url; /* NULL: the fetch library's default */
+  char *trust_anchors[HOST_CONFIG_MAX_ANCHORS];
+  int trust_anchor_count;
+  char *rewrite_from[HOST_CONFIG_MAX_REWRITES];
+  char *rewrite_to[HOST_CONFIG_MAX_REWRITES];
+  int rewrite_count;
+  int fetch_timeout;
+  int allow_loopback_urls;
+  /* Not a host.conf key: programs linking the controller (the fuzz
+   * target) leave the bundled Vietnamese roots out, so that nothing they
+   * feed it can chain to a real CA and make the host fetch from it. */
+  int no_bundled_anchors;
   char *dir;          /* the config dir, e.g. ~/.config/kyso */
   char *state_dir;    /* e.g. ~/.local/state/kyso ($XDG_STATE_HOME) */
   char *origins_path; /* remembered origins, in state_dir */

@@ -23,7 +23,9 @@
 #include "kyso/token.h"
 #include "kyso/token_lock.h"
 
+#include "host_b64.h"
 #include "host_dialog_text.h"
+#include "host_ltv.h"
 #include "host_origins.h"
 
 /* PIN dialogs in one signing session: after a wrong PIN the user is asked
@@ -56,7 +58,9 @@ typedef struct sign_doc {
   size_t md_len;
 } sign_doc;
 
-typedef enum job_kind { JOB_CERTIFICATES, JOB_SIGN } job_kind;
+/* JOB_LTV: `revocation` / `timestamp` of an unknown origin, handed to the
+ * fetch threads (host_ltv.h) once the first-use prompt allows it. */
+typedef enum job_kind { JOB_CERTIFICATES, JOB_SIGN, JOB_LTV } job_kind;
 
 typedef struct host_job {
   host_peer *peer; /* holds a reference */
@@ -75,8 +79,9 @@ typedef struct host_job {
   char cert_id[CERT_ID_HEX + 1];
   sign_doc *docs;
   size_t doc_count;
-  int cancelled; /* under ctl->lock */
-  int prompting; /* under ctl->lock: in the first-use prompt */
+  host_ltv_job *ltv; /* JOB_LTV */
+  int cancelled;     /* under ctl->lock */
+  int prompting;     /* under ctl->lock: in the first-use prompt */
   int preempted; /* under ctl->lock: that prompt gave way to an allowed site */
   json_t *reply; /* the worker's answer, sent once the worker is free */
 } host_job;
@@ -126,6 +131,7 @@ struct host_ctl {
   int certs_started;
   int certs_stop;
   pthread_t certs_thread;
+  host_ltv *ltv; /* `revocation`, `timestamp`: their own threads */
 };
 
 /* "Chỉ lần này" for one origin on a connection. ("Từ chối" is kept per
@@ -332,12 +338,14 @@ host_origin_state host_ctl_origin_state(host_ctl *ctl, const char *origin) {
 host_origin_state host_peer_state(host_peer *peer, int *running) {
   host_ctl *ctl = peer->ctl;
   origin_verdict v;
+  int fetching = host_ltv_pending(ctl->ltv, peer) > 0;
 
   pthread_mutex_lock(&ctl->lock);
   /* "always" from another connection counts too */
   v = verdict_locked(ctl, peer, peer->origin, now_s(), NULL);
   *running = (ctl->job && ctl->job->peer == peer) ||
-             (ctl->next && ctl->next->peer == peer) || peer->certs_pending > 0;
+             (ctl->next && ctl->next->peer == peer) ||
+             peer->certs_pending > 0 || fetching;
   pthread_mutex_unlock(&ctl->lock);
   return v == VERDICT_ALLOWED   ? HOST_ORIGIN_ALLOWED
          : v == VERDICT_UNKNOWN ? HOST_ORIGIN_UNKNOWN
@@ -346,8 +354,9 @@ host_origin_state host_peer_state(host_peer *peer, int *running) {
 
 /* The versioned hello (contract 4): for an allowed origin only. */
 static json_t *hello_full(void) {
-  return json_pack("{s:s, s:[s,s,s,s]}", "version", HOST_PROTOCOL_VERSION,
-                   "features", "certificates", "sign", "batch", "cancel");
+  return json_pack("{s:s, s:[s,s,s,s,s,s]}", "version", HOST_PROTOCOL_VERSION,
+                   "features", "certificates", "sign", "batch", "cancel",
+                   "revocation", "timestamp");
 }
 
 /* Sends the versioned hello unless this connection had it; before the
@@ -412,6 +421,7 @@ void host_peer_close(host_peer *peer) {
   pthread_mutex_lock(&peer->lock);
   peer->closed = 1;
   pthread_mutex_unlock(&peer->lock);
+  host_ltv_owner_gone(ctl->ltv, peer);
   pthread_mutex_lock(&ctl->lock);
   if (ctl->next && ctl->next->peer == peer)
     ctl->next->cancelled = 1;
@@ -482,44 +492,6 @@ static json_t *key_text(X509 *x) {
     snprintf(buf, sizeof(buf), "%s", EVP_PKEY_get0_type_name(k));
   }
   return json_string(buf);
-}
-
-static char *b64_encode(const uint8_t *p, size_t n) {
-  char *out = malloc(4 * ((n + 2) / 3) + 1);
-  if (out && n <= (size_t)0x7fffffff)
-    EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-  return out;
-}
-
-/* Strict base64 (RFC 4648 4, padded): NULL when malformed or over max. */
-static uint8_t *b64_decode(const char *s, size_t max, size_t *out_len) {
-  size_t n = strlen(s), i, pad = 0;
-  uint8_t *out;
-  int got;
-
-  if (n == 0 || n % 4 != 0 || n / 4 * 3 > max + 2)
-    return NULL;
-  for (i = 0; i < n; i++) {
-    char c = s[i];
-    int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-             (c >= '0' && c <= '9') || c == '+' || c == '/';
-    if (c == '=' && i >= n - 2) {
-      pad++;
-      continue;
-    }
-    if (!ok || pad)
-      return NULL;
-  }
-  out = malloc(n / 4 * 3 + 1);
-  if (!out)
-    return NULL;
-  got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
-  if (got < 0 || (size_t)got < pad || (size_t)got - pad > max) {
-    free(out);
-    return NULL;
-  }
-  *out_len = (size_t)got - pad;
-  return out;
 }
 
 typedef struct list_ctx {
@@ -599,7 +571,7 @@ static int on_cert(const kyso_token_cert *c, void *arg) {
                    json_object_get(json_array_get(lc->array, i), "id")),
                id) == 0)
       goto done; /* the same certificate through two modules */
-  b64 = b64_encode(der, (size_t)n);
+  b64 = host_b64_encode(der, (size_t)n);
   o = json_pack(
       "{s:s, s:s?, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:b}", "id", id,
       "certificate", b64, "subject", name_text(X509_get_subject_name(c->x509)),
@@ -814,6 +786,47 @@ static void find_cert(host_ctl *ctl, list_ctx *lc) {
     walk_modules(ctl, lc, MODULE_RELOAD);
 }
 
+/* ---- fetching (host_ltv.h) -------------------------------------------------
+ */
+
+/* host_ltv_sink: a fetch thread's reply. */
+static void ltv_send(void *arg, json_t *id, const char *echo, const char *key,
+                     json_t *value) {
+  host_peer *p = arg;
+  json_t *msg;
+
+  reply_origin = echo[0] ? echo : NULL;
+  msg = reply_new(id, key, value);
+  if (msg)
+    peer_send_now(p, msg);
+  else
+    send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
+  reply_origin = NULL;
+}
+
+static void ltv_release(void *arg) {
+  peer_unref(arg);
+}
+
+/* Hands p's `revocation` / `timestamp` (lj, taken) to the fetch threads,
+ * acting for origin; BUSY past their bounds. */
+static void ltv_start(host_peer *p, host_ltv_job *lj, json_t *id,
+                      const char *origin) {
+  host_ltv_sink sink = {p, ltv_send, ltv_release};
+  const char *code;
+  char msg[160];
+
+  pthread_mutex_lock(&p->lock);
+  p->refs++; /* the job's, released by the sink */
+  pthread_mutex_unlock(&p->lock);
+  code = host_ltv_submit(p->ctl->ltv, lj, p, id, reply_origin, origin, &sink,
+                         msg, sizeof(msg));
+  if (code) {
+    send_error(p, id, code, msg, -1);
+    peer_unref(p);
+  }
+}
+
 /* ---- signing ----------------------------------------------------------------
  */
 
@@ -831,6 +844,7 @@ static void job_free(host_job *j) {
   if (!j)
     return;
   free_docs(j->docs, j->doc_count);
+  host_ltv_job_free(j->ltv);
   json_decref(j->id);
   if (j->peer)
     peer_unref(j->peer);
@@ -1009,7 +1023,7 @@ static kyso_status sign_with(host_ctl *ctl, kyso_token *t, host_job *j,
                           j->docs[i].attrs_len, &sig, &sig_len, err);
     if (ret != KYSO_OK)
       goto done;
-    b64 = b64_encode(sig, sig_len);
+    b64 = host_b64_encode(sig, sig_len);
     free(sig);
     sig = NULL;
     if (!b64 || json_array_append_new(sigs, json_string(b64)) != 0) {
@@ -1472,10 +1486,17 @@ static void *worker_main(void *arg) {
     worker_job = j;
     reply_origin = j->echo[0] ? j->echo : NULL;
     if (!j->origin_prompt || ask_origin(ctl, j)) {
-      if (j->kind == JOB_SIGN)
+      if (j->kind == JOB_SIGN) {
         do_sign(ctl, j);
-      else
+      } else if (j->kind == JOB_LTV) {
+        if (j->reply) /* the full hello, before the fetch's reply */
+          peer_send_now(j->peer, j->reply);
+        j->reply = NULL;
+        ltv_start(j->peer, j->ltv, j->id, j->origin);
+        j->ltv = NULL;
+      } else {
         do_certificates(j->peer, j->id);
+      }
     }
     pthread_mutex_lock(&ctl->lock);
     next = ctl->next;
@@ -1655,8 +1676,8 @@ static const char *parse_sign(json_t *req, host_job *j) {
       return "documents: fingerprint must be 8 to 128 lower-case hex digits "
              "(a prefix of the message-digest)";
     j->docs[i].attrs =
-        b64_decode(json_string_value(attrs), KYSO_LIMIT_SIGNED_ATTRS,
-                   &j->docs[i].attrs_len);
+        host_b64_decode(json_string_value(attrs), KYSO_LIMIT_SIGNED_ATTRS,
+                        &j->docs[i].attrs_len);
     if (!j->docs[i].attrs)
       return "documents: signedAttributes is not base64 or too large";
     j->docs[i].name = strdup(json_string_value(name));
@@ -1689,7 +1710,9 @@ static void do_cancel(host_peer *p, const char *origin, json_t *id,
                       json_t *target) {
   host_ctl *ctl = p->ctl;
   host_job *t;
-  int hit = 0;
+  int hit = 0, fetch = 0;
+  char echo[HOST_ORIGIN_MAX];
+  const char *asked = reply_origin;
 
   pthread_mutex_lock(&ctl->lock);
   t = job_target(ctl, p, origin, target);
@@ -1698,7 +1721,14 @@ static void do_cancel(host_peer *p, const char *origin, json_t *id,
     hit = 1;
   }
   pthread_mutex_unlock(&ctl->lock);
-  send_result(p, id, json_pack("{s:b}", "cancelled", hit));
+  if (!hit) /* a `revocation` / `timestamp` waiting or fetching */
+    fetch = host_ltv_cancel(ctl->ltv, p, origin, target, echo);
+  send_result(p, id, json_pack("{s:b}", "cancelled", hit || fetch));
+  if (fetch) { /* its answer, now: the fetch's is dropped */
+    reply_origin = echo[0] ? echo : NULL;
+    send_error(p, target, "USER_CANCELLED", "the request was cancelled", -1);
+    reply_origin = asked;
+  }
   if (!hit)
     return;
   pthread_mutex_lock(&ctl->lock);
@@ -1935,12 +1965,24 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
       send_error(p, id, "INVALID_ARGUMENT", why, -1);
       goto done;
     }
+  } else if (host_ltv_is_command(cmd)) {
+    code = host_ltv_job_parse(cmd, req, &j->ltv, &why);
+    if (code) {
+      send_error(p, id, code, why, -1);
+      goto done;
+    }
+    j->kind = JOB_LTV;
   } else {
     send_error(p, id, "INVALID_ARGUMENT", "unknown command", -1);
     goto done;
   }
   if (v == VERDICT_ALLOWED)
     send_full_hello(p); /* "always" from another connection, say */
+  if (v == VERDICT_ALLOWED && j->kind == JOB_LTV) {
+    ltv_start(p, j->ltv, id, origin); /* no dialog: off this thread */
+    j->ltv = NULL;
+    goto done;
+  }
   if (v == VERDICT_ALLOWED && j->kind == JOB_CERTIFICATES) {
     queue_certificates(p, id);
     goto done;
@@ -1970,7 +2012,9 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
   ctl->cfg = cfg;
   ctl->prompt = prompt;
   ctl->origins = host_origins_new(cfg, host_log);
-  if (!ctl->origins) {
+  ctl->ltv = ctl->origins ? host_ltv_new(cfg) : NULL;
+  if (!ctl->ltv) {
+    host_origins_free(ctl->origins);
     free(ctl);
     return NULL;
   }
@@ -2000,6 +2044,7 @@ void host_ctl_free(host_ctl *ctl) {
     pthread_join(ctl->worker, NULL);
   if (ctl->certs_started)
     pthread_join(ctl->certs_thread, NULL); /* answers what was queued */
+  host_ltv_free(ctl->ltv); /* after the worker, which may hand it a job */
   for (r = ctl->certs_head; r; r = next) { /* none: the thread drained it */
     next = r->next;
     certs_req_free(ctl, r);

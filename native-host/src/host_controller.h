@@ -12,8 +12,10 @@
  * a time (else BUSY; but an allowed site's `sign` closes a first-use
  * prompt instead of waiting behind it). The modules stay loaded between
  * requests (a listing loads them afresh); each signing batch logs in and
- * out. State is kept per origin, not per connection: one native-messaging
- * connection carries the requests of every page the extension serves.
+ * out. `revocation` and `timestamp` (no dialog past the first-use one) run
+ * on the fetch threads of host_ltv.h. State is kept per origin, not per
+ * connection: one native-messaging connection carries the requests of
+ * every page the extension serves.
  *
  * Replies go through the peer's send callback, from the calling thread,
  * the listing thread or the worker: the callback must be thread-safe. After

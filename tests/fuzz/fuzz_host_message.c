@@ -19,8 +19,10 @@
  * thread sends it: valid JSON, an object that is a hello or carries "id"
  * and exactly one of "result" / "error" (with a string code and message),
  * never a signature, never after host_peer_close; and no PIN dialog ever
- * opens (consent is always refused). Any violation aborts. host_log is
- * this file's own, quiet one.
+ * opens (consent is always refused). `revocation` and `timestamp` run too,
+ * on the host's fetch threads, without any network: no anchor but what
+ * the fuzzer cannot sign for, a TSA URL refused by its scheme. Any violation
+ * aborts. host_log is this file's own, quiet one.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -166,6 +168,7 @@ static char allow_extension[] =
     "chrome-extension://abcdefghijklmnopabcdefghijklmnop";
 static char deny_denied[] = "https://denied.kyso.test";
 static char deny_evil[] = "https://evil.example";
+static char tsa_refused[] = "ftp://tsa.kyso.invalid/";
 
 static void config_init(host_config *cfg) {
   memset(cfg, 0, sizeof(*cfg));
@@ -177,6 +180,11 @@ static void config_init(host_config *cfg) {
   cfg->denied[cfg->denied_count++] = deny_denied;
   cfg->denied[cfg->denied_count++] = deny_evil;
   /* no module; no state_dir / origins_path: decisions stay in memory */
+  /* revocation / timestamp: nothing may reach the network. No bundled
+   * roots (no input can chain to a real CA: no URL of a certificate is
+   * ever fetched) and a TSA URL the fetch library refuses by its scheme. */
+  cfg->no_bundled_anchors = 1;
+  cfg->tsa_url = tsa_refused;
 }
 
 static void peer_open(host_ctl *ctl, fuzz_peer *fps, int i) {

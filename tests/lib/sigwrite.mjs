@@ -12,6 +12,8 @@
 //   uncoveredTail   the second range stops at the end of the signature
 //                   dictionary object: the rest of the revision (widget,
 //                   catalog, xref, trailer) is not signed
+//   cmsFn           (API only) a function (data, opts) -> DER CMS that
+//                   replaces `openssl cms -sign` (tests/lib/vgca_like.mjs)
 //
 // CLI:
 //   node sigwrite.mjs IN OUT --cert PEM --key PEM [--chain PEM] [--field NAME]
@@ -115,7 +117,8 @@ export function sign(buf, opts) {
   const d = end - c;
   const brText = `/ByteRange [0 ${b} ${c} ${d}]`.padEnd(br.length, " ");
   out.write(brText, brAt, "latin1");
-  const cms = cmsSign(Buffer.concat([out.subarray(0, b), out.subarray(c, c + d)]), opts);
+  // opts.cmsFn(data, opts) -> DER CMS: a caller's own CMS (vgca_like.mjs).
+  const cms = (opts.cmsFn ?? cmsSign)(Buffer.concat([out.subarray(0, b), out.subarray(c, c + d)]), opts);
   if (cms.length > RESERVE) throw new Error(`CMS of ${cms.length} bytes does not fit`);
   out.write(cms.toString("hex"), lt + 1, "latin1");
   return out;

@@ -1088,12 +1088,24 @@ static void test_timestamp(void) {
   CHECK_EQ_INT(s.st.time_proven, 1);
   stage_free(&s);
 
-  /* a claimed /M an hour after the timestamp: order wrong */
-  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", GEN_TIME + 3600);
-  CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_INDETERMINATE,
-               "timestamp_before_signing_time");
-  CHECK_EQ_INT(s.st.time_proven, 0);
-  CHECK_EQ_INT(s.st.signing_time, GEN_TIME + 3600);
+  /* a claimed /M 7 hours after the timestamp (local time written as
+   * UTC): noted, not fatal; the timestamp's time counts (issue 13) */
+  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", GEN_TIME + 7 * 3600);
+  CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_PASSED,
+               "signing_time_after_timestamp");
+  CHECK(chk(&s, KYSO_CHECK_TIMESTAMP)->detail &&
+        strstr(chk(&s, KYSO_CHECK_TIMESTAMP)->detail, "25200 s (7h00m)"));
+  CHECK_EQ_INT(s.rep->has_signing_time_offset, 1);
+  CHECK_EQ_INT(s.rep->signing_time_offset, 7 * 3600);
+  CHECK_EQ_INT(s.st.time_proven, 1);
+  CHECK_EQ_INT(s.st.signing_time, GEN_TIME);
+  stage_free(&s);
+
+  /* 10 minutes after: clock skew, plain ok */
+  stage_run(&s, &d, "Sig", "ETSI.CAdES.detached", GEN_TIME + 600);
+  CHECK_RESULT(&s, KYSO_CHECK_TIMESTAMP, KYSO_RESULT_PASSED, "ok");
+  CHECK_EQ_INT(s.rep->has_signing_time_offset, 0);
+  CHECK_EQ_INT(s.st.signing_time, GEN_TIME);
   stage_free(&s);
 
   /* no trust anchor for the TSA (nor the signer: CHAIN is not this stage) */

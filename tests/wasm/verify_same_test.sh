@@ -19,6 +19,13 @@ for t in verify_valid verify_attacks verify_certs; do
   assert_gt "$(cat "$corpus"/*/source.tsv | awk -F'\t' -v t="${t}_test" '$1 == t' | wc -l)" 3 \
     "inputs from $t"
 done
+# The LTV outputs (issue 13): B-LT and B-LTA files made against the
+# loopback responders (tests/integration/ltv_*_test.sh), B-T files, and the
+# files left B-T when a responder misbehaved.
+for t in ltv_sign:3 ltv_responders:3 ltv_timestamp:1; do
+  assert_gt "$(cat "$corpus"/*/source.tsv | awk -F'\t' -v t="${t%:*}_test" '$1 == t' | wc -l)" "${t#*:}" \
+    "inputs from ${t%:*}"
+done
 
 section "WASM reports equal the CLI's"
 run_cmd node "$(dirname "${BASH_SOURCE[0]}")/verify_same.mjs" "$corpus" \

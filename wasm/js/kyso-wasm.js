@@ -136,13 +136,37 @@ export async function loadKyso(options = {}) {
     // { report (parsed), json (exact bytes of the native CLI's --json),
     //   text, indication, signatureCount }. options: trustAnchors (PEM or
     // DER, added to the bundled Vietnamese roots), noDefaultTrust, at
-    // (validation time, default now), lang ('vi'/'en'), transfer,
-    // onProgress.
+    // (validation time, default now), lang ('vi'/'en'), extraCertificates,
+    // extraCrls, extraOcsps (DER validation data from outside the file,
+    // as kyso verify --online or --crl/--ocsp give it; extraFetched: true
+    // when fetched now, else the report says the user loaded it),
+    // transfer, onProgress.
     async verify(pdf, options = {}) {
       const { transfer, onProgress, ...rest } = options;
       const [bytes, list] = outgoing(pdf, transfer);
       const r = await call('verify', { pdf: bytes, options: rest }, list, onProgress);
       return { ...r, report: JSON.parse(r.json) };
+    },
+    // Long-term validation (issue 13). ltvCollect: what pdf needs,
+    // { needs: [{ certificate, issuer (null: unknown, fetch it from the
+    // certificate's caIssuers), certificateInDocument, issuerInDocument,
+    // hasRevocation, signatures: [index...] }], signatures: [{ vriKey,
+    // documentTimestamp, time }] }. options: trustAnchors, noDefaultTrust,
+    // at, certificates (extra DER certificates for paths).
+    ltvCollect(pdf, options = {}) {
+      return call('ltvCollect', { pdf, options });
+    },
+    // pdf plus a DSS + /VRI update with the answers that belong to its
+    // certificates (checked at options.at, default now): { pdf, added:
+    // { certificates, crls, ocsps }, withoutData, revoked }. options: as
+    // ltvCollect, plus crls and ocsps (DER, e.g. kyso-host's `revocation`
+    // answer).
+    ltvUpdate(pdf, options = {}) {
+      return call('ltvUpdate', { pdf, options });
+    },
+    // The kind of each DER item: 'certificate', 'crl', 'ocsp' or null.
+    classify(items) {
+      return call('classify', { items });
     },
     // Native heap in use, for leak checks.
     heap() {

@@ -2,7 +2,9 @@
 // or a Node worker_threads Worker). Speaks one message protocol with
 // kyso-wasm.js:
 //   in:  { id, op, args }                      ops: prepare, finish, release,
-//                                                   verify, heap
+//                                                   timestampImprint, verify,
+//                                                   ltvCollect, ltvUpdate,
+//                                                   classify, heap
 //   out: { ready: true }                       once, when the module is loaded
 //        { id, result } | { id, error: { code, message } }
 //        { id, progress: { stage, done, total } }
@@ -405,10 +407,51 @@ async function placeRangeHints(scope, started) {
   return { ranges: rangesPtr, digests: digestsPtr, values: scope.bytes(values), count };
 }
 
+// A trust set: the bundled roots unless noDefaultTrust, plus trustAnchors
+// (PEM or DER). The caller frees it with _kw_trust_free.
+function makeTrust(scope, o) {
+  const trust = core._kw_trust_new(o.noDefaultTrust ? 0 : 1);
+  check(trust);
+  try {
+    for (const a of o.trustAnchors ?? []) {
+      const b = toBytes(a, 'a trust anchor');
+      check(core._kw_trust_add(trust, scope.bytes(b), b.length));
+    }
+  } catch (e) {
+    core._kw_trust_free(trust);
+    throw e;
+  }
+  return trust;
+}
+
+// Validation data from outside the document (wasm/src/kw_ltv.c): DER
+// certificates (for paths only, never trusted), CRLs, OCSP responses.
+const EXTRA = { certificates: 0, crls: 1, ocsps: 2 };
+const EXTRA_KINDS = ['certificate', 'crl', 'ocsp'];
+function makeExtra(scope, lists) {
+  const x = core._kw_extra_new();
+  check(x);
+  try {
+    for (const [name, kind] of Object.entries(EXTRA)) {
+      const list = lists[name] ?? [];
+      if (!Array.isArray(list)) throw new KysoError('ARGUMENT', `${name} must be an array`);
+      for (const item of list) {
+        const b = toBytes(item, `an item of ${name}`);
+        check(core._kw_extra_add(x, kind, scope.bytes(b), b.length));
+      }
+    }
+  } catch (e) {
+    core._kw_extra_free(x);
+    throw e;
+  }
+  return x;
+}
+
 async function verify({ pdf, options }, progress) {
   const o = options ?? {};
   const keys = new Set(['trustAnchors', 'noDefaultTrust', 'at', 'lang', 'text',
-                        'webCrypto']);
+                        'webCrypto', 'extraCertificates', 'extraCrls', 'extraOcsps',
+                        'extraFetched']);
   for (const k of Object.keys(o))
     if (!keys.has(k)) throw new KysoError('ARGUMENT', `unknown option "${k}"`);
   const lang = o.lang ?? 'vi';
@@ -416,6 +459,7 @@ async function verify({ pdf, options }, progress) {
     throw new KysoError('ARGUMENT', 'lang must be "vi" or "en"');
   const scope = new Scope();
   let trust = 0;
+  let extra = 0;
   let report = 0;
   try {
     const bytes = toBytes(pdf, 'pdf');
@@ -428,15 +472,15 @@ async function verify({ pdf, options }, progress) {
       progress('hash', 0, bytes.length);
       started = startRangeHints(scope, p, bytes);
     }
-    trust = core._kw_trust_new(o.noDefaultTrust ? 0 : 1);
-    check(trust);
-    for (const a of o.trustAnchors ?? []) {
-      const b = toBytes(a, 'a trust anchor');
-      check(core._kw_trust_add(trust, scope.bytes(b), b.length));
+    trust = makeTrust(scope, o);
+    if (o.extraCertificates || o.extraCrls || o.extraOcsps) {
+      extra = makeExtra(scope, { certificates: o.extraCertificates, crls: o.extraCrls,
+                                 ocsps: o.extraOcsps });
+      core._kw_extra_set_fetched(extra, o.extraFetched ? 1 : 0);
     }
     const hints = started ? await placeRangeHints(scope, started) : null;
     progress('verify', 0, bytes.length);
-    report = core._kw_verify(p, bytes.length, trust, at, hints?.ranges ?? 0,
+    report = core._kw_verify(p, bytes.length, trust, extra, at, hints?.ranges ?? 0,
                              hints?.digests ?? 0, hints?.values ?? 0,
                              hints?.count ?? 0);
     check(report);
@@ -459,7 +503,131 @@ async function verify({ pdf, options }, progress) {
     };
   } finally {
     if (report) core._kw_report_free(report);
+    if (extra) core._kw_extra_free(extra);
     if (trust) core._kw_trust_free(trust);
+    scope.free();
+  }
+}
+
+const LTV_KEYS = new Set(['trustAnchors', 'noDefaultTrust', 'at', 'certificates', 'crls', 'ocsps']);
+function ltvOptions(o) {
+  for (const k of Object.keys(o))
+    if (!LTV_KEYS.has(k)) throw new KysoError('ARGUMENT', `unknown option "${k}"`);
+  return o;
+}
+
+const hex = (u8) => Array.from(u8, (b) => b.toString(16).padStart(2, '0')).join('');
+
+// What long-term validation of pdf needs (kyso_ltv_collect): every
+// certificate on its signatures' and timestamps' paths, up to a trust
+// anchor, and whether the document holds revocation data for it. options:
+// trustAnchors, noDefaultTrust, at, certificates (extra ones for paths).
+function ltvCollect({ pdf, options }) {
+  const o = ltvOptions(options ?? {});
+  const scope = new Scope();
+  let trust = 0;
+  let extra = 0;
+  let set = 0;
+  try {
+    const bytes = toBytes(pdf, 'pdf');
+    const p = scope.bytes(bytes);
+    trust = makeTrust(scope, o);
+    extra = makeExtra(scope, { certificates: o.certificates });
+    set = core._kw_ltv_collect(p, bytes.length, trust, extra, seconds(o.at, 'at'));
+    check(set);
+    const info = scope.alloc(9 * 8);
+    const needs = [];
+    for (let i = 0; i < core._kw_ltv_need_count(set); i++) {
+      check(core._kw_ltv_need_get(set, i, info));
+      const f = core.HEAPF64.slice(info >> 3, (info >> 3) + 9);
+      const signatures = [];
+      for (let b = 0; b < 64; b++)
+        if ((b < 32 ? f[7] : f[8]) & (2 ** (b % 32))) signatures.push(b);
+      needs.push({
+        certificate: copyOut(f[0], f[1]),
+        issuer: f[3] ? copyOut(f[2], f[3]) : null,
+        certificateInDocument: !!f[4],
+        issuerInDocument: !!f[5],
+        hasRevocation: !!f[6],
+        signatures, // indexes; 63 stands for 63 and every later one
+      });
+    }
+    const key = scope.alloc(20);
+    const time = scope.alloc(8);
+    const signatures = [];
+    for (let i = 0; i < core._kw_ltv_signature_count(set); i++) {
+      const kind = core._kw_ltv_signature_get(set, i, key, time);
+      signatures.push({ vriKey: hex(core.HEAPU8.subarray(key, key + 20)).toUpperCase(),
+                        documentTimestamp: kind === 1,
+                        time: new Date(core.HEAPF64[time >> 3] * 1000).toISOString() });
+    }
+    return { value: { needs, signatures } };
+  } finally {
+    if (set) core._kw_ltv_free(set);
+    if (extra) core._kw_extra_free(extra);
+    if (trust) core._kw_trust_free(trust);
+    scope.free();
+  }
+}
+
+// pdf with a DSS + /VRI incremental update holding what its signatures
+// lack: for each certificate without revocation data, the first of ocsps,
+// else crls, that the answer checks accept at options.at (now); the
+// certificates it misses (certificates: issuers fetched from caIssuers).
+// { pdf (input + update; the input itself when nothing is added), added:
+// { certificates, crls, ocsps }, withoutData: certificates left without
+// any answer, revoked: certificates an answer says are revoked }.
+function ltvUpdate({ pdf, options }) {
+  const o = ltvOptions(options ?? {});
+  const scope = new Scope();
+  let trust = 0;
+  let extra = 0;
+  try {
+    const bytes = toBytes(pdf, 'pdf');
+    const p = scope.bytes(bytes);
+    trust = makeTrust(scope, o);
+    extra = makeExtra(scope, o);
+    const outPtr = scope.alloc(8);
+    const stats = scope.alloc(20);
+    core.HEAPU32[outPtr >> 2] = 0;
+    check(core._kw_ltv_update(p, bytes.length, trust, extra, seconds(o.at, 'at'),
+                              outPtr, outPtr + 4, stats));
+    const up = core.HEAPU32[outPtr >> 2];
+    const upLen = core.HEAPU32[(outPtr >> 2) + 1];
+    const [certificates, crls, ocsps, withoutData, revoked] =
+      core.HEAPU32.slice(stats >> 2, (stats >> 2) + 5);
+    let out;
+    if (up) {
+      out = new Uint8Array(bytes.length + upLen);
+      out.set(bytes, 0);
+      out.set(core.HEAPU8.subarray(up, up + upLen), bytes.length);
+      core._kw_free(up);
+    } else {
+      out = bytes.slice();
+    }
+    return { value: { pdf: out, added: up ? { certificates, crls, ocsps }
+                                         : { certificates: 0, crls: 0, ocsps: 0 },
+                      withoutData, revoked },
+             transfer: [out.buffer] };
+  } finally {
+    if (extra) core._kw_extra_free(extra);
+    if (trust) core._kw_trust_free(trust);
+    scope.free();
+  }
+}
+
+// The kind of each DER item: 'certificate', 'crl', 'ocsp' or null.
+function classify({ items }) {
+  if (!Array.isArray(items)) throw new KysoError('ARGUMENT', 'items must be an array');
+  const scope = new Scope();
+  try {
+    const kinds = items.map((item) => {
+      const b = toBytes(item, 'an item');
+      if (b.length === 0) return null;
+      return EXTRA_KINDS[core._kw_der_kind(scope.bytes(b), b.length)] ?? null;
+    });
+    return { value: kinds };
+  } finally {
     scope.free();
   }
 }
@@ -469,7 +637,8 @@ function heap() {
                     memory: core.HEAPU8.length } };
 }
 
-const ops = { prepare, finish, release, verify, heap, timestampImprint };
+const ops = { prepare, finish, release, verify, heap, timestampImprint, ltvCollect, ltvUpdate,
+              classify };
 
 async function run(msg) {
   const { id, op, args } = msg ?? {};

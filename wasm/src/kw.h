@@ -41,4 +41,25 @@ typedef struct kw_trust {
   size_t intermediate_count;
 } kw_trust;
 
+/* Validation data from outside the document (kw_ltv.c): certificates
+ * (untrusted, for paths only), CRLs and OCSP responses, owned DER copies,
+ * KW_EXTRA_MAX of each kind. Verification uses them as extra data
+ * (kyso_verify_options.intermediates / extra_crls / extra_ocsps); signing
+ * embeds them in the DSS. */
+enum { KW_EXTRA_CERT = 0, KW_EXTRA_CRL = 1, KW_EXTRA_OCSP = 2 };
+enum { KW_EXTRA_KINDS = 3, KW_EXTRA_MAX = 1000 };
+
+typedef struct kw_extra {
+  kyso_blob *item[KW_EXTRA_KINDS];
+  size_t count[KW_EXTRA_KINDS];
+  int fetched; /* 1: fetched now; 0: loaded by the user (the report's
+                  revocation_evidence source) */
+} kw_extra;
+
+/* t's intermediates followed by x's certificates (either may be NULL): a
+ * new array of borrowed blobs in *out (free() it; NULL when there are
+ * none). 0 and kw_last_error set when out of memory. */
+int kw_paths_certs(const kw_trust *t, const kw_extra *x, kyso_blob **out,
+                   size_t *count);
+
 #endif

@@ -37,15 +37,20 @@ done:
 }
 
 /* Verifies pdf (borrowed) at validation_time (seconds since 1970 UTC).
- * hint_count digests computed outside: ranges (4 doubles each), digests
- * (kyso_digest each) and values (64 bytes each). */
+ * x (may be NULL): validation data from outside the document, its
+ * certificates for paths after t's intermediates, its CRLs and OCSP
+ * responses as the verifier's extra data. hint_count digests computed
+ * outside: ranges (4 doubles each), digests (kyso_digest each) and values
+ * (64 bytes each). */
 KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
-                                 const kw_trust *t, double validation_time,
-                                 const double *ranges, const int *digests,
-                                 const uint8_t *values, size_t hint_count) {
+                                 const kw_trust *t, const kw_extra *x,
+                                 double validation_time, const double *ranges,
+                                 const int *digests, const uint8_t *values,
+                                 size_t hint_count) {
   kyso_verify_options opt;
   kyso_report *report = NULL;
   kyso_range_digest *hints = NULL;
+  kyso_blob *paths = NULL;
   size_t i, j;
 
   kyso_error_clear(&kw_last_error);
@@ -54,8 +59,16 @@ KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
   if (t) {
     opt.anchors = t->anchors;
     opt.anchor_count = t->anchor_count;
-    opt.intermediates = t->intermediates;
-    opt.intermediate_count = t->intermediate_count;
+  }
+  if (!kw_paths_certs(t, x, &paths, &opt.intermediate_count))
+    goto done;
+  opt.intermediates = paths;
+  if (x) {
+    opt.extra_crls = x->item[KW_EXTRA_CRL];
+    opt.extra_crl_count = x->count[KW_EXTRA_CRL];
+    opt.extra_ocsps = x->item[KW_EXTRA_OCSP];
+    opt.extra_ocsp_count = x->count[KW_EXTRA_OCSP];
+    opt.extra_fetched = x->fetched;
   }
   if (hint_count > 0) {
     hints = calloc(hint_count, sizeof(*hints));
@@ -77,6 +90,7 @@ KW_EXPORT kyso_report *kw_verify(const uint8_t *pdf, size_t len,
 
 done:
   free(hints);
+  free(paths);
   return report;
 }
 

@@ -13,7 +13,9 @@
 // signs one document at a time; showCodes also shows a batch's code, above
 // the documents' codes, for a page that signs several with signPdfs.)
 // URL parameters (for tests and the bench): ?port=N (kyso-host's port),
-// ?lang=en (error texts and the verification code's sentence).
+// ?lang=en (error texts and the verification code's sentence), ?ltv=1 (the
+// "timestamp and long-term validation data" box ticked: signPdf with
+// { timestamp: true, ltv: true }, PAdES B-LT).
 import * as Kyso from '../kyso.js';
 import * as pdfjs from '../vendor/pdfjs/build/pdf.mjs';
 import { signaturePng, sealPng } from './demo-images.js';
@@ -361,8 +363,10 @@ async function sign(role) {
     const marks = { click: t0 };
     const onProgress = (p) => { marks[p.stage] = performance.now(); };
     hideCodes();
+    const ltv = $('ltv').checked;
     const signed = await state.kyso.signPdf(state.pdf, {
-      ...options, name: state.fileName, onProgress, onVerificationCodes: showCodes });
+      ...options, name: state.fileName, onProgress, onVerificationCodes: showCodes,
+      ...(ltv ? { timestamp: true, ltv: true } : {}) });
     state.lastMarks = marks;
     state.lastSignMs = performance.now() - t0;
     state.signatures++;
@@ -370,7 +374,13 @@ async function sign(role) {
     state.pdf = signed;
     offerDownload();
     await openPdf(signed, state.fileName);
-    say('ok', done);
+    // B-LT asked for but not reached: the file is signed (and timestamped),
+    // the revocation data is missing; say so, it is still offered.
+    const warning = signed.ltv?.warning;
+    if (warning) say('ok', `${done} ${warning.text(LANG)}`, warning.code);
+    else say('ok', ltv ? `${done} ${LANG === 'en' ? 'With a timestamp and long-term validation data (PAdES B-LT).'
+      : 'Có dấu thời gian và dữ liệu kiểm tra dài hạn (PAdES B-LT).'}` : done);
+    document.body.dataset.level = ltv ? (signed.ltv?.level ?? 'B-T') : 'B-B';
     $('timing').textContent = `Ký xong trong ${Math.round(state.lastSignMs)} ms.`;
     document.body.dataset.signatures = String(state.signatures);
     document.body.dataset.stage = state.stage;
@@ -402,6 +412,7 @@ async function main() {
   for (const key of Object.keys(BOXES))
     $(`target-${key}`).addEventListener('change', () => { state.target = key; });
   $('extra-profile').addEventListener('change', updateButtons);
+  $('ltv').checked = params.get('ltv') === '1';
   dragBox();
   $('pdf-file').addEventListener('change', async () => {
     const f = $('pdf-file').files?.[0];

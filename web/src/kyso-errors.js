@@ -96,6 +96,40 @@ const TEXT = {
     vi: ['Tham số ký không hợp lệ (lỗi của trang web).', 'Báo cho quản trị trang web.'],
     en: ['Invalid signing options (a bug in this site).', 'Report it to the site\'s administrator.'],
   },
+  // Long-term validation (issue 13). The TSA gave no usable timestamp:
+  // the token has signed, the files are finished without a timestamp and
+  // come with the error (e.signed), never passed off as timestamped.
+  TIMESTAMP_FAILED: {
+    vi: ['Văn bản đã được ký nhưng không lấy được dấu thời gian từ máy chủ cấp dấu thời gian (TSA): máy chủ không trả lời, trả lời quá chậm hoặc trả lời không hợp lệ.',
+         'Kiểm tra kết nối mạng rồi ký lại; nếu cần dùng ngay, trang web có thể giữ bản đã ký không có dấu thời gian.'],
+    en: ['The document was signed but no timestamp came from the timestamp authority (TSA): it did not answer, answered too slowly or gave an invalid answer.',
+         'Check the network connection and sign again; if needed now, the site may keep the signed copy without a timestamp.'],
+  },
+  // Revocation data (OCSP/CRL) could not be fetched for every certificate:
+  // the signed file is still returned (file.ltv.warning), valid but not yet
+  // verifiable offline in the long term.
+  REVOCATION_UNAVAILABLE: {
+    vi: ['Văn bản đã được ký, nhưng chưa lấy được dữ liệu thu hồi (CRL/OCSP) để kèm vào văn bản: chữ ký vẫn nguyên vẹn, chỉ là sau này người kiểm tra phải tự tra cứu tình trạng chứng thư.',
+         'Kiểm tra kết nối mạng; có thể ký lại sau, hoặc giữ bản đã ký này.'],
+    en: ['The document was signed, but the revocation data (CRL/OCSP) to embed could not be fetched: the signature is intact, only later checks will have to look up the certificate status themselves.',
+         'Check the network connection; sign again later, or keep this signed copy.'],
+  },
+  // The revocation data fetched for signing says a certificate is revoked
+  // (kyso.js, ltv: true): the files come with the error (e.signed).
+  CERTIFICATE_REVOKED: {
+    vi: ['Chứng thư số dùng để ký (hoặc chứng thư của đơn vị cấp) đã bị thu hồi: chữ ký vừa tạo sẽ không được công nhận là hợp lệ.',
+         'Không dùng văn bản vừa ký; liên hệ đơn vị cấp chứng thư số để được cấp chứng thư mới.'],
+    en: ['The signing certificate (or its issuer\'s) has been revoked: the new signature will not be accepted as valid.',
+         'Do not use the document just signed; ask the certificate issuer for a new certificate.'],
+  },
+  // kyso-host's own code for a fetch that gave nothing usable
+  // (PROTOCOL.md "timestamp"); kyso.js reports TIMESTAMP_FAILED instead.
+  FETCH_FAILED: {
+    vi: ['Phần mềm ký số không tải được dữ liệu cần thiết từ máy chủ (dấu thời gian hoặc dữ liệu thu hồi).',
+         'Kiểm tra kết nối mạng (và máy chủ proxy nếu cơ quan dùng) rồi thử lại.'],
+    en: ['The signing software could not fetch the data it needed from the server (timestamp or revocation data).',
+         'Check the network connection (and the proxy, if your office uses one) and retry.'],
+  },
   // The module refuses a certificate that cannot make a valid signature
   // now (kyso_cms_check_usable): say which kinds, not "damaged".
   SIGN_CERTIFICATE: {

@@ -62,6 +62,9 @@ const TEXT_KEYS = ['docNumber', 'issueDate', 'numberField', 'dateField', 'copyFo
 const RECT_KEYS = ['rect', 'numberRect', 'dateRect'];
 const TEXT_MAX = 1024; // bytes, KYSO_PROFILE_TEXT_MAX in the core
 const MAX_BATCH = 100; // PROTOCOL.md: a batch is at most 100 documents
+const TIMESTAMP_PARALLEL = 4; // PROTOCOL.md: the host runs 4 fetches at once
+const REVOCATION_CERTS_MAX = 16; // PROTOCOL.md "revocation": HOST_LTV_CERTS_MAX
+const LTV_ROUNDS = 3; // revocation requests per file: issuers learned from the host, then theirs
 
 const b64 = {
   encode(u8) {
@@ -149,7 +152,8 @@ class Client {
     if (reply && reply.result) return reply.result;
     const e = reply && reply.error ? reply.error : { code: 'NATIVE_FATAL', message: 'no reply' };
     const extra = e.code === 'PIN_INCORRECT' ? { retriesLeft: e.retriesLeft ?? null }
-      : e.code === 'BUSY' && Number.isInteger(e.retryAfter) ? { retryAfter: e.retryAfter } : {};
+      : e.code === 'BUSY' && Number.isInteger(e.retryAfter) ? { retryAfter: e.retryAfter }
+        : e.code === 'FETCH_FAILED' && typeof e.reason === 'string' ? { reason: e.reason } : {};
     throw this.err(e.code, e.message ?? '', extra);
   }
 
@@ -293,6 +297,16 @@ class Client {
         throw this.err('ARGUMENT', `${k} must be a function`);
     const progress = options.onProgress ?? (() => {});
     const { signal } = options;
+    for (const k of ['timestamp', 'ltv'])
+      if (options[k] !== undefined && typeof options[k] !== 'boolean')
+        throw this.err('ARGUMENT', `${k} must be true or false`);
+    const timestamp = options.timestamp === true;
+    const ltv = options.ltv === true;
+    // A host that has told its features and lacks one asked for: before
+    // the user is asked to sign, not after.
+    for (const [want, feature] of [[timestamp, 'timestamp'], [ltv, 'revocation']])
+      if (want && this.hostVersion !== null && !this.features.includes(feature))
+        throw this.err('HOST_INCOMPATIBLE', `kyso-host ${this.hostVersion} has no "${feature}" command`);
     const stopIfAborted = (when) => {
       if (signal?.aborted) throw this.err('USER_CANCELLED', `aborted ${when}`);
     };
@@ -344,27 +358,193 @@ class Client {
       const sigs = r.signatures ?? [];
       if (sigs.length !== prepared.length)
         throw this.err('NATIVE_FATAL', `the host returned ${sigs.length} signatures for ${prepared.length} documents`);
+      for (const [i, d] of prepared.entries()) d.signature = b64.decode(sigs[i]);
+      // B-T: the TSA's token over each signature value, through the host.
+      const tsFailure = timestamp ? await this.timestamps(kyso, prepared, progress, stopIfAborted) : null;
       const out = [];
       for (const [i, d] of prepared.entries()) {
         stopIfAborted('while finishing: the signed files were discarded');
         progress({ stage: 'finish', index: i, total: docs.length });
-        const signed = await kyso.finish(d.p.handle, b64.decode(sigs[i]));
+        const signed = await kyso.finish(d.p.handle, d.signature,
+          d.timestampToken ? { timestampToken: d.timestampToken } : {});
         d.p = null;
-        Object.defineProperties(signed, {
-          verificationCode: { value: d.code, enumerable: false },
-          fingerprint: { value: d.fingerprint, enumerable: false },
-          batchCode: { value: batchCode, enumerable: false },
-        });
         out.push(signed);
       }
       stopIfAborted('while finishing: the signed files were discarded');
+      const decorate = (files) => files.map((f, i) => {
+        Object.defineProperties(f, {
+          verificationCode: { value: prepared[i].code, enumerable: false },
+          fingerprint: { value: prepared[i].fingerprint, enumerable: false },
+          batchCode: { value: batchCode, enumerable: false },
+          timestamped: { value: !!prepared[i].timestampToken, enumerable: false },
+        });
+        return f;
+      });
+      if (tsFailure) {
+        // The token signed already: the files are finished without a
+        // timestamp (B-B) and handed over with the error, never silently
+        // as if they were B-T.
+        tsFailure.signed = decorate(out);
+        throw tsFailure;
+      }
+      // B-LT: revocation data through the host, DSS + /VRI by the module.
+      // A failure here leaves the signature as it is: the file is returned
+      // with .ltv.warning (the official has signed; asking again for the
+      // PIN would not make a responder answer).
+      let final = out;
+      if (ltv) {
+        try {
+          final = await this.addLtv(kyso, out, options, progress, stopIfAborted);
+        } catch (e) {
+          if (e.code === 'CERTIFICATE_REVOKED') decorate(e.signed);
+          throw e;
+        }
+      }
+      stopIfAborted('while finishing: the signed files were discarded');
       progress({ stage: 'done', index: docs.length, total: docs.length });
-      return out;
+      return decorate(final);
     } catch (e) {
       throw asKysoError(e, this.lang);
     } finally {
       for (const d of prepared) if (d.p) kyso.release(d.p.handle).catch(() => {});
     }
+  }
+
+  // Asks the host for a signature timestamp on each signature value
+  // (PROTOCOL.md "timestamp"; the TSA is the host's, never the page's), at
+  // most TIMESTAMP_PARALLEL at once (the national TSA's advice). Sets
+  // d.timestampToken; returns null, or a TIMESTAMP_FAILED error when any
+  // document got none.
+  async timestamps(kyso, prepared, progress, stopIfAborted) {
+    let next = 0;
+    let failure = null;
+    const worker = async () => {
+      while (next < prepared.length && !failure) {
+        const i = next++;
+        const d = prepared[i];
+        stopIfAborted('while timestamping: the signed files were discarded');
+        progress({ stage: 'timestamp', index: i, total: prepared.length });
+        try {
+          const imprint = await kyso.timestampImprint(d.p.handle, d.signature);
+          const r = await this.call({ cmd: 'timestamp', digestAlgorithm: d.p.digest, digest: b64.encode(imprint) });
+          if (typeof r.timeStampResponse !== 'string')
+            throw this.err('NATIVE_FATAL', 'the host answered without timeStampResponse');
+          d.timestampToken = b64.decode(r.timeStampResponse);
+          d.timestampTime = r.genTime ?? null;
+        } catch (e) {
+          const k = asKysoError(e, this.lang);
+          if (k.code === 'USER_CANCELLED') throw k;
+          failure ??= this.err('TIMESTAMP_FAILED', `document ${i + 1}: ${k.code}: ${k.detail || k.message}`,
+            { document: i, cause: k.code, reason: k.reason ?? null });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TIMESTAMP_PARALLEL, prepared.length) }, worker));
+    if (failure) for (const d of prepared) d.timestampToken = null; // all B-B: one kind of file per call
+    return failure;
+  }
+
+  // PAdES B-LT for each signed file: the certificates without revocation
+  // data in it (the module reads the file), their OCSP responses or CRLs
+  // through the host (which fetches only for certificates chaining to its
+  // trust anchors, from their own AIA/CDP URLs), then a DSS + /VRI update
+  // made by the module. Answers are shared by the files of a batch (one
+  // signer, one TSA). Each file gets .ltv = { level: 'B-LT' | null, added,
+  // withoutData, warning } — warning a REVOCATION_UNAVAILABLE KysoError (or
+  // null) whose .certificates names what still lacks data.
+  async addLtv(kyso, files, options, progress, stopIfAborted) {
+    const anchors = options.trustAnchors ?? [];
+    if (!Array.isArray(anchors)) throw this.err('ARGUMENT', 'trustAnchors must be an array of certificates');
+    const asked = new Set(); // certificates (base64) already sent to the host
+    const got = { certificates: [], crls: [], ocsps: [] };
+    const seen = new Set();
+    const errors = [];
+    const keep = (list, items) => {
+      for (const b of items ?? []) {
+        if (typeof b !== 'string' || seen.has(b)) continue;
+        seen.add(b);
+        list.push(b64.decode(b));
+      }
+    };
+    const out = [];
+    let revoked = 0;
+    for (const [i, pdf] of files.entries()) {
+      stopIfAborted('while adding validation data: the signed files were discarded');
+      progress({ stage: 'ltv', index: i, total: files.length });
+      let result = pdf;
+      let info;
+      try {
+        // Rounds: the host's answer may bring issuers the file lacked (a
+        // leaf-only signature); those need data of their own, asked next.
+        for (let round = 0; round < LTV_ROUNDS; round++) {
+          const known = new Set(got.certificates.map((c) => b64.encode(c)));
+          const { needs } = await kyso.ltvCollect(pdf, { trustAnchors: [...anchors, ...got.certificates] });
+          // The certificates lacking data, and their issuers unless the
+          // host gave them (it chains each certificate with the others of
+          // the request and its own).
+          const want = [];
+          for (const n of needs) {
+            if (n.hasRevocation) continue;
+            const k = b64.encode(n.certificate);
+            if (!asked.has(k) && !want.includes(k)) want.push(k);
+          }
+          if (!want.length) break;
+          for (const n of needs) {
+            const k = n.issuer && !n.hasRevocation ? b64.encode(n.issuer) : null;
+            if (k && !known.has(k) && !asked.has(k) && !want.includes(k)) want.push(k);
+          }
+          for (let at = 0; at < want.length; at += REVOCATION_CERTS_MAX) {
+            const chunk = want.slice(at, at + REVOCATION_CERTS_MAX);
+            for (const k of chunk) asked.add(k);
+            const r = await this.call({ cmd: 'revocation', certificates: chunk });
+            keep(got.ocsps, r.ocsp);
+            keep(got.crls, r.crls);
+            keep(got.certificates, r.certificates);
+            for (const e of Array.isArray(r.errors) ? r.errors : []) {
+              const der = Number.isInteger(e.certificate) ? chunk[e.certificate] : undefined;
+              errors.push({ certificate: der ?? null, url: e.url ?? null, code: e.code, reason: e.reason ?? null,
+                message: e.message ?? '' });
+            }
+          }
+        }
+        const u = await kyso.ltvUpdate(pdf, { trustAnchors: [...anchors, ...got.certificates],
+          certificates: got.certificates, crls: got.crls, ocsps: got.ocsps });
+        result = u.pdf;
+        revoked += u.revoked;
+        // What still lacks data, as the verifier will see the result.
+        const after = await kyso.ltvCollect(result, { trustAnchors: [...anchors, ...got.certificates],
+          certificates: got.certificates });
+        const missing = after.needs.filter((n) => !n.hasRevocation).map((n) => n.certificate);
+        info = { level: missing.length ? null : 'B-LT', added: u.added, withoutData: missing,
+          warning: missing.length ? this.ltvWarning(missing, errors) : null };
+      } catch (e) {
+        const k = asKysoError(e, this.lang);
+        if (k.code === 'USER_CANCELLED') throw k;
+        info = { level: null, added: { certificates: 0, crls: 0, ocsps: 0 }, withoutData: [],
+          warning: this.err('REVOCATION_UNAVAILABLE', `${k.code}: ${k.detail || k.message}`,
+            { cause: k.code, certificates: [], errors }) };
+      }
+      Object.defineProperty(result, 'ltv', { value: info, enumerable: false });
+      out.push(result);
+    }
+    // An answer, checked by the module, says a certificate of the path is
+    // revoked: the new signature will never be valid. Not a warning: the
+    // call fails, the files (with that answer embedded) ride along.
+    if (revoked)
+      throw this.err('CERTIFICATE_REVOKED', `${revoked} certificate(s) revoked according to their issuer`,
+        { signed: out });
+    return out;
+  }
+
+  // REVOCATION_UNAVAILABLE for the certificates still without data, with
+  // the host's reasons for them.
+  ltvWarning(missing, errors) {
+    const names = missing.map((c) => b64.encode(c));
+    const why = errors.filter((e) => e.certificate && names.includes(e.certificate))
+      .map((e) => `${e.code}${e.reason ? `/${e.reason}` : ''}${e.url ? ` ${e.url}` : ''}`);
+    return this.err('REVOCATION_UNAVAILABLE',
+      `${missing.length} certificate(s) without revocation data${why.length ? `: ${why.join('; ')}` : ''}`,
+      { certificates: missing, errors });
   }
 
   // The sign request; an abort meanwhile sends the host's cancel (closing

@@ -205,6 +205,7 @@ export const REASONS = {
   timestamp_untrusted: ['dấu thời gian không tin cậy được', 'timestamp is not trusted'],
   timestamp_bad_eku: ['chứng thư cấp dấu thời gian sai mục đích', 'timestamp authority certificate has the wrong purpose'],
   timestamp_invalid: ['dấu thời gian không hợp lệ', 'invalid timestamp'],
+  signing_time_after_timestamp: ['thời điểm ký tự khai muộn hơn dấu thời gian (thường do phần mềm ghi giờ Việt Nam như giờ UTC); thời điểm của dấu thời gian được dùng', 'the claimed signing time is later than the timestamp (often a tool writing Vietnam time as UTC); the timestamp time is used'],
   unmodified: ['không có thay đổi nào', 'no changes'],
   allowed_changes_only: ['chỉ có những thay đổi được phép', 'only allowed changes'],
   modified_after_signing: ['văn bản bị sửa đổi sau khi ký', 'the document was modified after signing'],
@@ -259,6 +260,41 @@ export const SUB_INDICATIONS = {
   REVOKED_NO_POE: ['bị thu hồi, không chứng minh được thời điểm ký', 'revoked, signing time not proven'],
   GENERIC: ['chưa đủ thông tin để kết luận', 'not enough information to decide'],
 };
+
+// Revocation evidence (report key revocation_evidence): status, where the
+// data came from, and the words around them (verify_text.c evidence_words).
+export const EVIDENCE_WORDS = {
+  good: ['không bị thu hồi', 'not revoked'],
+  revoked: ['bị thu hồi lúc', 'revoked at'],
+  invalid: ['dữ liệu thu hồi không dùng được', 'revocation data not usable'],
+  none: ['không có dữ liệu thu hồi', 'no revocation data'],
+  dss: ['nhúng trong văn bản (DSS)', 'embedded in the document (DSS)'],
+  dss_vri: ['nhúng trong văn bản (DSS, VRI)', 'embedded in the document (DSS, VRI)'],
+  cms: ['nhúng trong chữ ký (CMS)', 'embedded in the signature (CMS)'],
+  fetched: ['vừa tra cứu trực tuyến', 'fetched online now'],
+  loaded: ['do người dùng nạp vào', 'loaded by the user'],
+  produced: ['lập lúc', 'produced'],
+};
+
+// The report's times ("2026-12-07T03:00:00Z") at +07:00, as the CLI shows
+// them (kyso_time_format_iso8601 with a +420 minute offset).
+export function vietnamTime(iso) {
+  const t = Date.parse(iso);
+  if (!iso || Number.isNaN(t)) return '—';
+  return new Date(t + 7 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, '+07:00');
+}
+
+// One evidence entry in words, the same text as the CLI's line under the
+// revocation check (without its indent): "'CN': not revoked (OCSP, fetched
+// online now, produced 2026-12-07T10:00:00+07:00)". '' for status none.
+export function evidenceLine(e, lang) {
+  if (!e || !e.status || e.status === 'none') return '';
+  let s = `'${e.certificate || '—'}': ${phrase(EVIDENCE_WORDS, e.status, lang)}`;
+  if (e.revoked_at) s += ` ${vietnamTime(e.revoked_at)}`;
+  s += ` (${e.type === 'crl' ? 'CRL' : 'OCSP'}, ${phrase(EVIDENCE_WORDS, e.source, lang)}`;
+  if (e.produced_at) s += `, ${phrase(EVIDENCE_WORDS, 'produced', lang)} ${vietnamTime(e.produced_at)}`;
+  return `${s})`;
+}
 
 // phrase(TABLE, code, lang): the phrase, or the code itself when unknown.
 export function phrase(table, code, lang) {

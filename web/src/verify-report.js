@@ -5,7 +5,7 @@
 // names taken from the file).
 import {
   UI, VERDICT, CHECK_TITLES, RESULT_WORDS, REASONS, CHANGE_KINDS, SUB_INDICATIONS,
-  phrase, fill,
+  phrase, fill, evidenceLine,
 } from './verify-i18n.js';
 
 const VN_OFFSET_MS = 7 * 3600 * 1000;
@@ -99,8 +99,13 @@ function revocationView(sig, lang) {
     ? (lang === 'en' ? 'not revoked at the signing time' : 'chưa bị thu hồi tại thời điểm ký')
     : `${word}: ${phrase(REASONS, c.reason, lang)}`;
   const cls = { passed: 'ok', failed: 'bad' }[c.result] ?? 'undecided';
+  // Where each answer came from: embedded in the file, fetched now or
+  // loaded by the user (the CLI's lines under the revocation check).
+  const lines = (sig.revocation_evidence ?? []).map((e) => [e, evidenceLine(e, lang)]).filter(([, l]) => l);
   return [el('span', { class: cls }, text),
-    c.detail ? el('div', { class: 'check-detail' }, c.detail) : null];
+    c.detail ? el('div', { class: 'check-detail' }, c.detail) : null,
+    lines.length ? el('ul', { class: 'evidence' }, lines.map(([e, l]) =>
+      el('li', { 'data-source': e.source, 'data-status': e.status }, l))) : null];
 }
 
 // One signature's card. onShow(field) is called by "show on page".

@@ -5,13 +5,24 @@
 // anywhere: after load the page fetches nothing (verify-pdf.js says which
 // pdf.js data is preloaded).
 //
-// URL parameters: lang=en|vi, at=ISO-8601 (validation time; default now).
+// URL parameters: lang=en|vi, at=ISO-8601 (validation time; default now),
+// port=N (kyso-host's websocket, for "Kiểm tra trực tuyến").
+//
+// Revocation unknown (issue 13): verify-online.js explains it and offers
+// "Kiểm tra trực tuyến" (kyso-host fetches OCSP/CRL for the document's
+// certificates: the only request the page ever makes, on that click) and
+// "Thêm CRL/OCSP" (files); the document is then verified again with that
+// data as extra data, and the report says where each answer came from.
 // For tests, the page exposes its state on <body data-state=...>
 // (loading, ready, working, done, error) and window.kysoVerifier.
 import { loadKyso } from './wasm/kyso-wasm.js';
 import { UI } from './verify-i18n.js';
 import { PdfView, preloadPdfjs } from './verify-pdf.js';
 import { reportView, vnTime } from './verify-report.js';
+import { fill } from './verify-i18n.js';
+import {
+  ONLINE_UI, revocationUnknown, allIntact, sortFiles, fetchRevocation, errorsText,
+} from './verify-online.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -28,6 +39,12 @@ const state = {
   busy: false,
   anchorsLoading: Promise.resolve(), // files being read into anchors
   stale: false, // anchors changed during a verification: verify again
+  // Revocation data from outside the file: { source: 'fetched' | 'loaded',
+  // certificates, crls, ocsps, names } or null. Dropped with the document.
+  extra: null,
+  revStatus: null, // (ONLINE_UI[lang]) => text of the last lookup, and its class
+  revStatusClass: '',
+  port: Number.parseInt(params.get('port') ?? '', 10) || undefined,
 };
 
 if (params.has('at')) {
@@ -73,6 +90,7 @@ function applyLanguage() {
   showContext();
   if (lastError) showError(lastError);
   if (state.result) showReport();
+  showRevocation();
 }
 
 function showContext() {
@@ -115,12 +133,117 @@ function showReport() {
   const body = $('report-body');
   body.replaceChildren(...reportView(state.result.report, state.fileName, state.lang, onShow));
   showContext();
+  showRevocation();
+}
+
+// The revocation help (shown while a signature's revocation is unknown),
+// the last lookup's outcome, and which outside data the report used.
+function showRevocation() {
+  const o = ONLINE_UI[state.lang];
+  const unknown = state.result ? revocationUnknown(state.result.report) : [];
+  $('revocation-help').hidden = unknown.length === 0;
+  $('revocation-title').textContent = o.title;
+  $('revocation-explain').textContent =
+    [o.explain, allIntact(unknown) ? o.intact : '', o.howTo].filter(Boolean).join(' ');
+  $('check-online').textContent = o.checkOnline;
+  $('check-online').disabled = state.busy || !state.bytes;
+  $('add-revocation').textContent = o.addRevocation;
+  $('revocation-clear').textContent = o.clear;
+  const status = $('revocation-status');
+  status.hidden = !state.revStatus;
+  status.className = state.revStatusClass;
+  status.textContent = state.revStatus ? state.revStatus(o) : '';
+  const x = state.extra;
+  $('revocation-used').hidden = !x;
+  $('revocation-used-text').textContent = !x ? ''
+    : x.source === 'fetched' ? fill(o.usedFetched, { ocsp: x.ocsps.length, crl: x.crls.length })
+      : fill(o.usedLoaded, { names: x.names.join(', ') });
+}
+
+function setRevStatus(text, cls = '') {
+  state.revStatus = text;
+  state.revStatusClass = cls;
+  showRevocation();
+}
+
+// Verifies again with state.extra; on failure the data is dropped (the
+// report without it stays) and the reason shown.
+async function verifyWithExtra() {
+  try {
+    await verifyCurrent();
+  } catch (e) {
+    state.extra = null;
+    setRevStatus((o) => `${o.hostError}: ${e.code ? `[${e.code}] ` : ''}${e.message}`, 'bad');
+    await verifyCurrent().catch(() => {});
+  }
+}
+
+// "Kiểm tra trực tuyến".
+async function checkOnline() {
+  if (!state.bytes || state.busy || !state.kyso) return;
+  state.busy = true;
+  setRevStatus((o) => o.checking);
+  try {
+    const got = await fetchRevocation(state.bytes, {
+      kyso: state.kyso, anchors: state.anchors.map((a) => a.bytes), at: state.at ?? undefined,
+      port: state.port, lang: state.lang,
+    });
+    const errs = got.errors.length ? (o) => ` ${errorsText(got.errors, state.lang)}.` : () => '';
+    if (!got.asked) {
+      setRevStatus((o) => o.nothingNeeded);
+    } else if (!got.crls.length && !got.ocsps.length) {
+      setRevStatus((o) => `${o.nothingFetched}${errs(o)}`, 'bad');
+    } else {
+      state.extra = { source: 'fetched', certificates: got.certificates, crls: got.crls, ocsps: got.ocsps,
+        names: [] };
+      setRevStatus((o) => `${fill(o.fetched, { ocsp: got.ocsps.length, crl: got.crls.length })}${errs(o)}`);
+      await verifyWithExtra();
+    }
+  } catch (e) {
+    setRevStatus((o) => `${o.hostError}: ${e.message ?? e}${e.code ? ` [${e.code}]` : ''}`, 'bad');
+  } finally {
+    progress(null);
+    state.busy = false;
+    showRevocation();
+  }
+}
+
+// "Thêm CRL/OCSP": files added to the data loaded before (data fetched
+// online is replaced: one source at a time, so the report can say which).
+async function addRevocationFiles(files) {
+  if (!state.kyso || state.busy) return;
+  state.busy = true;
+  try {
+    const read = [];
+    for (const f of files) read.push({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+    const got = await sortFiles(state.kyso, read);
+    if (got.bad.length)
+      setRevStatus((o) => `${o.loadError} ${got.bad.join(', ')}: ${o.notRevocation}`, 'bad');
+    else setRevStatus(null);
+    const usable = read.filter((f) => !got.bad.includes(f.name)).map((f) => f.name);
+    if (!usable.length) return;
+    const prev = state.extra?.source === 'loaded' ? state.extra
+      : { source: 'loaded', certificates: [], crls: [], ocsps: [], names: [] };
+    state.extra = { source: 'loaded', certificates: [...prev.certificates, ...got.certificates],
+      crls: [...prev.crls, ...got.crls], ocsps: [...prev.ocsps, ...got.ocsps],
+      names: [...prev.names, ...usable] };
+    if (state.bytes) await verifyWithExtra();
+  } catch (e) {
+    setRevStatus((o) => `${o.loadError}: ${e.message ?? e}`, 'bad');
+  } finally {
+    progress(null);
+    state.busy = false;
+    showRevocation();
+  }
 }
 
 async function verifyCurrent() {
   const bytes = state.bytes.slice(); // the Worker takes (detaches) this copy
+  const x = state.extra;
   const r = await state.kyso.verify(bytes, {
     trustAnchors: state.anchors.map((a) => a.bytes),
+    ...(x ? { extraCertificates: x.certificates, extraCrls: x.crls, extraOcsps: x.ocsps,
+      extraFetched: x.source === 'fetched' } : {}),
     at: state.at ?? undefined,
     lang: state.lang,
     text: false,
@@ -145,6 +268,9 @@ async function openFile(file) {
   document.body.dataset.state = 'working';
   showError(null);
   state.result = null;
+  state.extra = null; // another document: the data was for the previous one
+  state.revStatus = null;
+  showRevocation();
   $('report-body').replaceChildren();
   $('save-json').disabled = true;
   $('print').disabled = true;
@@ -180,6 +306,7 @@ async function openFile(file) {
   } finally {
     progress(null);
     state.busy = false;
+    showRevocation();
   }
   if (state.stale) await reverify();
 }
@@ -230,6 +357,7 @@ async function reverify() {
     } finally {
       progress(null);
       state.busy = false;
+      showRevocation();
     }
   }
 }
@@ -265,6 +393,25 @@ function wire() {
     await reverify();
   });
   $('save-json').addEventListener('click', saveJson);
+  $('check-online').addEventListener('click', checkOnline);
+  $('revocation-input').addEventListener('change', async (e) => {
+    const files = [...e.target.files];
+    e.target.value = '';
+    await addRevocationFiles(files);
+  });
+  $('revocation-clear').addEventListener('click', async () => {
+    if (state.busy) return;
+    state.extra = null;
+    state.revStatus = null;
+    state.busy = true;
+    try {
+      await verifyCurrent();
+    } finally {
+      progress(null);
+      state.busy = false;
+      showRevocation();
+    }
+  });
   $('print').addEventListener('click', () => window.print());
   $('lang').addEventListener('click', () => {
     state.lang = state.lang === 'en' ? 'vi' : 'en';
@@ -328,6 +475,8 @@ async function main() {
 window.kysoVerifier = {
   state,
   open: openFile,
+  checkOnline,
+  addRevocationFiles,
   timings() {
     const m = (n) => performance.getEntriesByName(n, 'mark')[0]?.startTime;
     return { file: m('kyso:file'), read: m('kyso:read'), copy: m('kyso:copy'), hash: m('kyso:hash'), verify: m('kyso:verify'),

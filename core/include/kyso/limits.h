@@ -96,5 +96,13 @@
  * kyso-host) stop reading at these sizes. */
 #define KYSO_LIMIT_LTV_RESPONSE_SIZE ((size_t)64 * 1024)
 #define KYSO_LIMIT_LTV_CRL_SIZE ((size_t)20 * 1024 * 1024)
+/* Revocation data given to the verifier from outside the document
+ * (kyso_verify_options.extra_crls + extra_ocsps together): more items is
+ * KYSO_ERR_LIMIT; one larger than KYSO_LIMIT_LTV_CRL_SIZE (a CRL) or
+ * KYSO_LIMIT_LTV_RESPONSE_SIZE (an OCSP response) too. */
+#define KYSO_LIMIT_VERIFY_EXTRA_ITEMS 1000
+/* ... and their bytes together (each CRL is checked again for every
+ * certificate of its issuer on every signature's path). */
+#define KYSO_LIMIT_VERIFY_EXTRA_SIZE ((size_t)64 * 1024 * 1024)
 
 #endif

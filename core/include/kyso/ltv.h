@@ -139,6 +139,20 @@ enum { KYSO_LTV_CLOCK_SKEW = 5 * 60 };
  * KYSO_ERR_LTV_SIGNATURE, KYSO_ERR_LTV_NONCE, KYSO_ERR_LTV_STALE,
  * KYSO_ERR_ARGUMENT (cert or issuer do not decode, or do not match),
  * KYSO_ERR_LIMIT. A REVOKED or UNKNOWN answer is KYSO_OK: it is an answer.
+ * In detail (core/src/ltv/ltv_ocsp_check.c): "issuer issued cert" means
+ * names, key identifiers and cert's signature under issuer's key; the
+ * checks run in the order decoding, scope, signer, nonce, times, and the
+ * first failing one gives the status; bytes after the DER, a critical
+ * extension other than the nonce (response or SingleResponse) are
+ * KYSO_ERR_LTV_RESPONSE; the nonce may be echoed as RFC 8954 has it (an
+ * OCTET STRING in extnValue) or bare, two nonces are KYSO_ERR_LTV_NONCE;
+ * a non-empty nonce must be KYSO_LTV_NONCE_MIN..MAX bytes
+ * (KYSO_ERR_ARGUMENT); producedAt > now + KYSO_LTV_CLOCK_SKEW is
+ * KYSO_ERR_LTV_STALE; a delegated responder must be valid both at
+ * producedAt and at now, and is looked for only among the certificates
+ * the response carries (the verifier judges signers with the same code,
+ * verify/verify_evidence.c). revocation_reason is -1 for values outside
+ * 0..10. On an error *out is zeroed (revocation_reason -1).
  */
 kyso_status kyso_ltv_ocsp_check(kyso_blob response, kyso_blob cert,
                                 kyso_blob issuer, kyso_blob nonce, int64_t now,
@@ -157,6 +171,20 @@ kyso_status kyso_ltv_ocsp_check(kyso_blob response, kyso_blob cert,
  * cert's serial is listed (removeFromCRL entries are not revocations),
  * else GOOD. Errors as kyso_ltv_ocsp_check (KYSO_ERR_LTV_SCOPE for another
  * issuer or scope).
+ * In detail (core/src/ltv/ltv_crl_check.c): the checks run in the order
+ * decoding, issuer name, scope, unknown critical extensions, signature,
+ * times; an indirect CRL is refused both by its IDP flag and by an entry
+ * naming a certificateIssuer (KYSO_ERR_LTV_SCOPE); an IDP
+ * distributionPoint must share a fullName GeneralName with one of cert's
+ * CRL distribution points, a nameRelativeToCRLIssuer never matches
+ * (KYSO_ERR_LTV_SCOPE, RFC 5280 6.3.3 (b)(2)(i): a partitioned CRL says
+ * nothing of other partitions); a critical extension other than IDP,
+ * deltaCRLIndicator, cRLNumber, authorityKeyIdentifier on the CRL, or
+ * other than reasonCode, invalidityDate, holdInstructionCode on an entry,
+ * is KYSO_ERR_LTV_RESPONSE (RFC 5280 6.3.3: the CRL cannot be used); over
+ * two million entries is KYSO_ERR_LIMIT. The verifier judges scope and
+ * signature with the same code (verify/verify_evidence.c). On an error
+ * *out is zeroed (revocation_reason -1).
  */
 kyso_status kyso_ltv_crl_check(kyso_blob crl, kyso_blob cert, kyso_blob issuer,
                                int64_t now, kyso_ltv_answer *out,
@@ -179,6 +207,20 @@ kyso_status kyso_ltv_crl_check(kyso_blob crl, kyso_blob cert, kyso_blob issuer,
  * the message carries the status and its failInfo), KYSO_ERR_LTV_SIGNATURE
  * (signature, EKU, chain), KYSO_ERR_LTV_SCOPE (another imprint),
  * KYSO_ERR_LTV_NONCE, KYSO_ERR_LTV_STALE, KYSO_ERR_LIMIT.
+ * In detail (core/src/ltv/ltv_ts_check.c): the checks run in the order
+ * decoding and status, imprint, nonce, signature, ESS, EKU, path, genTime;
+ * an empty nonce is not checked (a non-empty one must be
+ * KYSO_LTV_NONCE_MIN..MAX bytes, and its absence from TSTInfo is
+ * KYSO_ERR_LTV_NONCE); the imprint's parameters must be absent or NULL;
+ * the token's SignedData has one SignerInfo over an encapsulated TSTInfo
+ * and an ESS signing-certificate(-v2) attribute naming the TSA certificate
+ * (KYSO_ERR_LTV_SIGNATURE without); the path is built by the verifier's
+ * code (verify_chain.c, purpose timestamp sign, a trusted sub-CA anchors
+ * on its own); the response must be DER down to the token (the token is
+ * found with the core's DER reader, kyso_der_read: a BER TimeStampResp is
+ * KYSO_ERR_LTV_RESPONSE) and over KYSO_LIMIT_SIG_CERTS certificates in the
+ * token is KYSO_ERR_LIMIT. On an error *token is NULL and *token_len,
+ * *gen_time 0.
  */
 kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
                               kyso_blob digest, kyso_blob nonce,
@@ -197,9 +239,9 @@ kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
  * set. */
 typedef struct kyso_ltv_need {
   kyso_blob cert;
-  kyso_blob issuer;   /* empty when no certificate known to the verifier
-                         (document, anchors, intermediates) issued cert:
-                         fetch it from cert's caIssuers */
+  kyso_blob issuer;     /* empty when no certificate known to the verifier
+                           (document, anchors, intermediates) issued cert:
+                           fetch it from cert's caIssuers */
   int cert_in_document; /* cert is in the document (a CMS or the DSS) */
   int issuer_in_document;
   int has_revocation; /* the document holds revocation data for cert

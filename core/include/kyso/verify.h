@@ -6,7 +6,8 @@
  * its /ByteRange; which revision it signs; the CMS (integrity, signing
  * certificate reference, signature value, algorithm strength); the
  * certificate path to a trust anchor and its validity at the signing time;
- * key usage; revocation at the signing time from data embedded in the file;
+ * key usage; revocation at the signing time from data embedded in the file
+ * (and data the caller supplies: extra_crls, extra_ocsps);
  * the signature timestamp; what changed in later revisions. Each check is
  * recorded with a stable reason code; the overall indication follows ETSI
  * EN 319 102-1 (TOTAL_PASSED / INDETERMINATE / TOTAL_FAILED + sub-indication).
@@ -62,6 +63,14 @@ typedef struct kyso_verify_options {
   size_t extra_crl_count;
   const kyso_blob *extra_ocsps;
   size_t extra_ocsp_count;
+  /* 1: the extra items were fetched now (the report's source "fetched"),
+   * 0: loaded by the user ("loaded"). At most KYSO_LIMIT_VERIFY_EXTRA_ITEMS
+   * items in all, each a CRL of at most KYSO_LIMIT_LTV_CRL_SIZE bytes or an
+   * OCSPResponse (or bare BasicOCSPResponse) of at most
+   * KYSO_LIMIT_LTV_RESPONSE_SIZE, KYSO_LIMIT_VERIFY_EXTRA_SIZE bytes in
+   * all: more is KYSO_ERR_LIMIT; an item that
+   * does not decode is KYSO_ERR_ARGUMENT. */
+  int extra_fetched;
 } kyso_verify_options;
 
 void kyso_verify_options_init(kyso_verify_options *options);

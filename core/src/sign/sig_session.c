@@ -25,6 +25,7 @@
 #include "pdf/pdf_form_edit.h"
 #include "pdf/pdf_text.h"
 #include "pdf/pdf_update.h"
+#include "sign/sig_session.h"
 
 enum {
   RESERVE_MIN = 8192,
@@ -33,22 +34,6 @@ enum {
    * signature timestamp token added later (B-T). */
   RESERVE_EXTRA = 12288,
   TEXT_OPTION_MAX = 1024
-};
-
-struct kyso_sig_session {
-  const uint8_t *pdf; /* borrowed input */
-  size_t pdf_len;
-  kyso_digest digest;
-  kyso_scheme scheme;
-  kyso_buf certificate;
-  kyso_buf chain_data; /* chain certificates back to back */
-  kyso_blob *chain;    /* point into chain_data */
-  size_t chain_count;
-  kyso_buf update;       /* bytes to append to the input */
-  size_t hole_start;     /* '<' of /Contents, in update */
-  size_t hole_end;       /* one past '>' */
-  kyso_buf signed_attrs; /* DER SET OF Attribute */
-  int finished;
 };
 
 void kyso_sign_options_init(kyso_sign_options *o) {
@@ -359,8 +344,9 @@ static kyso_status build_update(kyso_sig_session *s, kyso_pdf *pdf,
 }
 
 /* Fills /ByteRange. */
-static kyso_status seal_layout(kyso_sig_session *s,
-                               const kyso_write_marks *marks, kyso_error *err) {
+kyso_status kyso_sig_session_seal_layout(kyso_sig_session *s,
+                                         const kyso_write_marks *marks,
+                                         kyso_error *err) {
   size_t range[4], total = s->pdf_len + s->update.len;
 
   if (!marks->seen[KYSO_MARK_CONTENTS] || !marks->seen[KYSO_MARK_BYTERANGE])
@@ -394,6 +380,10 @@ kyso_status kyso_sig_session_set_digest(kyso_sig_session *s, const uint8_t *md,
   if (s->signed_attrs.len > 0 || s->finished)
     return kyso_error_set(err, KYSO_ERR_STATE,
                           "the session already has its digest");
+  if (s->doc_timestamp)
+    return kyso_error_set(err, KYSO_ERR_STATE,
+                          "a document timestamp session takes a token "
+                          "(kyso_doc_timestamp_finish), not a digest");
   if (len != kyso_digest_size(s->digest))
     return kyso_error_set(err, KYSO_ERR_ARGUMENT,
                           "a %zu-byte digest for a %zu-byte algorithm", len,
@@ -470,7 +460,7 @@ static kyso_status prepare(const uint8_t *pdf_data, size_t pdf_len,
   update_ready = 1;
   ret = build_update(s, pdf, &u, options, &marks, err);
   if (ret == KYSO_OK)
-    ret = seal_layout(s, &marks, err);
+    ret = kyso_sig_session_seal_layout(s, &marks, err);
   if (ret == KYSO_OK && hash)
     ret = seal_digest(s, err);
   if (ret != KYSO_OK)
@@ -511,23 +501,48 @@ kyso_scheme kyso_sig_session_get_scheme(const kyso_sig_session *s) {
   return s->scheme;
 }
 
+kyso_status kyso_sig_session_fill_hole(kyso_sig_session *s, const uint8_t *der,
+                                       size_t len, const char *what,
+                                       kyso_error *err) {
+  static const char hex[] = "0123456789abcdef";
+  size_t room = (s->hole_end - s->hole_start - 2) / 2, i;
+  uint8_t *at;
+
+  if (len > room)
+    return kyso_error_set(err, KYSO_ERR_SIGN_SPACE,
+                          "the %s (%zu bytes) does not fit the %zu "
+                          "bytes reserved",
+                          what, len, room);
+  /* The rest of the hole stays zero: DER ignores trailing padding. */
+  at = s->update.data + s->hole_start + 1;
+  for (i = 0; i < len; i++) {
+    at[2 * i] = (uint8_t)hex[der[i] >> 4];
+    at[2 * i + 1] = (uint8_t)hex[der[i] & 15];
+  }
+  s->finished = 1;
+  return KYSO_OK;
+}
+
 /* finish and finish_timestamped: token NULL/0 for none. */
 static kyso_status finish(kyso_sig_session *s, const uint8_t *signature,
                           size_t signature_len, const uint8_t *token,
                           size_t token_len, kyso_error *err) {
-  static const char hex[] = "0123456789abcdef";
   kyso_status ret;
   kyso_buf cms;
   kyso_blob cert = {s->certificate.data, s->certificate.len};
   kyso_blob attrs = {s->signed_attrs.data, s->signed_attrs.len};
   kyso_blob sig = {signature, signature_len};
   kyso_blob tst = {token, token_len};
-  size_t room, i;
-  uint8_t *at;
 
   kyso_buf_init(&cms);
   if (s->finished) {
     ret = kyso_error_set(err, KYSO_ERR_STATE, "signature already finished");
+    goto done;
+  }
+  if (s->doc_timestamp) {
+    ret = kyso_error_set(err, KYSO_ERR_STATE,
+                         "a document timestamp session is finished with "
+                         "kyso_doc_timestamp_finish");
     goto done;
   }
   if (s->signed_attrs.len == 0) {
@@ -543,23 +558,8 @@ static kyso_status finish(kyso_sig_session *s, const uint8_t *signature,
     ret =
         kyso_cms_build_signed_data_ts(cert, s->chain, s->chain_count, s->digest,
                                       s->scheme, attrs, sig, tst, &cms, err);
-  if (ret != KYSO_OK)
-    goto done;
-  room = (s->hole_end - s->hole_start - 2) / 2;
-  if (cms.len > room) {
-    ret = kyso_error_set(err, KYSO_ERR_SIGN_SPACE,
-                         "the signature (%zu bytes) does not fit the %zu "
-                         "bytes reserved",
-                         cms.len, room);
-    goto done;
-  }
-  /* The rest of the hole stays zero: DER ignores trailing padding. */
-  at = s->update.data + s->hole_start + 1;
-  for (i = 0; i < cms.len; i++) {
-    at[2 * i] = (uint8_t)hex[cms.data[i] >> 4];
-    at[2 * i + 1] = (uint8_t)hex[cms.data[i] & 15];
-  }
-  s->finished = 1;
+  if (ret == KYSO_OK)
+    ret = kyso_sig_session_fill_hole(s, cms.data, cms.len, "signature", err);
 done:
   kyso_buf_free(&cms);
   return ret;

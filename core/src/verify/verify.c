@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kyso/limits.h"
+#include "ltv/ltv_hook.h"
 #include "pdf/pdf_form.h"
 #include "pdf/pdf_text.h"
 #include "verify/verify_internal.h"
@@ -319,8 +320,8 @@ static kyso_status run_stages(kyso_verify_ctx *ctx, kyso_sig_state *st,
  * kyso_pdf_open_repaired (its cross-reference data is broken). */
 static kyso_status verify_document(const uint8_t *pdf, size_t len,
                                    const kyso_verify_options *options,
-                                   int repaired, kyso_report **out,
-                                   kyso_error *err) {
+                                   int repaired, kyso_ltv_hook *hook,
+                                   kyso_report **out, kyso_error *err) {
   kyso_status ret;
   kyso_report *r = NULL;
   kyso_verify_ctx ctx;
@@ -343,12 +344,15 @@ static kyso_status verify_document(const uint8_t *pdf, size_t len,
   ctx.len = len;
   ctx.options = options;
   ctx.report = r;
+  ctx.ltv = hook;
   ctx.hash = kyso_range_hash_new(pdf, len); /* NULL: each hashed alone */
   ctx.certs = kyso_cert_cache_new();        /* NULL: OpenSSL decodes all */
   ret = parse_certs(options->anchors, options->anchor_count, &ctx.anchors, err);
   if (ret == KYSO_OK)
     ret = parse_certs(options->intermediates, options->intermediate_count,
                       &ctx.intermediates, err);
+  if (ret == KYSO_OK)
+    ret = kyso_extra_load(&ctx, err);
   if (ret == KYSO_OK)
     ret = repaired ? kyso_pdf_open_repaired(pdf, len, &ctx.pdf, err)
                    : kyso_pdf_open_password(pdf, len, options->password,
@@ -371,8 +375,12 @@ static kyso_status verify_document(const uint8_t *pdf, size_t len,
   if (ret != KYSO_OK)
     goto done;
   check_overlaps(&ctx, &l);
-  for (i = 0; i < l.count && ret == KYSO_OK; i++)
+  for (i = 0; i < l.count && ret == KYSO_OK; i++) {
+    ctx.ltv_st = &l.states[i];
     ret = run_stages(&ctx, &l.states[i], err);
+  }
+  if (ret == KYSO_OK && hook)
+    ret = kyso_ltv_hook_finish(&ctx, l.states, l.count, err);
   if (ret != KYSO_OK)
     goto done;
   report_removed(&ctx, &l);
@@ -390,6 +398,7 @@ done:
   for (i = 0; i < l.older_count; i++)
     kyso_pdf_close(l.older[i]);
   kyso_dss_free(&ctx.dss);
+  kyso_dss_free(&ctx.extra);
   kyso_range_hash_free(ctx.hash);
   kyso_cert_cache_free(ctx.certs);
   sk_X509_pop_free(ctx.anchors, X509_free);
@@ -408,14 +417,23 @@ done:
 kyso_status kyso_verify(const uint8_t *pdf, size_t len,
                         const kyso_verify_options *options, kyso_report **out,
                         kyso_error *err) {
-  kyso_status ret = verify_document(pdf, len, options, 0, out, err);
+  return kyso_verify_recorded(pdf, len, options, NULL, out, err);
+}
+
+kyso_status kyso_verify_recorded(const uint8_t *pdf, size_t len,
+                                 const kyso_verify_options *options,
+                                 kyso_ltv_hook *hook, kyso_report **out,
+                                 kyso_error *err) {
+  kyso_status ret = verify_document(pdf, len, options, 0, hook, out, err);
   if (ret == KYSO_ERR_PDF_XREF || ret == KYSO_ERR_PDF_LOOP ||
       ret == KYSO_ERR_PDF_TRAILER) {
     kyso_error again;
     kyso_error_clear(&again);
+    if (hook)
+      kyso_ltv_hook_reset(hook);
     /* Only for its signatures: a damaged file without any stays an
      * error (nothing to verify, and nothing to say about it but that). */
-    if (verify_document(pdf, len, options, 1, out, &again) == KYSO_OK) {
+    if (verify_document(pdf, len, options, 1, hook, out, &again) == KYSO_OK) {
       if ((*out)->count > 0) {
         if (err)
           kyso_error_clear(err);

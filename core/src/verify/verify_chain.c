@@ -25,6 +25,7 @@
 
 #include "base/time_civil.h"
 #include "kyso/limits.h"
+#include "ltv/ltv_hook.h"
 #include "verify/verify_chain.h"
 
 /* Entries walked in one extendedKeyUsage extension. */
@@ -201,6 +202,8 @@ void kyso_verify_path_ex(kyso_verify_ctx *ctx, X509 *cert,
   X509_STORE_CTX_set_verify_cb(sctx, path_callback);
 
   rc = X509_verify_cert(sctx);
+  if (ctx->ltv) /* kyso_ltv_collect: the path as built, even a partial one */
+    kyso_ltv_hook_path(ctx, cert, sctx, untrusted, t, purpose);
   if (rc != 1) {
     X509 *at = X509_STORE_CTX_get_current_cert(sctx);
     res->error =

@@ -1024,20 +1024,11 @@ static kyso_status check_token(kyso_verify_ctx *ctx, kyso_sig_state *st,
   ret = check_tsa(ctx, t->tsa, t->certs, t->gen_time, reason, detail, err);
   if (ret != KYSO_OK || *reason)
     goto done;
-  /* ETSI EN 319 102-1 5.6.2.4: the claimed signing time must not come
-   * after the proof of existence. */
-  if (st->rep->has_claimed_time &&
-      t->gen_time < st->rep->claimed_time - CMS_TIME_TOLERANCE) {
-    char gen[32], claimed[32];
-    kyso_time_format_utc(t->gen_time, gen);
-    kyso_time_format_utc(st->rep->claimed_time, claimed);
-    *reason = "timestamp_before_signing_time";
-    *result = KYSO_RESULT_INDETERMINATE;
-    snprintf(detail, CMS_DETAIL_MAX,
-             "timestamp %s is before the claimed signing time %s", gen,
-             claimed);
-    goto done;
-  }
+  /* A claimed signing time after the timestamp is not fatal: the token
+   * proves the signature existed at genTime (ETSI EN 319 102-1 5.6.2.3,
+   * proof of existence), which is the time that counts; the claim is only
+   * noted (stage_sig_timestamp). Some Vietnamese tools write local time
+   * (UTC+7) into signingTime labelled UTC. */
   *reason = NULL;
   *result = KYSO_RESULT_PASSED;
 done:
@@ -1794,6 +1785,55 @@ static kyso_status stage_dts_tsa(kyso_verify_ctx *ctx, kyso_sig_state *st,
   return KYSO_OK;
 }
 
+/* The CMS signingTime signed attribute into st (unreadable: absent). */
+static void read_signing_time(kyso_sig_state *st, CMS_SignerInfo *si) {
+  int loc = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+  X509_ATTRIBUTE *attr = loc >= 0 ? CMS_signed_get_attr(si, loc) : NULL;
+  ASN1_TYPE *v = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+
+  if (v && (v->type == V_ASN1_UTCTIME || v->type == V_ASN1_GENERALIZEDTIME) &&
+      kyso_time_from_asn1((const ASN1_TIME *)v->value.asn1_string,
+                          &st->signing_time_attr) == 0)
+    st->has_signing_time_attr = 1;
+}
+
+/* TIMESTAMP passed, noting a claimed signing time (the CMS signingTime,
+ * else /M) more than CMS_TIME_TOLERANCE after gen_time: ETSI EN 319 102-1
+ * wants the claim before the proof of existence, but the timestamp proves
+ * when the signature existed, and that is the time used. */
+static void timestamp_passed(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                             int64_t gen_time) {
+  kyso_check *c = &st->rep->checks[KYSO_CHECK_TIMESTAMP];
+  int64_t claimed = 0, late;
+  const char *what = NULL;
+  char g[32], t[32];
+
+  if (st->has_signing_time_attr &&
+      st->signing_time_attr > gen_time + CMS_TIME_TOLERANCE) {
+    claimed = st->signing_time_attr;
+    what = "CMS signingTime";
+  } else if (st->rep->has_claimed_time &&
+             st->rep->claimed_time > gen_time + CMS_TIME_TOLERANCE) {
+    claimed = st->rep->claimed_time;
+    what = "/M";
+  }
+  if (!what) {
+    kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
+    return;
+  }
+  late = claimed - gen_time;
+  st->rep->has_signing_time_offset = 1;
+  st->rep->signing_time_offset = late;
+  kyso_time_format_utc(claimed, t);
+  kyso_time_format_utc(gen_time, g);
+  kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED,
+                 "signing_time_after_timestamp",
+                 "the claimed signing time %s (%s) is %lld s (%lldh%02lldm) "
+                 "after the timestamp %s; the timestamp time counts",
+                 t, what, (long long)late, (long long)(late / 3600),
+                 (long long)(late % 3600 / 60), g);
+}
+
 /* TIMESTAMP of a signature: the signature timestamp tokens in the
  * unsigned attributes; the first valid one counts. */
 static kyso_status stage_sig_timestamp(kyso_verify_ctx *ctx, kyso_sig_state *st,
@@ -1835,7 +1875,7 @@ static kyso_status stage_sig_timestamp(kyso_verify_ctx *ctx, kyso_sig_state *st,
                           signature, &t, &reason, &result, detail, err);
       }
       if (ret == KYSO_OK && !reason) {
-        kyso_check_set(ctx->report, c, KYSO_RESULT_PASSED, "ok", NULL);
+        timestamp_passed(ctx, st, t.gen_time);
         st->rep->has_timestamp = 1;
         st->rep->timestamp_time = t.gen_time;
         st->signing_time = t.gen_time;
@@ -1935,6 +1975,7 @@ kyso_status kyso_verify_cms(kyso_verify_ctx *ctx, kyso_sig_state *st,
   ret = fill_algorithms(report, r, run.si, err);
   if (ret != KYSO_OK)
     goto times;
+  read_signing_time(st, run.si);
   if (st->signer) {
     CMS_SignerInfo_set1_signer_cert(run.si, st->signer);
     ret = fill_identity(report, r, st->signer, err);

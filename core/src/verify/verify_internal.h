@@ -7,7 +7,8 @@
  *   verify_cms.c        CMS, INTEGRITY, SIGNING_CERT, SIGNATURE, ALGORITHMS,
  *                       TIMESTAMP (and fills the signer's identity)
  *   verify_chain.c      CHAIN, VALIDITY, KEY_USAGE
- *   verify_revocation.c REVOCATION (DSS and adbe-revocationInfoArchival)
+ *   verify_revocation.c REVOCATION (DSS, adbe-revocationInfoArchival and
+ *                       the caller's extra CRLs and OCSP responses)
  *   verify_changes.c    CHANGES (what later revisions did)
  * then verify_report.c derives the indication and writes the JSON.
  *
@@ -81,6 +82,24 @@ typedef struct kyso_change {
   char *detail;     /* English detail (arena), may be NULL */
 } kyso_change;
 
+/* One certificate's revocation evidence (REVOCATION), for the report's
+ * revocation_evidence: what was used and where it came from. */
+typedef struct kyso_rev_evidence {
+  const char *certificate; /* short subject name (arena) */
+  const char *serial;      /* hex, upper case (arena) */
+  int is_ca;
+  const char *status; /* static: "good", "revoked", "invalid", "none" */
+  const char *type;   /* static: "ocsp", "crl", or NULL */
+  const char *source; /* static: "dss", "dss_vri", "cms", "fetched",
+                         "loaded", or NULL */
+  int has_this_update;
+  int64_t this_update;
+  int has_produced_at; /* OCSP producedAt; a CRL's thisUpdate */
+  int64_t produced_at;
+  int has_revoked_at;
+  int64_t revoked_at;
+} kyso_rev_evidence;
+
 typedef struct kyso_sig_report {
   const char *field;      /* fully qualified field name, UTF-8 */
   const char *type;       /* "Sig", "DocTimeStamp" or as found */
@@ -113,6 +132,16 @@ typedef struct kyso_sig_report {
 
   kyso_indication indication;
   const char *sub_indication; /* ETSI name, or NULL */
+
+  /* REVOCATION, one entry per certificate judged (arena). */
+  kyso_rev_evidence *evidence;
+  size_t evidence_count;
+
+  /* A claimed signing time (/M or the CMS signingTime) later than the
+   * valid signature timestamp by more than the tolerance: seconds after
+   * (TIMESTAMP passes with signing_time_after_timestamp). */
+  int has_signing_time_offset;
+  int64_t signing_time_offset;
 } kyso_sig_report;
 
 struct kyso_report {
@@ -132,7 +161,11 @@ typedef struct kyso_dss {
   STACK_OF(X509) *certs;
   STACK_OF(X509_CRL) *crls;
   STACK_OF(OCSP_RESPONSE) *ocsps;
+  int crls_top, ocsps_top; /* the first ones come from the DSS itself, the
+                              rest only from /VRI entries */
 } kyso_dss;
+
+typedef struct kyso_ltv_hook kyso_ltv_hook;
 
 /* Shared by all signatures of one document. */
 typedef struct kyso_verify_ctx {
@@ -144,8 +177,13 @@ typedef struct kyso_verify_ctx {
   STACK_OF(X509) *anchors;       /* parsed options->anchors */
   STACK_OF(X509) *intermediates; /* parsed options->intermediates */
   kyso_dss dss;
+  kyso_dss extra;         /* options->extra_crls / extra_ocsps (no certs) */
   kyso_range_hash *hash;  /* signed ranges hashed once (verify_hash.h) */
   kyso_cert_cache *certs; /* CMS certificates decoded once */
+  /* kyso_ltv_collect's recorder (ltv/ltv_hook.h); NULL in kyso_verify.
+   * ltv_st: the signature whose stages run. */
+  struct kyso_ltv_hook *ltv;
+  struct kyso_sig_state *ltv_st;
 } kyso_verify_ctx;
 
 /* One signature on its way through the stages. */
@@ -164,9 +202,11 @@ typedef struct kyso_sig_state {
   STACK_OF(X509) *cms_certs;               /* owned */
   STACK_OF(X509_CRL) *archived_crls;       /* adbe-revocationInfoArchival */
   STACK_OF(OCSP_RESPONSE) *archived_ocsps; /* idem */
-  int64_t signing_time; /* timestamp time if proven, else claimed /M,
-                           else the validation time */
-  int time_proven;      /* signing_time comes from a valid timestamp */
+  int64_t signing_time;      /* timestamp time if proven, else claimed /M,
+                                else the validation time */
+  int has_signing_time_attr; /* the CMS signingTime (RFC 5652 11.3) */
+  int64_t signing_time_attr;
+  int time_proven; /* signing_time comes from a valid timestamp */
 } kyso_sig_state;
 
 /* ---- report helpers (verify_report.c) ---------------------------------- */
@@ -219,6 +259,10 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
  * an error: what can be read is used. */
 kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err);
 void kyso_dss_free(kyso_dss *dss);
+/* Decodes options->extra_crls / extra_ocsps into ctx->extra (free with
+ * kyso_dss_free): KYSO_ERR_LIMIT past KYSO_LIMIT_VERIFY_EXTRA_ITEMS or an
+ * item size limit, KYSO_ERR_ARGUMENT for an item that does not decode. */
+kyso_status kyso_extra_load(kyso_verify_ctx *ctx, kyso_error *err);
 
 /*
  * Builds and checks a certificate path for cert at time t (verify_chain.c),

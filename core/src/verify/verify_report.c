@@ -307,6 +307,39 @@ static void json_signature(kyso_buf *b, const kyso_sig_report *s) {
   json_string(b, kyso_indication_name(s->indication));
   json_key(b, "sub_indication", 0);
   json_string(b, s->sub_indication);
+  json_key(b, "revocation_evidence", 0);
+  kyso_buf_append_byte(b, '[');
+  for (i = 0; i < s->evidence_count; i++) {
+    const kyso_rev_evidence *e = &s->evidence[i];
+    if (i)
+      kyso_buf_append_byte(b, ',');
+    kyso_buf_append_byte(b, '{');
+    json_key(b, "certificate", 1);
+    json_string(b, e->certificate);
+    json_key(b, "serial", 0);
+    json_string(b, e->serial);
+    json_key(b, "ca", 0);
+    kyso_buf_append_str(b, e->is_ca ? "true" : "false");
+    json_key(b, "status", 0);
+    json_string(b, e->status);
+    json_key(b, "type", 0);
+    json_string(b, e->type);
+    json_key(b, "source", 0);
+    json_string(b, e->source);
+    json_key(b, "this_update", 0);
+    json_time(b, e->has_this_update, e->this_update);
+    json_key(b, "produced_at", 0);
+    json_time(b, e->has_produced_at, e->produced_at);
+    json_key(b, "revoked_at", 0);
+    json_time(b, e->has_revoked_at, e->revoked_at);
+    kyso_buf_append_byte(b, '}');
+  }
+  kyso_buf_append_byte(b, ']');
+  json_key(b, "signing_time_offset", 0);
+  if (s->has_signing_time_offset)
+    kyso_buf_printf(b, "%lld", (long long)s->signing_time_offset);
+  else
+    kyso_buf_append_str(b, "null");
   kyso_buf_append_byte(b, '}');
 }
 

@@ -2,10 +2,23 @@
  * verify_revocation.c - the document security store (/DSS) and the
  * REVOCATION check: was the signer's certificate (and each CA certificate
  * below the trust anchor) revoked at the signing time? ETSI EN 319 102-1
- * 5.2.6.4 and 5.6.2.3, from data embedded in the file only: the DSS
+ * 5.2.6.4 and 5.6.2.3, from data embedded in the file: the DSS
  * (ISO 32000-2 12.8.4.3, ETSI EN 319 142-1 5.4.2) and the CMS attribute
- * adbe-revocationInfoArchival (ISO 32000-1 12.8.3.3.2). Nothing is fetched:
- * fetching is the host's job.
+ * adbe-revocationInfoArchival (ISO 32000-1 12.8.3.3.2), and from data the
+ * caller supplies (kyso_verify_options.extra_crls / extra_ocsps: fetched
+ * now by `kyso verify --online`, or loaded by the user), judged the same
+ * way. Nothing is fetched here: fetching is the host's job.
+ *
+ * A thisUpdate up to KYSO_LTV_CLOCK_SKEW after the validation time is
+ * accepted: an answer fetched a moment ago from a responder whose clock is
+ * a little ahead.
+ *
+ * Proof of existence (ETSI EN 319 102-1 5.6.2.3, and annex): data produced
+ * after the signing time that says "not revoked" is enough for a signature
+ * made before it; data fetched today proves "not revoked now". A
+ * revocation found in any of the data counts. When the file's own data and
+ * supplied data both say "not revoked", the file's is reported (it is what
+ * keeps the file verifiable offline).
  *
  * Evidence is used only when it verifies: a CRL (RFC 5280 5, 6.3) signed by
  * the issuer on the certificate's path, or an OCSP response (RFC 6960) signed
@@ -25,19 +38,17 @@
 #include "base/time_civil.h"
 #include "kyso/dss.h"
 #include "kyso/limits.h"
+#include "kyso/ltv.h"
+#include "ltv/ltv_hook.h"
 #include "verify/verify_chain.h"
+#include "verify/verify_evidence.h"
 
 /* Items read per kind and the size of one: KYSO_DSS_ITEMS_MAX and
  * KYSO_DSS_ITEM_SIZE_MAX (kyso/dss.h), the same bounds the writer keeps. */
 enum {
   /* Entries walked in one DSS array, and /VRI entries walked. */
   DSS_ARRAY_WALK_MAX = 4 * KYSO_DSS_ITEMS_MAX,
-  DSS_VRI_MAX = 1000,
-  /* SingleResponses looked at in one OCSP response. */
-  OCSP_SINGLES_MAX = 1000,
-  /* Certificates named by one responderID whose key is tried: many
-   * look-alikes in a DSS must not cost a signature check each. */
-  OCSP_RESPONDER_TRIES_MAX = 8
+  DSS_VRI_MAX = 1000
 };
 /* Decoded bytes read from the whole DSS. */
 #define DSS_TOTAL_SIZE_MAX ((size_t)256 * 1024 * 1024)
@@ -188,6 +199,8 @@ kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err) {
   read_array(&r, dss, "Certs", DSS_CERT);
   read_array(&r, dss, "CRLs", DSS_CRL);
   read_array(&r, dss, "OCSPs", DSS_OCSP);
+  ctx->dss.crls_top = stack_count(&r, DSS_CRL);
+  ctx->dss.ocsps_top = stack_count(&r, DSS_OCSP);
   /* Validation-related information (12.8.4.4): per-signature subsets,
    * usually the same streams; a writer may list some only there. */
   vri = dict_get(&r, dss, "VRI", KYSO_OBJ_DICT);
@@ -210,6 +223,83 @@ kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err) {
   return KYSO_OK;
 }
 
+/* ---- revocation data from the caller ------------------------------------ */
+
+kyso_status kyso_extra_load(kyso_verify_ctx *ctx, kyso_error *err) {
+  const kyso_verify_options *o = ctx->options;
+  kyso_dss *d = &ctx->extra;
+  size_t i, total = 0;
+
+  if (!o || (o->extra_crl_count == 0 && o->extra_ocsp_count == 0))
+    return KYSO_OK;
+  if ((o->extra_crl_count && !o->extra_crls) ||
+      (o->extra_ocsp_count && !o->extra_ocsps))
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "extra revocation data: NULL array");
+  if (o->extra_crl_count > KYSO_LIMIT_VERIFY_EXTRA_ITEMS ||
+      o->extra_ocsp_count > KYSO_LIMIT_VERIFY_EXTRA_ITEMS - o->extra_crl_count)
+    return kyso_error_set(err, KYSO_ERR_LIMIT,
+                          "more than %d CRLs and OCSP responses supplied",
+                          KYSO_LIMIT_VERIFY_EXTRA_ITEMS);
+  for (i = 0; i < o->extra_crl_count + o->extra_ocsp_count; i++) {
+    size_t len = i < o->extra_crl_count
+                     ? o->extra_crls[i].len
+                     : o->extra_ocsps[i - o->extra_crl_count].len;
+    if (len > KYSO_LIMIT_VERIFY_EXTRA_SIZE - total)
+      return kyso_error_set(err, KYSO_ERR_LIMIT,
+                            "supplied revocation data over %zu bytes",
+                            KYSO_LIMIT_VERIFY_EXTRA_SIZE);
+    total += len;
+  }
+  d->crls = sk_X509_CRL_new_null();
+  d->ocsps = sk_OCSP_RESPONSE_new_null();
+  if (!d->crls || !d->ocsps)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  for (i = 0; i < o->extra_crl_count; i++) {
+    const unsigned char *p = o->extra_crls[i].data;
+    size_t len = o->extra_crls[i].len;
+    X509_CRL *c;
+    if (len > KYSO_LIMIT_LTV_CRL_SIZE)
+      return kyso_error_set(err, KYSO_ERR_LIMIT,
+                            "supplied CRL %zu is over %zu bytes", i + 1,
+                            KYSO_LIMIT_LTV_CRL_SIZE);
+    c = p && len ? d2i_X509_CRL(NULL, &p, (long)len) : NULL;
+    ERR_clear_error();
+    if (!c || p != o->extra_crls[i].data + len) {
+      X509_CRL_free(c);
+      return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                            "supplied CRL %zu is not a DER CRL", i + 1);
+    }
+    if (!sk_X509_CRL_push(d->crls, c)) {
+      X509_CRL_free(c);
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    }
+  }
+  for (i = 0; i < o->extra_ocsp_count; i++) {
+    const uint8_t *der = o->extra_ocsps[i].data;
+    size_t len = o->extra_ocsps[i].len;
+    OCSP_RESPONSE *r;
+    if (len > KYSO_LIMIT_LTV_RESPONSE_SIZE)
+      return kyso_error_set(err, KYSO_ERR_LIMIT,
+                            "supplied OCSP response %zu is over %zu bytes",
+                            i + 1, KYSO_LIMIT_LTV_RESPONSE_SIZE);
+    r = der && len ? ocsp_from_der(der, (long)len) : NULL;
+    ERR_clear_error();
+    if (!r) {
+      return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                            "supplied OCSP response %zu does not decode",
+                            i + 1);
+    }
+    if (!sk_OCSP_RESPONSE_push(d->ocsps, r)) {
+      OCSP_RESPONSE_free(r);
+      return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    }
+  }
+  d->crls_top = sk_X509_CRL_num(d->crls);
+  d->ocsps_top = sk_OCSP_RESPONSE_num(d->ocsps);
+  return KYSO_OK;
+}
+
 void kyso_dss_free(kyso_dss *dss) {
   sk_X509_pop_free(dss->certs, X509_free);
   sk_X509_CRL_pop_free(dss->crls, X509_CRL_free);
@@ -228,67 +318,74 @@ typedef enum rev_status {
   REV_REVOKED   /* a usable CRL or OCSP response says revoked */
 } rev_status;
 
+/* Where an item came from: the file's own data ranks above supplied data
+ * when both say the same. */
+typedef struct rev_origin {
+  const char *name; /* "dss", "dss_vri", "cms", "fetched", "loaded" */
+  int supplied;     /* from the caller, not the file */
+} rev_origin;
+
 typedef struct rev_finding {
   rev_status status;
-  const char *source;  /* "crl" or "ocsp" of the evidence used */
-  int64_t this_update; /* of that evidence */
-  int64_t revoked_at;  /* REV_REVOKED */
-  const char *invalid; /* why the first unusable item was refused */
-  int ocsp_unknown;    /* a responder answered "unknown" */
+  const char *source;        /* "crl" or "ocsp" of the evidence used */
+  int64_t this_update;       /* of that evidence */
+  int64_t produced_at;       /* OCSP producedAt; a CRL's thisUpdate */
+  int64_t revoked_at;        /* REV_REVOKED */
+  rev_origin origin;         /* of that evidence */
+  const char *invalid;       /* why the first unusable item was refused */
+  const char *invalid_type;  /* "crl" or "ocsp" of that item */
+  rev_origin invalid_origin; /* and where it came from */
+  int ocsp_unknown;          /* a responder answered "unknown" */
 } rev_finding;
 
 typedef struct rev_job {
   kyso_verify_ctx *ctx;
   kyso_sig_state *st;
+  rev_origin origin; /* of the items being looked at */
   int64_t signing_time;
   int64_t validation_time;
   STACK_OF(X509) *pool; /* borrowed certificates to find OCSP responders */
 } rev_job;
 
-static void note_invalid(rev_finding *f, const char *why) {
+static void note_invalid(const rev_job *j, rev_finding *f, const char *type,
+                         const char *why) {
   if (f->status == REV_NONE)
     f->status = REV_INVALID;
-  if (!f->invalid)
+  if (!f->invalid) {
     f->invalid = why;
+    f->invalid_type = type;
+    f->invalid_origin = j->origin;
+  }
 }
 
 /* Keeps the strongest evidence: a revocation (the earliest) over "good"
- * (the freshest) over nothing usable. */
-static void note_status(rev_finding *f, rev_status s, const char *source,
-                        int64_t this_update, int64_t revoked_at) {
+ * (the file's own over supplied, then the freshest) over nothing usable. */
+static void note_status(const rev_job *j, rev_finding *f, rev_status s,
+                        const char *source, int64_t this_update,
+                        int64_t produced_at, int64_t revoked_at) {
   if (s == REV_REVOKED) {
     if (f->status == REV_REVOKED && f->revoked_at <= revoked_at)
       return;
-  } else if (f->status == REV_REVOKED ||
-             (f->status == REV_GOOD && f->this_update >= this_update)) {
+  } else if (f->status == REV_REVOKED) {
     return;
+  } else if (f->status == REV_GOOD) {
+    if (j->origin.supplied > f->origin.supplied ||
+        (j->origin.supplied == f->origin.supplied &&
+         f->this_update >= this_update))
+      return;
   }
   f->status = s;
   f->source = source;
   f->this_update = this_update;
+  f->produced_at = produced_at;
   f->revoked_at = revoked_at;
-}
-
-/* The CRL's scope (issuingDistributionPoint, RFC 5280 5.2.5) covers cert. */
-static int crl_covers(X509_CRL *crl, X509 *cert) {
-  ISSUING_DIST_POINT *idp;
-  int crit = 0, ok = 1;
-  int is_ca = X509_check_ca(cert) > 0;
-
-  idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
-  if (!idp)
-    return crit == -1; /* absent: covers everything; malformed: nothing */
-  if ((idp->onlyuser > 0 && is_ca) || (idp->onlyCA > 0 && !is_ca) ||
-      idp->onlyattr > 0 || idp->indirectCRL > 0 || idp->onlysomereasons)
-    ok = 0;
-  ISSUING_DIST_POINT_free(idp);
-  return ok;
+  f->origin = j->origin;
 }
 
 static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
                       rev_finding *f) {
   X509_REVOKED *entry = NULL;
-  EVP_PKEY *key;
+  const char *problem;
   int64_t this_update, next_update, revoked_at;
   int found, is_delta, crit = 0;
   void *delta;
@@ -296,25 +393,22 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
   /* A CRL speaks for the certificates of its issuer (direct CRLs only). */
   if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(cert)) !=
           0 ||
-      !crl_covers(crl, cert))
+      !kyso_crl_covers(crl, cert))
     return;
   if (!issuer) {
-    note_invalid(f, "the certificate's issuer is unknown");
+    note_invalid(j, f, "crl", "the certificate's issuer is unknown");
     return;
   }
-  key = X509_get0_pubkey(issuer);
-  if ((X509_get_extension_flags(issuer) & EXFLAG_KUSAGE) &&
-      !(X509_get_key_usage(issuer) & KU_CRL_SIGN)) {
-    note_invalid(f, "CRL issuer lacks the cRLSign key usage");
-    return;
-  }
-  if (!key || X509_CRL_verify(crl, key) != 1) {
-    note_invalid(f, "CRL signature does not verify with the issuer");
+  /* cRLSign and the signature (verify_evidence.c, shared with ltv/) */
+  problem = kyso_crl_signer_problem(crl, issuer);
+  if (problem) {
+    note_invalid(j, f, "crl", problem);
     return;
   }
   if (kyso_time_from_asn1(X509_CRL_get0_lastUpdate(crl), &this_update) != 0 ||
-      this_update > j->validation_time) {
-    note_invalid(f, "CRL thisUpdate unreadable or after the validation time");
+      this_update > j->validation_time + KYSO_LTV_CLOCK_SKEW) {
+    note_invalid(j, f, "crl",
+                 "CRL thisUpdate unreadable or after the validation time");
     return;
   }
   delta = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
@@ -324,14 +418,15 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
   if (found == 1 && entry) {
     if (kyso_time_from_asn1(X509_REVOKED_get0_revocationDate(entry),
                             &revoked_at) != 0) {
-      note_invalid(f, "CRL entry has an unreadable revocation date");
+      note_invalid(j, f, "crl", "CRL entry has an unreadable revocation date");
       return;
     }
-    note_status(f, REV_REVOKED, "crl", this_update, revoked_at);
+    note_status(j, f, REV_REVOKED, "crl", this_update, this_update, revoked_at);
     return;
   }
   if (is_delta) {
-    note_invalid(f, "a delta CRL alone cannot show a certificate is good");
+    note_invalid(j, f, "crl",
+                 "a delta CRL alone cannot show a certificate is good");
     return;
   }
   /* "Not listed" speaks for the signing time only if the CRL was still
@@ -339,118 +434,18 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
   if (X509_CRL_get0_nextUpdate(crl) &&
       (kyso_time_from_asn1(X509_CRL_get0_nextUpdate(crl), &next_update) != 0 ||
        next_update < j->signing_time)) {
-    note_invalid(f, "CRL expired before the signing time");
+    note_invalid(j, f, "crl", "CRL expired before the signing time");
     return;
   }
-  note_status(f, REV_GOOD, "crl", this_update, 0);
+  note_status(j, f, REV_GOOD, "crl", this_update, this_update, 0);
 }
 
-/* c is the certificate named by the response's responderID (RFC 6960
- * 4.2.1: by name, or by the SHA-1 of its public key). */
-static int responder_id_matches(OCSP_BASICRESP *bs, X509 *c) {
-  const ASN1_OCTET_STRING *key_id = NULL;
-  const X509_NAME *name = NULL;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-
-  if (OCSP_resp_get0_id(bs, &key_id, &name) != 1)
-    return 0;
-  if (name)
-    return X509_NAME_cmp(name, X509_get_subject_name(c)) == 0;
-  return key_id && X509_pubkey_digest(c, EVP_sha1(), md, &len) == 1 &&
-         (int)len == ASN1_STRING_length(key_id) &&
-         memcmp(md, ASN1_STRING_get0_data(key_id), len) == 0;
-}
-
-/* NULL if the response verifies with signer and signer may answer for
- * issuer's certificates: the issuer itself, or a responder it delegated
- * (RFC 6960 4.2.2.2) that was valid when the response was produced. */
-static const char *responder_problem(OCSP_BASICRESP *bs, X509 *signer,
-                                     X509 *issuer) {
-  STACK_OF(X509) *only = sk_X509_new_null();
-  int64_t produced, nb, na;
-  int sig_ok;
-
-  /* The signature only, and only with this certificate (OCSP_NOINTERN);
-   * who may sign is decided here, against the issuer on our path. */
-  sig_ok =
-      only && sk_X509_push(only, signer) > 0 &&
-      OCSP_basic_verify(bs, only, NULL, OCSP_NOINTERN | OCSP_NOVERIFY) == 1;
-  sk_X509_free(only);
-  if (!sig_ok)
-    return "OCSP response signature does not verify";
-  if (X509_NAME_cmp(X509_get_subject_name(signer),
-                    X509_get_subject_name(issuer)) == 0 &&
-      EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(issuer)) == 1)
-    return NULL; /* the CA signed it itself */
-  if (X509_check_issued(issuer, signer) != X509_V_OK ||
-      X509_verify(signer, X509_get0_pubkey(issuer)) != 1)
-    return "OCSP responder not issued by the certificate's issuer";
-  if (!(X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) ||
-      !(X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN))
-    return "OCSP responder lacks id-kp-OCSPSigning";
-  if (kyso_time_from_asn1(OCSP_resp_get0_produced_at(bs), &produced) != 0 ||
-      kyso_time_from_asn1(X509_get0_notBefore(signer), &nb) != 0 ||
-      kyso_time_from_asn1(X509_get0_notAfter(signer), &na) != 0 ||
-      produced < nb || produced > na)
-    return "OCSP responder certificate not valid when the response was made";
-  return NULL;
-}
-
-/* Tries every certificate the responderID names: the issuer, those in the
- * response, and those we hold. A look-alike (same name, other key) among
- * them cannot hide the real responder, nor pass for it. */
+/* Whether the response's signer may answer for issuer's certificates:
+ * the issuer, or a responder it delegated, found among the response's
+ * certificates and those we hold (verify_evidence.c, shared with ltv/). */
 static const char *ocsp_signer_problem(rev_job *j, OCSP_BASICRESP *bs,
                                        X509 *issuer) {
-  const STACK_OF(X509) *inside = OCSP_resp_get0_certs(bs);
-  const char *first = NULL;
-  int i, tries = 0, n_in = inside ? sk_X509_num(inside) : 0;
-  int n = 1 + n_in + sk_X509_num(j->pool);
-
-  for (i = 0; i < n && tries < OCSP_RESPONDER_TRIES_MAX; i++) {
-    X509 *c = i == 0      ? issuer
-              : i <= n_in ? sk_X509_value(inside, i - 1)
-                          : sk_X509_value(j->pool, i - 1 - n_in);
-    const char *problem;
-    if (!c || !responder_id_matches(bs, c))
-      continue;
-    tries++;
-    problem = responder_problem(bs, c, issuer);
-    if (!problem)
-      return NULL;
-    if (!first)
-      first = problem;
-  }
-  return first ? first : "OCSP responder certificate not found";
-}
-
-/* The SingleResponse about cert, or NULL. */
-static OCSP_SINGLERESP *ocsp_find(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer,
-                                  int *serial_match) {
-  int i, n = OCSP_resp_count(bs);
-  for (i = 0; i < n && i < OCSP_SINGLES_MAX; i++) {
-    OCSP_SINGLERESP *single = OCSP_resp_get0(bs, i);
-    const OCSP_CERTID *cid = OCSP_SINGLERESP_get0_id(single);
-    ASN1_OBJECT *md_oid = NULL;
-    ASN1_INTEGER *serial = NULL;
-    const EVP_MD *md;
-    OCSP_CERTID *mine;
-    int same;
-
-    if (!cid ||
-        !OCSP_id_get0_info(NULL, &md_oid, NULL, &serial, (OCSP_CERTID *)cid) ||
-        ASN1_INTEGER_cmp(serial, X509_get0_serialNumber(cert)) != 0)
-      continue;
-    *serial_match = 1;
-    if (!issuer || (md = EVP_get_digestbyobj(md_oid)) == NULL)
-      continue;
-    mine = OCSP_cert_to_id(md, cert, issuer);
-    same = mine && OCSP_id_cmp(mine, cid) == 0;
-    OCSP_CERTID_free(mine);
-    if (same)
-      return single;
-  }
-  return NULL;
+  return kyso_ocsp_signer_problem(bs, issuer, j->pool, NULL, NULL, NULL);
 }
 
 static void check_ocsp(rev_job *j, OCSP_RESPONSE *resp, X509 *cert,
@@ -458,42 +453,46 @@ static void check_ocsp(rev_job *j, OCSP_RESPONSE *resp, X509 *cert,
   OCSP_BASICRESP *bs = NULL;
   OCSP_SINGLERESP *single;
   ASN1_GENERALIZEDTIME *revtime = NULL, *thisupd = NULL, *nextupd = NULL;
-  int64_t this_update, next_update, revoked_at;
+  int64_t this_update, next_update, revoked_at, produced;
   int status, reason, serial_match = 0;
   const char *problem;
 
   if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
       (bs = OCSP_response_get1_basic(resp)) == NULL)
     goto done;
-  single = ocsp_find(bs, cert, issuer, &serial_match);
+  single = kyso_ocsp_find_single(bs, cert, issuer, &serial_match);
   if (!single) {
     if (serial_match && !issuer)
-      note_invalid(f, "the certificate's issuer is unknown");
+      note_invalid(j, f, "ocsp", "the certificate's issuer is unknown");
     goto done;
   }
   problem = ocsp_signer_problem(j, bs, issuer);
   if (problem) {
-    note_invalid(f, problem);
+    note_invalid(j, f, "ocsp", problem);
     goto done;
   }
   status =
       OCSP_single_get0_status(single, &reason, &revtime, &thisupd, &nextupd);
+  if (kyso_time_from_asn1(OCSP_resp_get0_produced_at(bs), &produced) != 0)
+    produced = 0;
   if (!thisupd || kyso_time_from_asn1(thisupd, &this_update) != 0 ||
-      this_update > j->validation_time) {
-    note_invalid(f, "OCSP thisUpdate unreadable or after the validation time");
+      this_update > j->validation_time + KYSO_LTV_CLOCK_SKEW) {
+    note_invalid(j, f, "ocsp",
+                 "OCSP thisUpdate unreadable or after the validation time");
     goto done;
   }
   if (status == V_OCSP_CERTSTATUS_REVOKED) {
     if (!revtime || kyso_time_from_asn1(revtime, &revoked_at) != 0)
-      note_invalid(f, "OCSP revocation time unreadable");
+      note_invalid(j, f, "ocsp", "OCSP revocation time unreadable");
     else
-      note_status(f, REV_REVOKED, "ocsp", this_update, revoked_at);
+      note_status(j, f, REV_REVOKED, "ocsp", this_update, produced, revoked_at);
   } else if (status == V_OCSP_CERTSTATUS_GOOD) {
     if (nextupd && (kyso_time_from_asn1(nextupd, &next_update) != 0 ||
                     next_update < j->signing_time))
-      note_invalid(f, "OCSP response expired before the signing time");
+      note_invalid(j, f, "ocsp",
+                   "OCSP response expired before the signing time");
     else
-      note_status(f, REV_GOOD, "ocsp", this_update, 0);
+      note_status(j, f, REV_GOOD, "ocsp", this_update, produced, 0);
   } else {
     f->ocsp_unknown = 1; /* the responder does not know the certificate */
   }
@@ -502,22 +501,40 @@ done:
   ERR_clear_error();
 }
 
+/* Every item about cert: the DSS (its own arrays, then what only /VRI
+ * lists), adbe-revocationInfoArchival, then the caller's. */
 static void find_evidence(rev_job *j, X509 *cert, X509 *issuer,
                           rev_finding *f) {
-  STACK_OF(X509_CRL) *crls[2];
-  STACK_OF(OCSP_RESPONSE) *ocsps[2];
+  const rev_origin dss = {"dss", 0}, vri = {"dss_vri", 0}, cms = {"cms", 0};
+  const rev_origin extra = {
+      j->ctx->options && j->ctx->options->extra_fetched ? "fetched" : "loaded",
+      1};
+  STACK_OF(X509_CRL) *crls[3];
+  STACK_OF(OCSP_RESPONSE) *ocsps[3];
   int s, i;
 
   memset(f, 0, sizeof(*f));
   crls[0] = j->ctx->dss.crls;
   crls[1] = j->st->archived_crls;
+  crls[2] = j->ctx->extra.crls;
   ocsps[0] = j->ctx->dss.ocsps;
   ocsps[1] = j->st->archived_ocsps;
-  for (s = 0; s < 2; s++) {
-    for (i = 0; crls[s] && i < sk_X509_CRL_num(crls[s]); i++)
+  ocsps[2] = j->ctx->extra.ocsps;
+  for (s = 0; s < 3; s++) {
+    for (i = 0; crls[s] && i < sk_X509_CRL_num(crls[s]); i++) {
+      j->origin = s == 2                     ? extra
+                  : s == 1                   ? cms
+                  : i < j->ctx->dss.crls_top ? dss
+                                             : vri;
       check_crl(j, sk_X509_CRL_value(crls[s], i), cert, issuer, f);
-    for (i = 0; ocsps[s] && i < sk_OCSP_RESPONSE_num(ocsps[s]); i++)
+    }
+    for (i = 0; ocsps[s] && i < sk_OCSP_RESPONSE_num(ocsps[s]); i++) {
+      j->origin = s == 2                      ? extra
+                  : s == 1                    ? cms
+                  : i < j->ctx->dss.ocsps_top ? dss
+                                              : vri;
       check_ocsp(j, sk_OCSP_RESPONSE_value(ocsps[s], i), cert, issuer, f);
+    }
   }
 }
 
@@ -560,16 +577,22 @@ static void describe(const rev_finding *f, X509 *cert, int is_ca, char *out,
     kyso_time_format_utc(f->revoked_at, t1);
     kyso_time_format_utc(f->this_update, t2);
     snprintf(out + used, size - used,
-             "%s'%s' revoked at %s (%s, thisUpdate %s)", sep, name, t1,
-             f->source, t2);
+             "%s'%s' revoked at %s (%s%s%s, thisUpdate %s)", sep, name, t1,
+             f->source, f->origin.supplied ? " " : "",
+             f->origin.supplied ? f->origin.name : "", t2);
     break;
   case REV_GOOD:
     kyso_time_format_utc(f->this_update, t2);
-    snprintf(out + used, size - used, "%s'%s' not revoked (%s, thisUpdate %s)",
-             sep, name, f->source, t2);
+    snprintf(out + used, size - used,
+             "%s'%s' not revoked (%s%s%s, thisUpdate %s)", sep, name, f->source,
+             f->origin.supplied ? " " : "",
+             f->origin.supplied ? f->origin.name : "", t2);
     break;
   case REV_INVALID:
-    snprintf(out + used, size - used, "%s'%s': %s", sep, name, f->invalid);
+    snprintf(out + used, size - used, "%s'%s': %s%s%s%s", sep, name, f->invalid,
+             f->invalid_origin.supplied ? " (" : "",
+             f->invalid_origin.supplied ? f->invalid_origin.name : "",
+             f->invalid_origin.supplied ? ")" : "");
     break;
   default:
     snprintf(out + used, size - used, "%s'%s': no revocation data%s%s", sep,
@@ -578,6 +601,42 @@ static void describe(const rev_finding *f, X509 *cert, int is_ca, char *out,
                                                   : "");
     break;
   }
+}
+
+/* One certificate's entry of the report's revocation_evidence; -1 when
+ * memory runs out. */
+static int record(kyso_report *report, kyso_rev_evidence *e,
+                  const rev_finding *f, X509 *cert, int is_ca) {
+  static const char *const status_names[] = {"none", "invalid", "good",
+                                             "revoked"};
+  char name[KYSO_PATH_NAME_MAX];
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+  char *hex = bn ? BN_bn2hex(bn) : NULL; /* upper case */
+  int ret = 0;
+
+  kyso_name_short(X509_get_subject_name(cert), name, sizeof(name));
+  e->certificate = kyso_report_strdup(report, name);
+  e->serial = kyso_report_strdup(report, hex ? hex : "");
+  if (!e->certificate || !e->serial)
+    ret = -1;
+  e->is_ca = is_ca;
+  e->status = status_names[f->status];
+  if (f->status == REV_GOOD || f->status == REV_REVOKED) {
+    e->type = f->source;
+    e->source = f->origin.name;
+    e->has_this_update = 1;
+    e->this_update = f->this_update;
+    e->has_produced_at = f->produced_at != 0;
+    e->produced_at = f->produced_at;
+    e->has_revoked_at = f->status == REV_REVOKED;
+    e->revoked_at = f->revoked_at;
+  } else if (f->status == REV_INVALID) {
+    e->type = f->invalid_type;
+    e->source = f->invalid_origin.name;
+  }
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return ret;
 }
 
 /* The signer's issuer when no path to an anchor exists: any certificate we
@@ -622,8 +681,9 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
   kyso_path_result pr;
   rev_job j;
   rev_outcome worst = {0, KYSO_RESULT_PASSED, "ok"};
+  kyso_sig_report *rep = st->rep;
   char detail[480];
-  int i, n;
+  int i, n, oom = 0;
 
   if (!st->signer)
     return KYSO_OK;
@@ -651,13 +711,21 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
     if (n <= 0)
       snprintf(detail, sizeof(detail),
                "the signer certificate is itself a trust anchor");
-    for (i = 0; i < n && i < KYSO_LIMIT_CHAIN; i++) {
+    if (n > KYSO_LIMIT_CHAIN)
+      n = KYSO_LIMIT_CHAIN;
+    if (n > 0)
+      rep->evidence = kyso_arena_calloc(&ctx->report->arena, (size_t)n,
+                                        sizeof(*rep->evidence));
+    oom = n > 0 && !rep->evidence;
+    for (i = 0; i < n && !oom; i++) {
       rev_finding f;
       rev_outcome o;
       X509 *cert = sk_X509_value(path, i);
       find_evidence(&j, cert, sk_X509_value(path, i + 1), &f);
       o = judge(&j, &f, i > 0);
       describe(&f, cert, i > 0, detail, sizeof(detail));
+      oom = record(ctx->report, &rep->evidence[i], &f, cert, i > 0) != 0;
+      rep->evidence_count = (size_t)i + 1;
       if (o.rank > worst.rank)
         worst = o;
     }
@@ -666,6 +734,15 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
     find_evidence(&j, st->signer, find_issuer(&j, st->signer), &f);
     worst = judge(&j, &f, 0);
     describe(&f, st->signer, 0, detail, sizeof(detail));
+    rep->evidence =
+        kyso_arena_calloc(&ctx->report->arena, 1, sizeof(*rep->evidence));
+    oom = !rep->evidence ||
+          record(ctx->report, rep->evidence, &f, st->signer, 0) != 0;
+    rep->evidence_count = rep->evidence ? 1 : 0;
+  }
+  if (oom) {
+    ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+    goto done;
   }
   kyso_check_set(ctx->report, c, worst.result, worst.reason, "%s", detail);
 done:
@@ -673,4 +750,33 @@ done:
   sk_X509_free(j.pool);
   ERR_clear_error();
   return ret;
+}
+
+/* ---- for kyso_ltv_collect (ltv/ltv_hook.h) ------------------------------ */
+
+int kyso_revocation_good(kyso_verify_ctx *ctx, kyso_sig_state *st, X509 *cert,
+                         X509 *issuer, int64_t t) {
+  rev_job j;
+  rev_finding f;
+  int good = 0;
+
+  if (!cert || !issuer || !st)
+    return 0;
+  memset(&j, 0, sizeof(j));
+  j.ctx = ctx;
+  j.st = st;
+  j.signing_time = t;
+  j.validation_time = ctx->options ? ctx->options->validation_time
+                                   : ctx->report->validation_time;
+  j.pool = sk_X509_new_null();
+  if (j.pool && !pool_add(j.pool, st->cms_certs) &&
+      !pool_add(j.pool, ctx->dss.certs) &&
+      !pool_add(j.pool, ctx->intermediates) &&
+      !pool_add(j.pool, ctx->anchors)) {
+    find_evidence(&j, cert, issuer, &f);
+    good = f.status == REV_GOOD;
+  }
+  sk_X509_free(j.pool);
+  ERR_clear_error();
+  return good;
 }

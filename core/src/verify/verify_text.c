@@ -149,6 +149,11 @@ static const phrase reasons[] = {
     {"timestamp_bad_eku", "chứng thư cấp dấu thời gian sai mục đích",
      "timestamp authority certificate has the wrong purpose"},
     {"timestamp_invalid", "dấu thời gian không hợp lệ", "invalid timestamp"},
+    {"signing_time_after_timestamp",
+     "thời điểm ký tự khai muộn hơn dấu thời gian (thường do phần mềm ghi giờ "
+     "Việt Nam như giờ UTC); thời điểm của dấu thời gian được dùng",
+     "the claimed signing time is later than the timestamp (often a tool "
+     "writing Vietnam time as UTC); the timestamp time is used"},
     {"unmodified", "không có thay đổi nào", "no changes"},
     {"allowed_changes_only", "chỉ có những thay đổi được phép",
      "only allowed changes"},
@@ -228,6 +233,23 @@ static const phrase sub_indications[] = {
      "not enough information to decide"},
 };
 
+/* Revocation evidence (report key revocation_evidence): status, where it
+ * came from, and the words around them. */
+static const phrase evidence_words[] = {
+    {"good", "không bị thu hồi", "not revoked"},
+    {"revoked", "bị thu hồi lúc", "revoked at"},
+    {"invalid", "dữ liệu thu hồi không dùng được",
+     "revocation data not usable"},
+    {"none", "không có dữ liệu thu hồi", "no revocation data"},
+    {"dss", "nhúng trong văn bản (DSS)", "embedded in the document (DSS)"},
+    {"dss_vri", "nhúng trong văn bản (DSS, VRI)",
+     "embedded in the document (DSS, VRI)"},
+    {"cms", "nhúng trong chữ ký (CMS)", "embedded in the signature (CMS)"},
+    {"fetched", "vừa tra cứu trực tuyến", "fetched online now"},
+    {"loaded", "do người dùng nạp vào", "loaded by the user"},
+    {"produced", "lập lúc", "produced"},
+};
+
 static const char *lookup(const phrase *table, size_t n, const char *code,
                           int en) {
   size_t i;
@@ -273,6 +295,31 @@ static void put_time(kyso_buf *b, int present, int64_t t) {
 
 static const char *or_dash(const char *s) {
   return s && *s ? s : "—";
+}
+
+/* One line per certificate with revocation data, under the REVOCATION
+ * check: "'CN': not revoked (OCSP, fetched online now, produced T)". */
+static void evidence_text(kyso_buf *b, const kyso_sig_report *s, int en) {
+  size_t k;
+  for (k = 0; k < s->evidence_count; k++) {
+    const kyso_rev_evidence *e = &s->evidence[k];
+    if (!e->status || strcmp(e->status, "none") == 0)
+      continue;
+    kyso_buf_printf(b, "      - '%s': %s", or_dash(e->certificate),
+                    LOOKUP(evidence_words, e->status, en));
+    if (e->has_revoked_at) {
+      kyso_buf_append_byte(b, ' ');
+      put_time(b, 1, e->revoked_at);
+    }
+    kyso_buf_printf(b, " (%s, %s",
+                    e->type && strcmp(e->type, "crl") == 0 ? "CRL" : "OCSP",
+                    LOOKUP(evidence_words, e->source, en));
+    if (e->has_produced_at) {
+      kyso_buf_printf(b, ", %s ", LOOKUP(evidence_words, "produced", en));
+      put_time(b, 1, e->produced_at);
+    }
+    kyso_buf_append_str(b, ")\n");
+  }
 }
 
 static void signature_text(kyso_buf *b, const kyso_sig_report *s, size_t i,
@@ -324,9 +371,13 @@ static void signature_text(kyso_buf *b, const kyso_sig_report *s, size_t i,
                     en ? check_titles[k].en : check_titles[k].vi);
     if (*why)
       kyso_buf_printf(b, ": %s", why);
-    if (c->detail && c->result != KYSO_RESULT_PASSED)
+    if (c->detail &&
+        (c->result != KYSO_RESULT_PASSED ||
+         (c->reason && strcmp(c->reason, "signing_time_after_timestamp") == 0)))
       kyso_buf_printf(b, " (%s)", c->detail);
     kyso_buf_append_byte(b, '\n');
+    if (k == KYSO_CHECK_REVOCATION)
+      evidence_text(b, s, en);
   }
   if (s->change_count)
     kyso_buf_append_str(b, en ? "  Changes after this signature:\n"
