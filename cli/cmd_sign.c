@@ -104,7 +104,11 @@ static const char sign_usage[] =
     "                       fetch OCSP (else CRL) for each certificate of the\n"
     "                       signer's and the TSA's chains, and embed the\n"
     "                       answers and the missing CA certificates (DSS +\n"
-    "                       VRI) in the same output. Use it with --tsa:\n"
+    "                       VRI) in the same output. PAdES B-LT includes\n"
+    "                       B-T: without --tsa or --tsa-command, --ltv gets\n"
+    "                       the signature timestamp from the configured TSA\n"
+    "                       (tsa_url of kyso.conf, else\n"
+    "                       " KYSO_FETCH_DEFAULT_TSA "), as --tsa does:\n"
     "                       without a timestamp nothing proves when the\n"
     "                       document was signed, and the answers fetched now\n"
     "                       prove the certificate good only up to their own\n"
@@ -368,6 +372,10 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     return kyso_cli_usage_error("unexpected argument '%s'", argv[optind]);
   if (a->tsa && a->tsa_command)
     return kyso_cli_usage_error("--tsa and --tsa-command exclude each other");
+  /* PAdES B-LT includes B-T: --ltv alone timestamps through the configured
+   * TSA (tsa_url), like a bare --tsa */
+  if (a->ltv && !a->tsa_command)
+    a->tsa = 1;
   if (!a->in || !a->out)
     return kyso_cli_usage_error("--in and --out are required");
   if (!a->module == !a->p12)

@@ -19,11 +19,16 @@ const char kyso_cli_net_usage[] =
     "                       $XDG_CONFIG_HOME/kyso/kyso.conf, else\n"
     "                       ~/.config/kyso/kyso.conf): tsa_url, rewrite FROM\n"
     "                       TO, timeout, connect_timeout, tries,\n"
-    "                       retry_delay_ms, parallel, allow_loopback_urls\n"
+    "                       retry_delay_ms, parallel, deadline (seconds for\n"
+    "                       one fetch with its tries, default 600),\n"
+    "                       allow_loopback_urls\n"
     "  --no-cache           do not read or write the revocation cache\n"
     "                       (~/.cache/kyso/revocation, kept by nextUpdate)\n"
-    "  --allow-loopback-urls  also contact loopback and private addresses\n"
-    "                       named in certificates or --tsa (tests only)\n"
+    "  --allow-loopback-urls  also contact loopback addresses (127.0.0.0/8,\n"
+    "                       ::1) named in certificates or --tsa (tests only;\n"
+    "                       private and link-local stay refused)\n"
+    "Revocation data is fetched only for certificates whose path reaches a\n"
+    "trusted root.\n"
     "Every request is logged on stderr as \"kyso: fetch: ...\"; http_proxy,\n"
     "https_proxy and no_proxy are honoured.\n";
 
@@ -107,29 +112,6 @@ kyso_status kyso_cli_trust_load_all(const char *const *paths, size_t count,
   return ret;
 }
 
-/* 1 when the literal address a (IPv4 or IPv6 text) is one kyso_fetch
- * refuses without allow_loopback_urls. */
-static int local_address(const char *a) {
-  unsigned char b[16];
-  static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
-                                             0, 0, 0, 0, 0xff, 0xff};
-  if (inet_pton(AF_INET6, a, b) == 1) {
-    static const unsigned char zero[16] = {0};
-    if (memcmp(b, v4mapped, 12) != 0)
-      return memcmp(b, zero, 15) == 0 ||                /* :: and ::1 */
-             (b[0] & 0xfe) == 0xfc ||                   /* fc00::/7 */
-             (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || /* fe80::/10 */
-             b[0] == 0xff;                              /* multicast */
-    memmove(b, b + 12, 4);
-  } else if (inet_pton(AF_INET, a, b) != 1) {
-    return 0;
-  }
-  return b[0] == 0 || b[0] == 10 || b[0] == 127 ||
-         (b[0] == 100 && (b[1] & 0xc0) == 64) || (b[0] == 169 && b[1] == 254) ||
-         (b[0] == 172 && (b[1] & 0xf0) == 16) || (b[0] == 192 && b[1] == 168) ||
-         b[0] >= 224;
-}
-
 kyso_status kyso_cli_url_check(const kyso_fetch_config *config, const char *url,
                                kyso_error *err) {
   kyso_status ret;
@@ -138,7 +120,7 @@ kyso_status kyso_cli_url_check(const kyso_fetch_config *config, const char *url,
   size_t n;
 
   ret = kyso_fetch_url_prepare(config, url, &prepared, err);
-  if (ret != KYSO_OK || config->allow_loopback_urls)
+  if (ret != KYSO_OK)
     goto done;
   p = strstr(prepared, "://") + 3;
   if (*p == '[') {
@@ -152,10 +134,14 @@ kyso_status kyso_cli_url_check(const kyso_fetch_config *config, const char *url,
     goto done;
   memcpy(host, p, n);
   host[n] = '\0';
-  if (strcasecmp(host, "localhost") == 0 || local_address(host))
+  /* the guard's own list (kyso_fetch_address_refused): with
+   * --allow-loopback-urls only loopback opens, private stays refused */
+  if ((strcasecmp(host, "localhost") == 0 && !config->allow_loopback_urls) ||
+      kyso_fetch_address_refused(config, host))
     ret = kyso_error_set(err, KYSO_ERR_LTV_URL,
-                         "URL refused: %s is a loopback or private address "
-                         "(--allow-loopback-urls is for tests): %.120s",
+                         "URL refused: %s is a loopback, private or "
+                         "link-local address (--allow-loopback-urls opens "
+                         "loopback only, for tests): %.120s",
                          host, url);
 done:
   free(prepared);

@@ -21,7 +21,11 @@ enum {
    * KYSO_LIMIT_CHAIN long. */
   LTV_ROUNDS_MAX = KYSO_LIMIT_CHAIN + 1,
   /* Certificates asked about in one document (bounds every list here). */
-  LTV_CERTS_MAX = 256
+  LTV_CERTS_MAX = 256,
+  /* caIssuers look-ups for paths that reach no anchor yet (each counts,
+   * found or not), and the bytes of the issuers they bring */
+  LTV_ISSUER_FETCH_MAX = 8,
+  LTV_ISSUER_BYTES_MAX = 512 * 1024
 };
 
 struct kyso_cli_ltv_answered {
@@ -167,6 +171,92 @@ static kyso_status record(kyso_cli_ltv *g, const kyso_ltv_need *need,
   return ret;
 }
 
+/* need's issuer through caIssuers only (no revocation request), within
+ * the look-up and byte budgets; *added counts the issuers added. */
+static kyso_status issuer_fetch(const kyso_fetch_config *config,
+                                kyso_cli_ltv *g, const kyso_ltv_need *need,
+                                uint8_t tried[][32], size_t *tried_count,
+                                size_t *bytes, size_t *added, kyso_error *err) {
+  uint8_t hash[32], *der = NULL;
+  size_t i, len = 0;
+  kyso_status ret = KYSO_OK;
+  kyso_error e;
+  kyso_blob b;
+
+  cert_hash(need->cert, hash);
+  for (i = 0; i < *tried_count; i++)
+    if (memcmp(tried[i], hash, 32) == 0)
+      return KYSO_OK;
+  if (*tried_count >= LTV_ISSUER_FETCH_MAX || *bytes >= LTV_ISSUER_BYTES_MAX)
+    return KYSO_OK; /* budget spent: the path stays incomplete */
+  memcpy(tried[(*tried_count)++], hash, 32);
+  kyso_error_clear(&e);
+  if (kyso_fetch_issuer(config, need->cert, &der, &len, &e) != KYSO_OK) {
+    if (e.code == KYSO_ERR_NO_MEMORY || strcmp(e.message, "cancelled") == 0 ||
+        strncmp(e.message, "deadline of", 11) == 0)
+      return kyso_error_set(err, e.code, "%s", e.message);
+    return KYSO_OK; /* the verifier reports the incomplete path */
+  }
+  if (len > LTV_ISSUER_BYTES_MAX - *bytes) {
+    free(der);
+    return KYSO_OK;
+  }
+  *bytes += len;
+  b.data = der;
+  b.len = len;
+  i = g->issuer_count;
+  ret = blob_add(&g->issuers, &g->issuer_count, b, NULL, err);
+  free(der);
+  if (ret == KYSO_OK && g->issuer_count > i)
+    (*added)++;
+  return ret;
+}
+
+static int need_uses(const kyso_ltv_set *set, kyso_blob b) {
+  size_t k, count = kyso_ltv_set_get_need_count(set);
+  for (k = 0; k < count; k++) {
+    const kyso_ltv_need *need = kyso_ltv_set_get_need(set, k);
+    if (!need || !need->path_trusted)
+      continue;
+    if ((need->cert.len == b.len &&
+         memcmp(need->cert.data, b.data, b.len) == 0) ||
+        (need->issuer.len == b.len &&
+         memcmp(need->issuer.data, b.data, b.len) == 0))
+      return 1;
+  }
+  return 0;
+}
+
+/* After the rounds: issuers fetched for paths that still reach no anchor
+ * are dropped (never embedded), and each certificate of such a path that
+ * the document lacks data for is a problem ("not fetched"). */
+static kyso_status untrusted_finish(kyso_cli_ltv *g, kyso_error *err) {
+  size_t i, k, count;
+  kyso_status ret = KYSO_OK;
+  kyso_fetch_status st;
+
+  for (i = k = 0; i < g->issuer_count; i++) {
+    if (need_uses(g->set, g->issuers[i]))
+      g->issuers[k++] = g->issuers[i];
+    else
+      free((void *)g->issuers[i].data);
+  }
+  g->issuer_count = k;
+  count = g->set ? kyso_ltv_set_get_need_count(g->set) : 0;
+  for (k = 0; k < count && ret == KYSO_OK; k++) {
+    const kyso_ltv_need *need = kyso_ltv_set_get_need(g->set, k);
+    if (!need || need->path_trusted || need->has_revocation ||
+        find_answered(g, need->cert))
+      continue;
+    memset(&st, 0, sizeof(st));
+    st.error = KYSO_ERR_LTV_SCOPE;
+    snprintf(st.error_message, sizeof(st.error_message),
+             "its path reaches no trust anchor: nothing fetched for it");
+    ret = problem_add(g, KYSO_CLI_LTV_NO_ANSWER, need, &st, err);
+  }
+  return ret;
+}
+
 kyso_status kyso_cli_ltv_gather(const kyso_fetch_config *config,
                                 const uint8_t *pdf, size_t len,
                                 const kyso_verify_options *options,
@@ -181,7 +271,9 @@ kyso_status kyso_cli_ltv_gather(const kyso_fetch_config *config,
   const kyso_ltv_need **pending = NULL;
   kyso_blob *certs = NULL, *issuers = NULL;
   kyso_fetch_revocation *r = NULL;
-  size_t round, i, n, count;
+  size_t round, i, n, count, added;
+  uint8_t tried[LTV_ISSUER_FETCH_MAX][32];
+  size_t tried_count = 0, issuer_bytes = 0;
 
   memset(out, 0, sizeof(*out));
   for (round = 0; round < LTV_ROUNDS_MAX; round++) {
@@ -229,10 +321,25 @@ kyso_status kyso_cli_ltv_gather(const kyso_fetch_config *config,
         force = kyso_cli_ltv_signature_bit(nsig - 1);
     }
     forced = 0;
+    added = 0;
     for (i = n = 0; i < count; i++) {
       const kyso_ltv_need *need = kyso_ltv_set_get_need(out->set, i);
       if (!need || find_answered(out, need->cert))
         continue;
+      if (!need->path_trusted) {
+        /* A path that reaches none of our anchors: its certificates are
+         * anyone's, their URLs are never used for revocation data. Only
+         * the top of an incomplete path may get its issuer through
+         * caIssuers (bounded); the next round tells whether the path
+         * then reaches an anchor, else that issuer is dropped below. */
+        if (!need->issuer.len) {
+          ret = issuer_fetch(config, out, need, tried, &tried_count,
+                             &issuer_bytes, &added, err);
+          if (ret != KYSO_OK)
+            goto done;
+        }
+        continue;
+      }
       if (need->has_revocation && !(need->signatures & force))
         continue;
       forced |= need->has_revocation;
@@ -241,8 +348,10 @@ kyso_status kyso_cli_ltv_gather(const kyso_fetch_config *config,
       issuers[n] = need->issuer;
       n++;
     }
-    if (n == 0)
+    if (n == 0 && added == 0)
       break;
+    if (n == 0)
+      continue;
     /* Fresh answers (newer than the timestamp) must not come from the
      * cache. */
     fresh.cache_dir = NULL;
@@ -264,7 +373,7 @@ kyso_status kyso_cli_ltv_gather(const kyso_fetch_config *config,
     if (ret != KYSO_OK)
       goto done;
   }
-  ret = KYSO_OK;
+  ret = untrusted_finish(out, err);
 done:
   kyso_fetch_revocation_free(r);
   free(pending);
@@ -317,6 +426,8 @@ kyso_status kyso_cli_ltv_update(const kyso_cli_ltv *g, const uint8_t *pdf,
   for (k = 0; k < nneed; k++) {
     const kyso_ltv_need *need = kyso_ltv_set_get_need(g->set, k);
     cert_of[k] = issuer_of[k] = SIZE_MAX;
+    if (!need->path_trusted)
+      continue; /* someone else's chain: nothing of it is embedded */
     if (!need->cert_in_document)
       ret = blob_add(&certs, &ncerts, need->cert, &cert_of[k], err);
     if (ret == KYSO_OK && need->issuer.len && !need->issuer_in_document)

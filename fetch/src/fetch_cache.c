@@ -5,7 +5,11 @@
  * again with the core's checks at the current time, exactly as a fresh
  * one, and replaces it when it fails. The files only save requests.
  * Directory 0700, files 0600 written to a temporary name, fsync'd and
- * renamed, so a reader never sees half a file.
+ * renamed, so a reader never sees half a file. Reads take a file only
+ * from a directory that is ours and not group/world-writable (not a
+ * link), opened with O_NOFOLLOW relative to that directory, and only a
+ * regular file of ours without group/other bits: a file planted by
+ * another user is ignored (and logged), not merely re-judged.
  */
 #define _GNU_SOURCE /* O_NOFOLLOW, O_CLOEXEC, mkdir */
 
@@ -98,10 +102,36 @@ static char *cache_path(const kyso_fetch_config *config, const char *name) {
   return p;
 }
 
+/* The cache directory opened for reading: a real directory (not a
+ * link), owned by this user, not writable by group or others; else -1
+ * (logged when it exists). */
+static int cache_dir_open(const kyso_fetch_config *config) {
+  struct stat st;
+  int fd =
+      open(config->cache_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      fetch_log(config,
+                "cache: directory %s unusable (a link, or not a "
+                "directory), not read",
+                config->cache_dir);
+    return -1;
+  }
+  if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & 022)) {
+    fetch_log(config,
+              "cache: directory %s not ours or writable by others, "
+              "not read",
+              config->cache_dir);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int fetch_cache_read(const kyso_fetch_config *config, const char *name,
                      size_t max, uint8_t **data, size_t *len) {
-  int ok = 0, fd = -1;
-  char *path = NULL;
+  int ok = 0, fd = -1, dfd = -1;
   struct stat st;
   uint8_t *buf = NULL;
   size_t got = 0;
@@ -109,11 +139,24 @@ int fetch_cache_read(const kyso_fetch_config *config, const char *name,
 
   *data = NULL;
   *len = 0;
-  if (!config->cache_dir || !(path = cache_path(config, name)))
+  if (!config->cache_dir || strchr(name, '/') ||
+      (dfd = cache_dir_open(config)) < 0)
     goto done;
-  fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-      st.st_size <= 0 || (size_t)st.st_size > max)
+  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      fetch_log(config, "cache: %s unreadable or a link, ignored", name);
+    goto done;
+  }
+  /* only what this user wrote, as the writer writes it: a regular file,
+   * ours, no group or other permission bits (0600) */
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & 077)) {
+    fetch_log(config, "cache: %s not a regular 0600 file of ours, ignored",
+              name);
+    goto done;
+  }
+  if (st.st_size <= 0 || (size_t)st.st_size > max)
     goto done;
   buf = malloc((size_t)st.st_size);
   if (!buf)
@@ -135,7 +178,8 @@ done:
   free(buf);
   if (fd >= 0)
     close(fd);
-  free(path);
+  if (dfd >= 0)
+    close(dfd);
   return ok;
 }
 

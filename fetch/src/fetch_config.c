@@ -19,6 +19,7 @@
 enum {
   CONFIG_FILE_MAX = 64 * 1024,
   CONFIG_TIMEOUT_MAX = 3600,     /* seconds per try */
+  CONFIG_DEADLINE_MAX = 86400,   /* seconds per call, 0: none */
   CONFIG_RETRY_DELAY_MAX = 60000 /* ms */
 };
 
@@ -60,6 +61,7 @@ kyso_status kyso_fetch_config_init(kyso_fetch_config *config, kyso_error *err) {
   config->tries = 3;
   config->retry_delay_ms = 2000;
   config->parallel = KYSO_FETCH_PARALLEL_MAX;
+  config->deadline_seconds = 600;
   config->tsa_url = strdup(KYSO_FETCH_DEFAULT_TSA);
   if (!config->tsa_url ||
       !rewrite_add(config, "ocsp.ca.ptc", "ocsp.ca.gov.vn")) {
@@ -173,6 +175,11 @@ static int config_line(kyso_fetch_config *config, char *key, char *value,
     config->retry_delay_ms = v;
     return 1;
   }
+  if (strcmp(key, "deadline") == 0 &&
+      parse_long(value, 0, CONFIG_DEADLINE_MAX, &v)) {
+    config->deadline_seconds = v;
+    return 1;
+  }
   if (strcmp(key, "parallel") == 0 &&
       parse_long(value, 1, KYSO_FETCH_PARALLEL_MAX, &v)) {
     config->parallel = (int)v;
@@ -183,8 +190,9 @@ static int config_line(kyso_fetch_config *config, char *key, char *value,
 
 static int key_known(const char *key) {
   static const char *const keys[] = {
-      "tsa_url",         "rewrite", "allow_loopback_urls", "timeout",
-      "connect_timeout", "tries",   "retry_delay_ms",      "parallel"};
+      "tsa_url",        "rewrite",         "allow_loopback_urls",
+      "timeout",        "connect_timeout", "tries",
+      "retry_delay_ms", "parallel",        "deadline"};
   size_t i;
   for (i = 0; i < sizeof(keys) / sizeof(*keys); i++)
     if (strcmp(key, keys[i]) == 0)

@@ -173,6 +173,7 @@ int fetch_ipv4_blocked(const uint8_t a[4]) {
 int fetch_ipv6_blocked(const uint8_t a[16]) {
   static const uint8_t zero[10] = {0};
   static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b};
+  static const uint8_t nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
   if (memcmp(a, zero, 10) == 0 &&
       ((a[10] == 0xff && a[11] == 0xff) || (a[10] == 0 && a[11] == 0)))
     /* ::ffff:a.b.c.d mapped; ::a.b.c.d compatible, :: and ::1 included
@@ -180,12 +181,54 @@ int fetch_ipv6_blocked(const uint8_t a[16]) {
     return fetch_ipv4_blocked(a + 12);
   if (memcmp(a, nat64, 12) == 0)
     return fetch_ipv4_blocked(a + 12);
+  if (memcmp(a, nat64_local, 6) == 0)
+    return 1; /* local-use NAT64 64:ff9b:1::/48 (RFC 8215): the operator
+                 maps it to anything, private networks included */
   if (a[0] == 0x20 && a[1] == 0x02) /* 6to4 2002:a.b.c.d::/48 */
     return fetch_ipv4_blocked(a + 2);
   return (a[0] & 0xfe) == 0xfc ||                   /* fc00::/7 */
          (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || /* fe80::/10 */
          (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0) || /* fec0::/10 */
          a[0] == 0xff;                              /* multicast */
+}
+
+int fetch_ipv4_loopback(const uint8_t a[4]) {
+  return a[0] == 127;
+}
+
+int fetch_ipv6_loopback(const uint8_t a[16]) {
+  static const uint8_t one[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                  0, 0, 0, 0, 0, 0, 0, 1};
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return memcmp(a, one, 16) == 0 ||
+         (memcmp(a, mapped, 12) == 0 && fetch_ipv4_loopback(a + 12));
+}
+
+int fetch_sockaddr_refused(const struct sockaddr *sa, size_t len,
+                           int allow_loopback) {
+  if (allow_loopback && sa && sa->sa_family == AF_INET &&
+      len >= sizeof(struct sockaddr_in) &&
+      fetch_ipv4_loopback(
+          (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr))
+    return 0;
+  if (allow_loopback && sa && sa->sa_family == AF_INET6 &&
+      len >= sizeof(struct sockaddr_in6) &&
+      fetch_ipv6_loopback(((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr))
+    return 0;
+  return fetch_sockaddr_blocked(sa, len);
+}
+
+int kyso_fetch_address_refused(const kyso_fetch_config *config,
+                               const char *address) {
+  uint8_t raw[16];
+  int loop = config && config->allow_loopback_urls;
+  if (!address)
+    return 1;
+  if (inet_pton(AF_INET, address, raw) == 1)
+    return !(loop && fetch_ipv4_loopback(raw)) && fetch_ipv4_blocked(raw);
+  if (inet_pton(AF_INET6, address, raw) == 1)
+    return !(loop && fetch_ipv6_loopback(raw)) && fetch_ipv6_blocked(raw);
+  return 0; /* a name: checked when it is resolved */
 }
 
 int fetch_sockaddr_blocked(const struct sockaddr *sa, size_t len) {

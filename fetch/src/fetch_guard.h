@@ -44,10 +44,19 @@ int fetch_url_same_origin(const fetch_url *a, const fetch_url *b);
  * and fc00::/7 private, link-local, CGNAT 100.64/10, multicast, reserved
  * 240/4 and broadcast, site-local fec0::/10, and IPv4 addresses of those
  * classes inside IPv4-mapped, IPv4-compatible, NAT64 (64:ff9b::/96) and
- * 6to4 (2002::/16) IPv6 addresses. */
+ * 6to4 (2002::/16) IPv6 addresses; the local-use NAT64 prefix
+ * 64:ff9b:1::/48 (RFC 8215) whole. */
 int fetch_ipv4_blocked(const uint8_t a[4]);
 int fetch_ipv6_blocked(const uint8_t a[16]);
 int fetch_sockaddr_blocked(const struct sockaddr *sa, size_t len);
+/* 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104. */
+int fetch_ipv4_loopback(const uint8_t a[4]);
+int fetch_ipv6_loopback(const uint8_t a[16]);
+/* fetch_sockaddr_blocked, except that loopback is let through when
+ * allow_loopback (tests): private, link-local, metadata and the rest stay
+ * refused. */
+int fetch_sockaddr_refused(const struct sockaddr *sa, size_t len,
+                           int allow_loopback);
 
 /*
  * The proxy for a URL from the environment, as libcurl reads it (it is

@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,9 +42,99 @@ typedef struct fetch_xfer {
   int headers_oversize;
   int blocked; /* the guard refused the address connected to */
   char blocked_ip[INET6_ADDRSTRLEN];
-  int check_addresses; /* direct connection without allow_loopback_urls */
+  int check_addresses; /* direct connection (through a proxy: the target's
+                          resolution is checked before) */
+  int allow_loopback;  /* allow_loopback_urls: loopback only */
+  int bad_encoding;    /* a Transfer-Encoding other than chunked */
+  int stopped;         /* cancelled or past the deadline */
+  const kyso_fetch_config *config;
   char content_type[96];
 } fetch_xfer;
+
+/* ---- cancel and deadline ------------------------------------------------- */
+
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The cancelled hook of a local config made by fetch_call_begin. */
+static int call_poll(void *ctx) {
+  const fetch_call *call = ctx;
+  if (call->deadline_ms && monotonic_ms() >= call->deadline_ms)
+    return 1;
+  return call->cancelled && call->cancelled(call->cancel_ctx);
+}
+
+void fetch_call_begin(const kyso_fetch_config *config, fetch_call *call,
+                      kyso_fetch_config *local) {
+  *local = *config;
+  memset(call, 0, sizeof(*call));
+  if (config->cancelled == call_poll) {
+    /* already inside a call (kyso_fetch_timestamp -> exchange): keep it */
+    return;
+  }
+  call->cancelled = config->cancelled;
+  call->cancel_ctx = config->cancel_ctx;
+  if (config->deadline_seconds > 0) {
+    call->deadline_seconds = config->deadline_seconds;
+    call->deadline_ms =
+        monotonic_ms() + (int64_t)config->deadline_seconds * 1000;
+  }
+  local->cancelled = call_poll;
+  local->cancel_ctx = call;
+}
+
+int fetch_stopped(const kyso_fetch_config *config, kyso_error *err) {
+  const fetch_call *call;
+  if (!config->cancelled)
+    return 0;
+  if (config->cancelled != call_poll) {
+    if (!config->cancelled(config->cancel_ctx))
+      return 0;
+    kyso_error_set(err, KYSO_ERR_LTV_FETCH, "cancelled");
+    return 1;
+  }
+  call = config->cancel_ctx;
+  if (call->deadline_ms && monotonic_ms() >= call->deadline_ms) {
+    kyso_error_set(err, KYSO_ERR_LTV_FETCH, "deadline of %ld s passed",
+                   call->deadline_seconds);
+    return 1;
+  }
+  if (call->cancelled && call->cancelled(call->cancel_ctx)) {
+    kyso_error_set(err, KYSO_ERR_LTV_FETCH, "cancelled");
+    return 1;
+  }
+  return 0;
+}
+
+long fetch_remaining_ms(const kyso_fetch_config *config) {
+  const fetch_call *call;
+  int64_t left;
+  if (config->cancelled != call_poll)
+    return LONG_MAX;
+  call = config->cancel_ctx;
+  if (!call->deadline_ms)
+    return LONG_MAX;
+  left = call->deadline_ms - monotonic_ms();
+  return left < 1 ? 1 : left > LONG_MAX ? LONG_MAX : (long)left;
+}
+
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow) {
+  fetch_xfer *x = ctx;
+  const kyso_fetch_config *config = x->config;
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  if (config->cancelled && config->cancelled(config->cancel_ctx)) {
+    x->stopped = 1;
+    return 1; /* CURLE_ABORTED_BY_CALLBACK */
+  }
+  return 0;
+}
 
 void fetch_log(const kyso_fetch_config *config, const char *format, ...) {
   char line[FETCH_LOG_LINE_MAX];
@@ -118,7 +209,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *ctx) {
     x->content_type[0] = '\0'; /* a new answer (after 100 Continue) */
     return len;
   }
-  if ((v = header_value(data, len, "Content-Length", &vlen))) {
+  if ((v = header_value(data, len, "Transfer-Encoding", &vlen))) {
+    /* chunked only: libcurl would decode gzip/deflate codings itself
+     * (a few KB on the wire, MiBs in memory before the cap is met) */
+    if (vlen != 7 || strncasecmp(v, "chunked", 7) != 0) {
+      x->bad_encoding = 1;
+      return 0;
+    }
+  } else if ((v = header_value(data, len, "Content-Length", &vlen))) {
     /* refused early: no need to read a body larger than the cap */
     for (i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++) {
       cl = cl * 10 + (unsigned)(v[i] - '0');
@@ -144,7 +242,8 @@ static curl_socket_t on_open_socket(void *ctx, curlsocktype purpose,
   const void *raw = NULL;
 
   if (x->check_addresses &&
-      fetch_sockaddr_blocked(&addr->addr, (size_t)addr->addrlen)) {
+      fetch_sockaddr_refused(&addr->addr, (size_t)addr->addrlen,
+                             x->allow_loopback)) {
     x->blocked = 1;
     if (addr->family == AF_INET)
       raw = &((struct sockaddr_in *)&addr->addr)->sin_addr;
@@ -163,6 +262,7 @@ static curl_socket_t on_open_socket(void *ctx, curlsocktype purpose,
  * proxy resolves it again: a name that changes its answers in between
  * (DNS rebinding) is not caught; without a proxy it is. */
 static kyso_status check_target_resolution(const fetch_url *u,
+                                           int allow_loopback,
                                            kyso_error *err) {
   struct addrinfo hints, *res = NULL, *ai;
   kyso_status ret = KYSO_OK;
@@ -178,7 +278,8 @@ static kyso_status check_target_resolution(const fetch_url *u,
                           "proxy is used only for public addresses)",
                           u->host);
   for (ai = res; ai; ai = ai->ai_next)
-    if (fetch_sockaddr_blocked(ai->ai_addr, (size_t)ai->ai_addrlen)) {
+    if (fetch_sockaddr_refused(ai->ai_addr, (size_t)ai->ai_addrlen,
+                               allow_loopback)) {
       ret = kyso_error_set(err, KYSO_ERR_LTV_URL,
                            "address of %s refused: loopback, private or "
                            "link-local",
@@ -221,14 +322,16 @@ static kyso_status exchange_once(const fetch_request *rq, const char *url,
   char curl_message[CURL_ERROR_SIZE] = "";
   char outcome[200];
   const kyso_fetch_config *config = rq->config;
+  long remaining, try_ms;
 
   *status = 0;
   *location = NULL;
   *retry = 0;
   proxy = fetch_proxy_for(u);
-  x->check_addresses = !config->allow_loopback_urls && !proxy;
-  if (proxy && !config->allow_loopback_urls) {
-    ret = check_target_resolution(u, err);
+  x->check_addresses = !proxy;
+  x->allow_loopback = config->allow_loopback_urls != 0;
+  if (proxy) {
+    ret = check_target_resolution(u, x->allow_loopback, err);
     if (ret != KYSO_OK) {
       fetch_log(config, "%s %s -> refused before the proxy: %s, try %d/%d",
                 post ? "POST" : "GET", url, err ? err->message : "",
@@ -253,7 +356,16 @@ static kyso_status exchange_once(const fetch_request *rq, const char *url,
   }
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, config->timeout_seconds);
+  remaining = fetch_remaining_ms(config);
+  try_ms = config->timeout_seconds > LONG_MAX / 1000
+               ? LONG_MAX
+               : config->timeout_seconds * 1000;
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   remaining < try_ms ? remaining : try_ms);
+  x->config = config;
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, x);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
                    config->connect_timeout_seconds);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
@@ -296,8 +408,12 @@ static kyso_status exchange_once(const fetch_request *rq, const char *url,
       curl_easy_getinfo(curl, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) {
     /* belt and braces: the address of the connection actually used */
     uint8_t raw[16];
-    if ((inet_pton(AF_INET, ip, raw) == 1 && fetch_ipv4_blocked(raw)) ||
-        (inet_pton(AF_INET6, ip, raw) == 1 && fetch_ipv6_blocked(raw))) {
+    if ((inet_pton(AF_INET, ip, raw) == 1 &&
+         !(x->allow_loopback && fetch_ipv4_loopback(raw)) &&
+         fetch_ipv4_blocked(raw)) ||
+        (inet_pton(AF_INET6, ip, raw) == 1 &&
+         !(x->allow_loopback && fetch_ipv6_loopback(raw)) &&
+         fetch_ipv6_blocked(raw))) {
       x->blocked = 1;
       snprintf(x->blocked_ip, sizeof(x->blocked_ip), "%s", ip);
     }
@@ -306,6 +422,10 @@ static kyso_status exchange_once(const fetch_request *rq, const char *url,
     snprintf(outcome, sizeof(outcome), "HTTP %ld", *status);
   else if (x->blocked)
     snprintf(outcome, sizeof(outcome), "refused address %s", x->blocked_ip);
+  else if (x->stopped)
+    snprintf(outcome, sizeof(outcome), "stopped (cancelled or deadline)");
+  else if (x->bad_encoding)
+    snprintf(outcome, sizeof(outcome), "refused Transfer-Encoding");
   else if (x->oversize || x->headers_oversize || rc == CURLE_FILESIZE_EXCEEDED)
     snprintf(outcome, sizeof(outcome), "stopped at the size cap of %zu",
              rq->max_size);
@@ -320,6 +440,19 @@ static kyso_status exchange_once(const fetch_request *rq, const char *url,
                          "address %s of %s refused: loopback, private or "
                          "link-local",
                          x->blocked_ip, u->host);
+    goto done;
+  }
+  if (x->stopped) {
+    ret = KYSO_ERR_LTV_FETCH;
+    if (!fetch_stopped(config, err))
+      kyso_error_set(err, KYSO_ERR_LTV_FETCH, "cancelled");
+    goto done;
+  }
+  if (x->bad_encoding) {
+    ret = kyso_error_set(err, KYSO_ERR_LTV_FETCH,
+                         "answer from %.200s with a Transfer-Encoding other "
+                         "than chunked refused",
+                         url);
     goto done;
   }
   if (x->oversize || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -439,12 +572,22 @@ done:
   return ret;
 }
 
-static void sleep_ms(long ms) {
+/* Sleeps ms in slices of 100 ms, polling the cancel hook and the
+ * deadline: 0 when stopped (err set). */
+static int sleep_ms(const kyso_fetch_config *config, long ms, kyso_error *err) {
   struct timespec ts;
-  ts.tv_sec = ms / 1000;
-  ts.tv_nsec = (ms % 1000) * 1000000L;
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-    ;
+  long slice;
+  while (ms > 0) {
+    if (fetch_stopped(config, err))
+      return 0;
+    slice = ms < 100 ? ms : 100;
+    ts.tv_sec = 0;
+    ts.tv_nsec = slice * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+      ;
+    ms -= slice;
+  }
+  return !fetch_stopped(config, err);
 }
 
 kyso_status fetch_http_exchange(const kyso_fetch_config *config,
@@ -475,8 +618,15 @@ kyso_status fetch_http_exchange(const kyso_fetch_config *config,
   rq.tries = tries;
   for (rq.try_number = 1; rq.try_number <= tries; rq.try_number++) {
     if (rq.try_number > 1) {
-      sleep_ms(delay);
+      if (!sleep_ms(config, delay, err)) {
+        ret = KYSO_ERR_LTV_FETCH;
+        break;
+      }
       delay = delay > 60000 ? 120000 : delay * 2;
+    }
+    if (fetch_stopped(config, err)) {
+      ret = KYSO_ERR_LTV_FETCH;
+      break;
     }
     ret = exchange_try(&rq, url, out, &retry, err);
     if (ret == KYSO_OK || !retry)
@@ -492,15 +642,18 @@ kyso_status kyso_fetch_http(const kyso_fetch_config *config, const char *url,
   kyso_status ret;
   fetch_answer answer;
   char *prepared = NULL;
+  fetch_call call;
+  kyso_fetch_config local;
 
-  if (!out || !out_len)
+  if (!out || !out_len || !config)
     return kyso_error_set(err, KYSO_ERR_ARGUMENT, "missing argument");
   *out = NULL;
   *out_len = 0;
   ret = kyso_fetch_url_prepare(config, url, &prepared, err);
   if (ret != KYSO_OK)
     return ret;
-  ret = fetch_http_exchange(config, prepared, content_type, body, body_len,
+  fetch_call_begin(config, &call, &local);
+  ret = fetch_http_exchange(&local, prepared, content_type, body, body_len,
                             max_size, &answer, err);
   if (ret == KYSO_OK) {
     *out = answer.data;

@@ -25,6 +25,29 @@ kyso_status fetch_http_exchange(const kyso_fetch_config *config,
                                 size_t max_size, fetch_answer *out,
                                 kyso_error *err);
 
+/* ---- cancel and deadline (fetch_http.c) --------------------------------- */
+
+/* The state of one public call (kyso_fetch_http, kyso_fetch_timestamp,
+ * kyso_fetch_revocation_new): the caller's cancel hook and the overall
+ * deadline. fetch_call_begin makes *local a copy of config whose
+ * cancelled/cancel_ctx poll both; pass local down. */
+typedef struct fetch_call {
+  int (*cancelled)(void *cancel_ctx); /* the caller's */
+  void *cancel_ctx;
+  long deadline_seconds; /* 0: none */
+  int64_t deadline_ms;   /* CLOCK_MONOTONIC */
+} fetch_call;
+
+void fetch_call_begin(const kyso_fetch_config *config, fetch_call *call,
+                      kyso_fetch_config *local);
+
+/* 1 when the call must stop (cancelled or past its deadline): err says
+ * which (KYSO_ERR_LTV_FETCH "cancelled" / "deadline of N s passed"). */
+int fetch_stopped(const kyso_fetch_config *config, kyso_error *err);
+
+/* Milliseconds left before the deadline (LONG_MAX when none). */
+long fetch_remaining_ms(const kyso_fetch_config *config);
+
 /* One formatted log line through config->log (nothing when NULL). */
 void fetch_log(const kyso_fetch_config *config, const char *format, ...)
 #if defined(__GNUC__)

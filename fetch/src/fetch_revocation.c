@@ -35,8 +35,14 @@ enum {
   /* certificates asked about in one call */
   FETCH_REVOCATION_CERTS_MAX = 256,
   /* certificates read from one caIssuers answer */
-  FETCH_ISSUER_CANDIDATES_MAX = 16
+  FETCH_ISSUER_CANDIDATES_MAX = 16,
+  /* distinct CRL URLs fetched (or read from the cache) in one call */
+  FETCH_CRL_URLS_MAX = 32
 };
+
+/* CRL bytes held at once in one call (fetched or cached, before they are
+ * judged): a hostile certificate list cannot make a call hold more. */
+#define FETCH_CRL_BYTES_MAX ((size_t)64 * 1024 * 1024)
 
 /* A CRL URL met in this call: fetched (or read from the cache) once. */
 typedef struct crl_memo {
@@ -50,9 +56,12 @@ typedef struct crl_memo {
 } crl_memo;
 
 typedef struct rev_ctx {
-  const kyso_fetch_config *config; /* &local, or the caller's (one thread) */
-  kyso_fetch_config local;         /* the caller's with a locked log */
+  const kyso_fetch_config *config; /* &local */
+  kyso_fetch_config local; /* the caller's with the call's cancel/deadline
+                              poll and, threaded, a locked log */
+  fetch_call call;
   const kyso_fetch_config *caller;
+  size_t crl_bytes; /* held by the memo entries (FETCH_CRL_BYTES_MAX) */
   int64_t now;
   kyso_fetch_revocation *r;
   crl_memo *memo;
@@ -453,6 +462,34 @@ static void crl_to_der(fetch_answer *a) {
   BIO_free(bio);
 }
 
+/* Frees m's body (a failed or dropped CRL is not kept until the call
+ * ends). */
+static void memo_drop(rev_ctx *ctx, crl_memo *m) {
+  if (m->der)
+    ctx->crl_bytes -= m->len;
+  free(m->der);
+  m->der = NULL;
+  m->len = 0;
+}
+
+/* Counts m's new body against FETCH_CRL_BYTES_MAX; over it, the body is
+ * dropped and m records the limit. Always KYSO_OK. */
+static kyso_status memo_account(rev_ctx *ctx, crl_memo *m) {
+  if (m->len > FETCH_CRL_BYTES_MAX - ctx->crl_bytes) {
+    free(m->der);
+    m->der = NULL;
+    m->from_cache = 0;
+    m->error = KYSO_ERR_LIMIT;
+    snprintf(m->message, sizeof(m->message),
+             "CRLs of this call past %zu MiB: %.150s not kept",
+             FETCH_CRL_BYTES_MAX >> 20, m->url);
+    m->len = 0;
+    return KYSO_OK;
+  }
+  ctx->crl_bytes += m->len;
+  return KYSO_OK;
+}
+
 /* Fills m: from the cache (when allowed), else fetched now. KYSO_OK
  * unless memory runs out; a failure is recorded in m. */
 static kyso_status crl_load(rev_ctx *ctx, crl_memo *m, int use_cache,
@@ -461,9 +498,7 @@ static kyso_status crl_load(rev_ctx *ctx, crl_memo *m, int use_cache,
   fetch_answer answer;
   kyso_error e;
 
-  free(m->der);
-  m->der = NULL;
-  m->len = 0;
+  memo_drop(ctx, m);
   m->from_cache = 0;
   m->error = KYSO_OK;
   m->message[0] = '\0';
@@ -471,7 +506,7 @@ static kyso_status crl_load(rev_ctx *ctx, crl_memo *m, int use_cache,
   if (use_cache && fetch_cache_read(ctx->config, name, KYSO_LIMIT_LTV_CRL_SIZE,
                                     &m->der, &m->len)) {
     m->from_cache = 1;
-    return KYSO_OK;
+    return memo_account(ctx, m);
   }
   memset(&answer, 0, sizeof(answer));
   kyso_error_clear(&e);
@@ -493,7 +528,7 @@ static kyso_status crl_load(rev_ctx *ctx, crl_memo *m, int use_cache,
   crl_to_der(&answer);
   m->der = answer.data;
   m->len = answer.len;
-  return KYSO_OK;
+  return memo_account(ctx, m);
 }
 
 /* The memo entry for a prepared URL, loaded once per call. NULL only when
@@ -505,6 +540,12 @@ static crl_memo *crl_get(rev_ctx *ctx, const char *url, kyso_error *err) {
   for (i = 0; i < ctx->memo_count; i++)
     if (strcmp(ctx->memo[i].url, url) == 0)
       return &ctx->memo[i];
+  if (ctx->memo_count >= FETCH_CRL_URLS_MAX) {
+    kyso_error_set(err, KYSO_ERR_LIMIT,
+                   "more than %d CRL URLs in one call: %.200s not fetched",
+                   FETCH_CRL_URLS_MAX, url);
+    return NULL;
+  }
   if (ctx->memo_count == ctx->memo_cap) {
     size_t cap = ctx->memo_cap ? ctx->memo_cap * 2 : 8;
     grown = realloc(ctx->memo, cap * sizeof(*grown));
@@ -552,9 +593,16 @@ static int crl_use(rev_ctx *ctx, crl_memo *m, kyso_blob cert, kyso_blob issuer,
       /* stale or broken in the cache: drop it and fetch it again */
       fetch_log(ctx->config, "cache: CRL %s no longer usable, removed", name);
       fetch_cache_remove(ctx->config, name);
-      free(m->der);
-      m->der = NULL;
+      memo_drop(ctx, m);
       m->from_cache = 0;
+    } else if (!m->cached_ok) {
+      /* judged bad and never of use in this call: not held until the
+       * call ends; the next certificate naming this URL gets the same
+       * failure */
+      memo_drop(ctx, m);
+      m->from_cache = 0;
+      m->error = e.code == KYSO_OK ? KYSO_ERR_LTV_FETCH : e.code;
+      snprintf(m->message, sizeof(m->message), "%s", e.message);
     }
     return 0;
   }
@@ -562,8 +610,7 @@ static int crl_use(rev_ctx *ctx, crl_memo *m, kyso_blob cert, kyso_blob issuer,
     kyso_error_set(&e, KYSO_ERR_LTV_STALE, "cached CRL past its nextUpdate");
     status_fail(st, m->url, &e);
     fetch_cache_remove(ctx->config, name);
-    free(m->der);
-    m->der = NULL;
+    memo_drop(ctx, m);
     m->from_cache = 0;
     return 0;
   }
@@ -615,9 +662,14 @@ static kyso_status try_crl(rev_ctx *ctx, kyso_blob cert, kyso_blob issuer,
       status_fail(st, urls->crl.url[u], &e);
       continue;
     }
-    m = crl_get(ctx, url, err);
+    kyso_error_clear(&e);
+    m = crl_get(ctx, url, &e);
     if (!m) {
-      ret = KYSO_ERR_NO_MEMORY;
+      if (e.code == KYSO_ERR_LIMIT) {
+        status_fail(st, url, &e);
+        continue;
+      }
+      ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "%s", e.message);
       goto done;
     }
     if (crl_use(ctx, m, cert, issuer, st, &ret, err)) {
@@ -715,7 +767,7 @@ static void *worker(void *arg) {
     i = ctx->next++;
     st = ctx->fatal;
     pthread_mutex_unlock(&ctx->lock);
-    if (i >= ctx->r->count || st != KYSO_OK)
+    if (i >= ctx->r->count || st != KYSO_OK || fetch_stopped(ctx->config, &e))
       break;
     kyso_error_clear(&e);
     st = one_cert(ctx, ctx->certs[i], ctx->issuers ? ctx->issuers[i] : none,
@@ -745,10 +797,8 @@ static kyso_status run_threads(rev_ctx *ctx, int n, kyso_error *err) {
   }
   ctx->threaded = 1;
   if (ctx->caller->log) {
-    ctx->local = *ctx->caller;
     ctx->local.log = locked_log;
     ctx->local.log_ctx = ctx;
-    ctx->config = &ctx->local;
   }
   for (i = 0; i < n - 1; i++) {
     if (pthread_create(&threads[i], NULL, worker, ctx) != 0)
@@ -759,7 +809,8 @@ static kyso_status run_threads(rev_ctx *ctx, int n, kyso_error *err) {
   for (i = 0; i < started; i++)
     pthread_join(threads[i], NULL);
   ctx->threaded = 0;
-  ctx->config = ctx->caller;
+  ctx->local.log = ctx->caller->log;
+  ctx->local.log_ctx = ctx->caller->log_ctx;
   pthread_mutex_destroy(&ctx->log_lock);
   pthread_mutex_destroy(&ctx->lock);
   if (ctx->fatal != KYSO_OK)
@@ -833,7 +884,9 @@ kyso_status kyso_fetch_revocation_new(const kyso_fetch_config *config,
                          FETCH_REVOCATION_CERTS_MAX);
     goto done;
   }
-  ctx.config = ctx.caller = config;
+  ctx.caller = config;
+  fetch_call_begin(config, &ctx.call, &ctx.local);
+  ctx.config = &ctx.local;
   ctx.now = now;
   ctx.certs = certs;
   ctx.issuers = issuers;
@@ -862,12 +915,17 @@ kyso_status kyso_fetch_revocation_new(const kyso_fetch_config *config,
     if (ret != KYSO_OK)
       goto done;
   } else {
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < count && !fetch_stopped(ctx.config, err); i++) {
       ret = one_cert(&ctx, certs[i], issuers ? issuers[i] : none,
                      &ctx.r->status[i], err);
       if (ret != KYSO_OK)
         goto done;
     }
+  }
+  if (fetch_stopped(ctx.config, err)) {
+    /* cancelled or past the deadline: no partial result */
+    ret = KYSO_ERR_LTV_FETCH;
+    goto done;
   }
   *out = ctx.r;
   ctx.r = NULL;
@@ -897,4 +955,42 @@ void kyso_fetch_revocation_free(kyso_fetch_revocation *r) {
   free(r->ocsps);
   free(r->crls);
   free(r);
+}
+
+kyso_status kyso_fetch_issuer(const kyso_fetch_config *config, kyso_blob cert,
+                              uint8_t **issuer, size_t *issuer_len,
+                              kyso_error *err) {
+  kyso_status ret;
+  rev_ctx ctx;
+  kyso_fetch_status st;
+  kyso_ltv_urls *urls = NULL;
+
+  memset(&ctx, 0, sizeof(ctx));
+  memset(&st, 0, sizeof(st));
+  if (!config || !issuer || !issuer_len || !cert.data || !cert.len)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "missing argument");
+  *issuer = NULL;
+  *issuer_len = 0;
+  ret = kyso_ltv_urls_new(cert, &urls, err);
+  if (ret != KYSO_OK)
+    return ret;
+  ctx.caller = config;
+  fetch_call_begin(config, &ctx.call, &ctx.local);
+  ctx.config = &ctx.local;
+  st.error = KYSO_ERR_LTV_FETCH;
+  ret = fetch_issuer(&ctx, cert, urls, &st, err);
+  if (ret == KYSO_OK && fetch_stopped(ctx.config, err))
+    ret = KYSO_ERR_LTV_FETCH;
+  else if (ret == KYSO_OK && !st.issuer_der)
+    ret = kyso_error_set(err, st.error ? st.error : KYSO_ERR_LTV_FETCH, "%s",
+                         st.error_message[0] ? st.error_message
+                                             : "no issuer found");
+  if (ret == KYSO_OK) {
+    *issuer = st.issuer_der;
+    *issuer_len = st.issuer_len;
+    st.issuer_der = NULL;
+  }
+  free(st.issuer_der);
+  kyso_ltv_urls_free(urls);
+  return ret;
 }

@@ -38,6 +38,8 @@ kyso_status kyso_fetch_timestamp(const kyso_fetch_config *config,
   char *prepared = NULL;
   fetch_answer answer;
   kyso_blob d, n, resp;
+  fetch_call call;
+  kyso_fetch_config local;
 
   memset(&answer, 0, sizeof(answer));
   if (!config || !digest || !token || !token_len || !gen_time ||
@@ -75,7 +77,8 @@ kyso_status kyso_fetch_timestamp(const kyso_fetch_config *config,
   ret = kyso_ltv_ts_request_new(algorithm, d, n, &request, &request_len, err);
   if (ret != KYSO_OK)
     goto done;
-  ret = fetch_http_exchange(config, prepared, "application/timestamp-query",
+  fetch_call_begin(config, &call, &local);
+  ret = fetch_http_exchange(&local, prepared, "application/timestamp-query",
                             request, request_len, KYSO_LIMIT_LTV_RESPONSE_SIZE,
                             &answer, err);
   if (ret != KYSO_OK)

@@ -202,6 +202,10 @@ static kyso_status read_conf(host_config *cfg, const char *path, int required,
       ok = push_rewrite(cfg, value);
     else if (strcmp(key, "fetch_timeout") == 0)
       ok = parse_int(value, 1, 3600, &cfg->fetch_timeout);
+    else if (strcmp(key, "fetch_rate") == 0)
+      ok = parse_int(value, 1, 10000, &cfg->fetch_rate);
+    else if (strcmp(key, "fetch_cache") == 0)
+      ok = parse_bool(value, &cfg->fetch_cache);
     else if (strcmp(key, "allow_loopback_urls") == 0)
       ok = parse_bool(value, &cfg->allow_loopback_urls);
     else if (strcmp(key, "pinentry") == 0) {
@@ -265,8 +269,11 @@ kyso_status host_config_load(host_config *cfg, const char *path,
   cfg->user_timeout = HOST_DEFAULT_USER_TIMEOUT;
   cfg->idle_timeout = HOST_DEFAULT_IDLE_TIMEOUT;
   cfg->fetch_timeout = HOST_DEFAULT_FETCH_TIMEOUT;
+  cfg->fetch_rate = HOST_DEFAULT_FETCH_RATE;
+  cfg->fetch_cache = 1;
   cfg->dir = xdg_dir("XDG_CONFIG_HOME", ".config");
   cfg->state_dir = xdg_dir("XDG_STATE_HOME", ".local/state");
+  cfg->cache_dir = xdg_dir("XDG_CACHE_HOME", ".cache"); /* NULL: no cache */
   if (!cfg->dir || !cfg->state_dir) {
     ret = kyso_error_set(err, KYSO_ERR_IO,
                          "no config dir: set HOME or XDG_CONFIG_HOME");
@@ -315,6 +322,7 @@ void host_config_free(host_config *cfg) {
   free(cfg->pinentry);
   free(cfg->dir);
   free(cfg->state_dir);
+  free(cfg->cache_dir);
   free(cfg->origins_path);
   free(cfg->legacy_origins_path);
   memset(cfg, 0, sizeof(*cfg));

@@ -43,6 +43,8 @@
 #define HOST_CONFIG_MAX_ANCHORS 16
 #define HOST_CONFIG_MAX_REWRITES 16
 #define HOST_DEFAULT_FETCH_TIMEOUT 180
+/* `revocation` + `timestamp` requests accepted per origin per minute. */
+#define HOST_DEFAULT_FETCH_RATE 120
 
 typedef struct host_config {
   int port;
@@ -66,6 +68,8 @@ typedef struct host_config {
   char *rewrite_to[HOST_CONFIG_MAX_REWRITES];
   int rewrite_count;
   int fetch_timeout;
+  int fetch_rate;  /* per origin per minute (host_ltv.h) */
+  int fetch_cache; /* the revocation cache, $XDG_CACHE_HOME/kyso/revocation */
   int allow_loopback_urls;
   /* Not a host.conf key: programs linking the controller (the fuzz
    * target) leave the bundled Vietnamese roots out, so that nothing they
@@ -73,6 +77,7 @@ typedef struct host_config {
   int no_bundled_anchors;
   char *dir;          /* the config dir, e.g. ~/.config/kyso */
   char *state_dir;    /* e.g. ~/.local/state/kyso ($XDG_STATE_HOME) */
+  char *cache_dir;    /* e.g. ~/.cache/kyso ($XDG_CACHE_HOME); may be NULL */
   char *origins_path; /* remembered origins, in state_dir */
   /* dir/origins: where earlier versions kept them (read once, to move) */
   char *legacy_origins_path;

@@ -815,16 +815,19 @@ static void ltv_start(host_peer *p, host_ltv_job *lj, json_t *id,
   host_ltv_sink sink = {p, ltv_send, ltv_release};
   const char *code;
   char msg[160];
+  int64_t retry_after = 0;
 
   pthread_mutex_lock(&p->lock);
   p->refs++; /* the job's, released by the sink */
   pthread_mutex_unlock(&p->lock);
   code = host_ltv_submit(p->ctl->ltv, lj, p, id, reply_origin, origin, &sink,
-                         msg, sizeof(msg));
-  if (code) {
+                         msg, sizeof(msg), &retry_after);
+  if (code && retry_after > 0)
+    send_busy(p, id, msg, retry_after); /* the origin's rate */
+  else if (code)
     send_error(p, id, code, msg, -1);
+  if (code)
     peer_unref(p);
-  }
 }
 
 /* ---- signing ----------------------------------------------------------------

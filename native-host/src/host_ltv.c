@@ -30,8 +30,12 @@
  * KYSO_LIMIT_LTV_URL_LENGTH and a message each, escaped): a reply stays
  * within HOST_REPLY_MAX on both transports. */
 #define HOST_LTV_REPLY_DATA (HOST_REPLY_MAX - 128 * 1024)
-/* Seconds host_ltv_free waits for fetches under way. */
+/* Seconds host_ltv_free waits for fetches under way (each polls its
+ * cancel flag about once a second, kyso_fetch_config.cancelled). */
 #define HOST_LTV_STOP_WAIT_S 5
+/* Origins whose request rate is remembered (a minute each). */
+#define HOST_LTV_RATE_ORIGINS 64
+#define HOST_LTV_RATE_WINDOW_S 60
 
 typedef enum ltv_kind { LTV_REVOCATION, LTV_TIMESTAMP } ltv_kind;
 
@@ -52,8 +56,16 @@ struct host_ltv_job {
   char origin[HOST_ORIGIN_MAX];
   host_ltv_sink sink;
   int has_sink;
-  int cancelled; /* under ltv->lock: send nothing */
+  host_ltv *ltv;
+  int cancelled; /* under ltv->lock: send nothing, abort the fetch */
 };
+
+/* Requests accepted from one origin in the current window. */
+typedef struct rate_slot {
+  char origin[HOST_ORIGIN_MAX];
+  int64_t start; /* CLOCK_MONOTONIC seconds; 0: free */
+  int count;
+} rate_slot;
 
 struct host_ltv {
   pthread_mutex_t lock; /* the queue, the running list, the counts */
@@ -67,6 +79,8 @@ struct host_ltv {
   pthread_t threads[HOST_LTV_THREADS];
   int thread_count;
   kyso_fetch_config fetch; /* read-only once made */
+  int rate;                /* per origin per HOST_LTV_RATE_WINDOW_S */
+  rate_slot rates[HOST_LTV_RATE_ORIGINS]; /* under lock */
   /* The anchors, loaded at the first request (anchors_lock). */
   pthread_mutex_t anchors_lock;
   int anchors_loaded;
@@ -280,6 +294,47 @@ static void fetch_log(void *ctx, const char *line) {
   host_log("fetch for %s: %s", j->origin, line);
 }
 
+/* What a page is told about a failed fetch: a fixed phrase per status,
+ * never the fetch library's text (libcurl's messages name the proxy, the
+ * addresses resolved, timings: the host log has them). */
+static const char *fetch_phrase(kyso_status s) {
+  switch (s) {
+  case KYSO_ERR_LTV_URL:
+    return "the URL was refused (scheme, address or redirect)";
+  case KYSO_ERR_LTV_FETCH:
+    return "no usable answer from the server (connection, timeout, HTTP "
+           "status, or no URL)";
+  case KYSO_ERR_LTV_RESPONSE:
+    return "the answer is malformed or not a granted answer";
+  case KYSO_ERR_LTV_SIGNATURE:
+    return "the answer's signature or signer is not valid";
+  case KYSO_ERR_LTV_NONCE:
+    return "the answer does not match the request (nonce)";
+  case KYSO_ERR_LTV_STALE: return "the answer is not current";
+  case KYSO_ERR_LTV_SCOPE:
+    return "the answer is about another certificate or digest";
+  case KYSO_ERR_LIMIT:
+    return "over a limit (the answer's size, or too many CRLs)";
+  default: return "the fetch failed";
+  }
+}
+
+/* The error object of a failed fetch request: FETCH_FAILED, its reason and
+ * fixed phrase; "the deadline passed" when it did (the only detail
+ * given). */
+static json_t *fetch_error(kyso_status s, const kyso_error *err,
+                           long deadline) {
+  char msg[96];
+
+  if (s == KYSO_ERR_LTV_FETCH && strncmp(err->message, "deadline", 8) == 0)
+    snprintf(msg, sizeof(msg), "the request's deadline of %ld s passed",
+             deadline);
+  else
+    snprintf(msg, sizeof(msg), "%s", fetch_phrase(s));
+  return json_pack("{s:s, s:s, s:s}", "code", "FETCH_FAILED", "message", msg,
+                   "reason", kyso_status_name(s));
+}
+
 static json_t *error_entry(size_t index, const char *url, const char *code,
                            const char *reason, const char *message) {
   json_t *e =
@@ -414,7 +469,7 @@ done:
 
 static json_t *run_revocation(host_ltv *ltv, host_ltv_job *j,
                               const kyso_fetch_config *fc, const char **code,
-                              const char **message) {
+                              const char **message, json_t **error) {
   rev_plan *plan = calloc(1, sizeof(*plan));
   STACK_OF(X509) *untrusted = sk_X509_new_null();
   X509 *xs[HOST_LTV_CERTS_MAX] = {0};
@@ -466,9 +521,9 @@ static json_t *run_revocation(host_ltv *ltv, host_ltv_job *j,
     s = kyso_fetch_revocation_new(fc, plan->certs, plan->issuers, plan->count,
                                   now, &r, &err);
     if (s != KYSO_OK) {
-      *code = "FETCH_FAILED";
-      *message = "the fetch library failed";
-      host_log("revocation for %s: %s", j->origin, err.message);
+      host_log("revocation for %s: %s (%s)", j->origin, kyso_status_name(s),
+               err.message);
+      *error = fetch_error(s, &err, fc->deadline_seconds);
       goto done;
     }
   }
@@ -494,15 +549,18 @@ static json_t *run_revocation(host_ltv *ltv, host_ltv_job *j,
     size_t at = plan->index[i];
     json_t *e = NULL;
 
-    if (st->kind == KYSO_FETCH_NONE)
+    if (st->kind == KYSO_FETCH_NONE) {
+      host_log("revocation for %s: certificate %zu: %s %s: %s", j->origin, at,
+               kyso_status_name(st->error), st->error_url, st->error_message);
       e = error_entry(at, st->error_url[0] ? st->error_url : NULL,
                       "FETCH_FAILED", kyso_status_name(st->error),
-                      st->error_message);
-    else if ((st->kind == KYSO_FETCH_OCSP && st->data_index < r->ocsp_count &&
-              st->data_index < HOST_LTV_CERTS_MAX &&
-              left_ocsp[st->data_index]) ||
-             (st->kind == KYSO_FETCH_CRL && st->data_index < r->crl_count &&
-              st->data_index < HOST_LTV_CERTS_MAX && left_crl[st->data_index]))
+                      fetch_phrase(st->error));
+    } else if ((st->kind == KYSO_FETCH_OCSP && st->data_index < r->ocsp_count &&
+                st->data_index < HOST_LTV_CERTS_MAX &&
+                left_ocsp[st->data_index]) ||
+               (st->kind == KYSO_FETCH_CRL && st->data_index < r->crl_count &&
+                st->data_index < HOST_LTV_CERTS_MAX &&
+                left_crl[st->data_index]))
       e = error_entry(at,
                       first_url(plan->certs[i], st->kind == KYSO_FETCH_CRL, url,
                                 sizeof(url)),
@@ -561,8 +619,7 @@ static json_t *run_timestamp(host_ltv *ltv, host_ltv_job *j,
   if (s != KYSO_OK) {
     host_log("timestamp for %s: %s (%s)", j->origin, kyso_status_name(s),
              err.message);
-    *error = json_pack("{s:s, s:s, s:s}", "code", "FETCH_FAILED", "message",
-                       err.message, "reason", kyso_status_name(s));
+    *error = fetch_error(s, &err, fc->deadline_seconds);
     goto done;
   }
   t = (time_t)gen_time;
@@ -582,6 +639,17 @@ done:
 
 /* ---- threads ------------------------------------------------------------ */
 
+/* kyso_fetch_config.cancelled, polled by the fetch thread running j. */
+static int job_cancelled(void *ctx) {
+  host_ltv_job *j = ctx;
+  int c;
+
+  pthread_mutex_lock(&j->ltv->lock);
+  c = j->cancelled;
+  pthread_mutex_unlock(&j->ltv->lock);
+  return c;
+}
+
 /* The reply to j: "result" or "error" in *key. */
 static json_t *run_job(host_ltv *ltv, host_ltv_job *j, const char **key) {
   kyso_fetch_config fc = ltv->fetch; /* a copy logging for this job */
@@ -590,11 +658,14 @@ static json_t *run_job(host_ltv *ltv, host_ltv_job *j, const char **key) {
 
   fc.log = fetch_log;
   fc.log_ctx = j;
+  fc.cancelled = job_cancelled; /* cancel, close, shutdown: abort */
+  fc.cancel_ctx = j;
   why = anchors_ready(ltv);
   if (why) {
-    message = why;
+    /* the details (a file name) are in the host log */
+    message = "the host's trust anchors cannot be loaded";
   } else if (j->kind == LTV_REVOCATION) {
-    value = run_revocation(ltv, j, &fc, &code, &message);
+    value = run_revocation(ltv, j, &fc, &code, &message, &error);
   } else {
     value = run_timestamp(ltv, j, &fc, &error);
   }
@@ -607,6 +678,35 @@ static json_t *run_job(host_ltv *ltv, host_ltv_job *j, const char **key) {
   return json_pack("{s:s, s:s}", "code", code, "message", message);
 }
 
+/* Running jobs of origin: cancelled ones count until their thread is
+ * done with them (the fetch aborts within about a second). Under lock. */
+static int origin_running_locked(host_ltv *ltv, const char *origin) {
+  int i, n = 0;
+  for (i = 0; i < HOST_LTV_THREADS; i++)
+    n += ltv->running[i] && strcmp(ltv->running[i]->origin, origin) == 0;
+  return n;
+}
+
+/* The first waiting job whose origin runs fewer than
+ * HOST_LTV_RUN_PER_ORIGIN, unlinked from the queue; NULL when none. Under
+ * lock. */
+static host_ltv_job *pick_locked(host_ltv *ltv) {
+  host_ltv_job **pp, *j, *prev = NULL;
+
+  for (pp = &ltv->head; *pp; prev = *pp, pp = &(*pp)->next) {
+    j = *pp;
+    if (origin_running_locked(ltv, j->origin) >= HOST_LTV_RUN_PER_ORIGIN)
+      continue;
+    *pp = j->next;
+    if (ltv->tail == j)
+      ltv->tail = prev;
+    j->next = NULL;
+    ltv->waiting--;
+    return j;
+  }
+  return NULL;
+}
+
 static void *ltv_main(void *arg) {
   host_ltv *ltv = arg;
   host_ltv_job *j;
@@ -616,18 +716,14 @@ static void *ltv_main(void *arg) {
 
   pthread_mutex_lock(&ltv->lock);
   for (;;) {
-    while (!ltv->head && !ltv->stop) {
+    j = NULL;
+    while (!ltv->stop && !(j = pick_locked(ltv))) {
       ltv->idle++;
       pthread_cond_wait(&ltv->cond, &ltv->lock);
       ltv->idle--;
     }
-    if (!ltv->head)
+    if (!j)
       break; /* stopping */
-    j = ltv->head;
-    ltv->head = j->next;
-    if (!ltv->head)
-      ltv->tail = NULL;
-    ltv->waiting--;
     for (slot = 0; ltv->running[slot]; slot++)
       ; /* a free slot: at most HOST_LTV_THREADS run */
     ltv->running[slot] = j;
@@ -636,7 +732,6 @@ static void *ltv_main(void *arg) {
     value = run_job(ltv, j, &key);
 
     pthread_mutex_lock(&ltv->lock);
-    ltv->running[slot] = NULL;
     send = !j->cancelled;
     pthread_mutex_unlock(&ltv->lock);
     if (send && value) {
@@ -648,32 +743,77 @@ static void *ltv_main(void *arg) {
                j->kind == LTV_REVOCATION ? "revocation" : "timestamp",
                j->origin);
     }
+    pthread_mutex_lock(&ltv->lock);
+    /* counted against its owner and origin until here */
+    ltv->running[slot] = NULL;
+    ltv->total--;
+    pthread_mutex_unlock(&ltv->lock);
     host_ltv_job_free(j); /* releases the owner */
     pthread_mutex_lock(&ltv->lock);
-    ltv->total--;
+    pthread_cond_broadcast(&ltv->cond); /* its origin may run another */
   }
   pthread_mutex_unlock(&ltv->lock);
   return NULL;
 }
 
-static int owner_count_locked(host_ltv *ltv, const void *owner) {
+/* Jobs waiting or running (cancelled or not: a running one holds its
+ * thread until it is done) of owner, or of origin when owner is NULL.
+ * Under lock. */
+static int count_locked(host_ltv *ltv, const void *owner, const char *origin) {
   host_ltv_job *j;
   int n = 0, i;
 
   for (j = ltv->head; j; j = j->next)
-    n += j->owner == owner;
-  for (i = 0; i < HOST_LTV_THREADS; i++)
-    n += ltv->running[i] && ltv->running[i]->owner == owner &&
-         !ltv->running[i]->cancelled;
+    n += owner ? j->owner == owner : strcmp(j->origin, origin) == 0;
+  for (i = 0; i < HOST_LTV_THREADS; i++) {
+    j = ltv->running[i];
+    n += j && (owner ? j->owner == owner : strcmp(j->origin, origin) == 0);
+  }
   return n;
+}
+
+static int64_t mono_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec + 1; /* never 0: 0 marks a free slot */
+}
+
+/* origin's rate slot (a free or expired one, else the oldest, taken);
+ * under lock. */
+static rate_slot *rate_slot_locked(host_ltv *ltv, const char *origin,
+                                   int64_t now) {
+  rate_slot *free_slot = NULL, *oldest = NULL, *r;
+  int i;
+
+  for (i = 0; i < HOST_LTV_RATE_ORIGINS; i++) {
+    r = &ltv->rates[i];
+    if (r->start && now - r->start >= HOST_LTV_RATE_WINDOW_S)
+      r->start = 0; /* its window is over */
+    if (r->start && strcmp(r->origin, origin) == 0)
+      return r;
+    if (!r->start && !free_slot)
+      free_slot = r;
+    if (r->start && (!oldest || r->start < oldest->start))
+      oldest = r;
+  }
+  r = free_slot ? free_slot : oldest;
+  snprintf(r->origin, sizeof(r->origin), "%s", origin);
+  r->start = now;
+  r->count = 0;
+  return r;
 }
 
 const char *host_ltv_submit(host_ltv *ltv, host_ltv_job *job, const void *owner,
                             json_t *id, const char *echo, const char *origin,
-                            const host_ltv_sink *sink, char *msg, size_t cap) {
+                            const host_ltv_sink *sink, char *msg, size_t cap,
+                            int64_t *retry_after) {
   const char *code = NULL;
+  rate_slot *rate = NULL;
+  int64_t now = mono_s();
 
+  *retry_after = 0;
   job->owner = owner;
+  job->ltv = ltv;
   job->id = json_deep_copy(id); /* this thread's id is not the fetch's */
   snprintf(job->echo, sizeof(job->echo), "%s", echo ? echo : "");
   snprintf(job->origin, sizeof(job->origin), "%s", origin);
@@ -683,16 +823,28 @@ const char *host_ltv_submit(host_ltv *ltv, host_ltv_job *job, const void *owner,
     return "NATIVE_FATAL";
   }
   pthread_mutex_lock(&ltv->lock);
+  if (!ltv->stop)
+    rate = rate_slot_locked(ltv, job->origin, now);
   if (ltv->stop) {
     code = "NATIVE_FATAL";
     snprintf(msg, cap, "the host is stopping");
+  } else if (rate->count >= ltv->rate) {
+    code = "BUSY";
+    *retry_after = rate->start + HOST_LTV_RATE_WINDOW_S - now;
+    if (*retry_after < 1)
+      *retry_after = 1;
+    snprintf(msg, cap,
+             "too many revocation / timestamp requests from this site (%d a "
+             "minute); try again in %lld s",
+             ltv->rate, (long long)*retry_after);
   } else if (ltv->total >= HOST_LTV_QUEUE_MAX ||
-             owner_count_locked(ltv, owner) >= HOST_LTV_PER_PEER) {
+             count_locked(ltv, owner, NULL) >= HOST_LTV_PER_PEER ||
+             count_locked(ltv, NULL, job->origin) >= HOST_LTV_PER_ORIGIN) {
     code = "BUSY";
     snprintf(msg, cap,
              "too many revocation / timestamp requests waiting (%d per "
-             "connection, %d in all)",
-             HOST_LTV_PER_PEER, HOST_LTV_QUEUE_MAX);
+             "site, %d per connection, %d in all)",
+             HOST_LTV_PER_ORIGIN, HOST_LTV_PER_PEER, HOST_LTV_QUEUE_MAX);
   } else if (ltv->waiting >= ltv->idle &&
              ltv->thread_count < HOST_LTV_THREADS) {
     /* every idle thread has a waiting job already (woken, not yet
@@ -707,6 +859,7 @@ const char *host_ltv_submit(host_ltv *ltv, host_ltv_job *job, const void *owner,
     }
   }
   if (!code) {
+    rate->count++;
     job->sink = *sink;
     job->has_sink = 1;
     if (ltv->tail)
@@ -716,7 +869,7 @@ const char *host_ltv_submit(host_ltv *ltv, host_ltv_job *job, const void *owner,
     ltv->tail = job;
     ltv->total++;
     ltv->waiting++;
-    pthread_cond_signal(&ltv->cond);
+    pthread_cond_broadcast(&ltv->cond);
     host_log("%s for %s: queued (%d waiting or running)",
              job->kind == LTV_REVOCATION ? "revocation" : "timestamp",
              job->origin, ltv->total);
@@ -803,12 +956,26 @@ void host_ltv_owner_gone(host_ltv *ltv, const void *owner) {
 int host_ltv_pending(host_ltv *ltv, const void *owner) {
   int n;
   pthread_mutex_lock(&ltv->lock);
-  n = owner_count_locked(ltv, owner);
+  n = count_locked(ltv, owner, NULL);
   pthread_mutex_unlock(&ltv->lock);
   return n;
 }
 
 /* ---- life --------------------------------------------------------------- */
+
+/* 2 x the timeout per try, plus the back-offs between the tries of two
+ * URLs (an OCSP responder that refuses at once, then the CRL): 372 s by
+ * default. */
+static long host_ltv_deadline(const kyso_fetch_config *fc) {
+  long backoff_ms = 0, delay = fc->retry_delay_ms;
+  int i;
+
+  for (i = 1; i < fc->tries && i < KYSO_FETCH_TRIES_MAX; i++) {
+    backoff_ms += delay;
+    delay *= 2;
+  }
+  return 2 * fc->timeout_seconds + (2 * backoff_ms + 999) / 1000;
+}
 
 host_ltv *host_ltv_new(const host_config *cfg) {
   host_ltv *ltv = calloc(1, sizeof(*ltv));
@@ -848,6 +1015,19 @@ host_ltv *host_ltv_new(const host_config *cfg) {
   ltv->no_bundled = cfg->no_bundled_anchors;
   if (cfg->fetch_timeout > 0)
     ltv->fetch.timeout_seconds = cfg->fetch_timeout;
+  /* A request's deadline, all tries and URLs together: a hostile or
+   * black-holed responder holds a fetch thread no longer. */
+  ltv->fetch.deadline_seconds = host_ltv_deadline(&ltv->fetch);
+  ltv->rate = cfg->fetch_rate > 0 ? cfg->fetch_rate : HOST_DEFAULT_FETCH_RATE;
+  if (cfg->fetch_cache && cfg->cache_dir) {
+    /* the CLI's cache: made 0700 by the fetch library, every answer read
+     * from it judged again */
+    size_t n = strlen(cfg->cache_dir) + sizeof("/revocation");
+    ltv->fetch.cache_dir = malloc(n);
+    if (!ltv->fetch.cache_dir)
+      goto fail;
+    snprintf(ltv->fetch.cache_dir, n, "%s/revocation", cfg->cache_dir);
+  }
   for (i = 0; i < cfg->trust_anchor_count; i++) {
     ltv->anchor_files[i] = strdup(cfg->trust_anchors[i]);
     if (!ltv->anchor_files[i])

@@ -14,6 +14,7 @@
  *          --cache DIR    (config.cache_dir)
  *          --allow-loopback
  *          --now SECONDS  (default: the clock)
+ *          --cancel-file PATH  (config.cancelled: cancel once PATH exists)
  * Certificates are DER or PEM files; CERT: alone means "issuer unknown"
  * (fetched through caIssuers).
  *
@@ -36,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kyso/fetch.h"
 
@@ -337,6 +339,11 @@ done:
   return rc;
 }
 
+/* config.cancelled: 1 once the file named by ctx exists. */
+static int on_cancel_poll(void *ctx) {
+  return access((const char *)ctx, F_OK) == 0;
+}
+
 int main(int argc, char **argv) {
   kyso_fetch_config c;
   kyso_error err;
@@ -358,6 +365,9 @@ int main(int argc, char **argv) {
       c.cache_dir = strdup(argv[++a]);
     } else if (strcmp(argv[a], "--allow-loopback") == 0) {
       c.allow_loopback_urls = 1;
+    } else if (strcmp(argv[a], "--cancel-file") == 0 && a + 1 < argc) {
+      c.cancelled = on_cancel_poll;
+      c.cancel_ctx = argv[++a];
     } else if (strcmp(argv[a], "--now") == 0 && a + 1 < argc) {
       now = (int64_t)strtoll(argv[++a], NULL, 10);
     } else {

@@ -136,22 +136,13 @@ static void test_addresses(void) {
       "1.1.1.1",        "8.8.8.8",         "100.63.255.255", "100.128.0.1",
       "172.15.255.255", "172.32.0.1",      "192.167.1.1",    "169.253.1.1",
       "203.162.4.190",  "223.255.255.255", "11.0.0.1",       "126.255.255.255"};
-  static const char *const blocked6[] = {"::",
-                                         "::1",
-                                         "fc00::1",
-                                         "fdff::1",
-                                         "fe80::1",
-                                         "febf::1",
-                                         "fec0::1",
-                                         "ff02::1",
-                                         "::ffff:127.0.0.1",
-                                         "::ffff:10.1.2.3",
-                                         "::ffff:169.254.169.254",
-                                         "::127.0.0.1",
-                                         "64:ff9b::7f00:1",
-                                         "64:ff9b::a00:1",
-                                         "2002:7f00:1::",
-                                         "2002:c0a8:101::1"};
+  static const char *const blocked6[] = {
+      "::", "::1", "fc00::1", "fdff::1", "fe80::1", "febf::1", "fec0::1",
+      "ff02::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
+      "::ffff:169.254.169.254", "::127.0.0.1", "64:ff9b::7f00:1",
+      "64:ff9b::a00:1", "2002:7f00:1::", "2002:c0a8:101::1",
+      /* local-use NAT64, RFC 8215 */
+      "64:ff9b:1::a00:1", "64:ff9b:1:ffff::808:808", "64:ff9b:1::"};
   static const char *const open6[] = {"2001:db8::1",     "2606:4700::1111",
                                       "::ffff:8.8.8.8",  "64:ff9b::808:808",
                                       "2002:808:808::1", "fbff::1",
@@ -195,6 +186,49 @@ static void test_addresses(void) {
   CHECK(!fetch_sockaddr_blocked((struct sockaddr *)&sin6, sizeof(sin6)));
   sin.sin_family = AF_UNIX;
   CHECK(fetch_sockaddr_blocked((struct sockaddr *)&sin, sizeof(sin)));
+}
+
+/* allow_loopback_urls opens loopback only; the CLI's early check uses the
+ * same classifier (kyso_fetch_address_refused). */
+static void test_loopback_only(void) {
+  kyso_fetch_config c;
+  kyso_error err;
+  struct sockaddr_in sin;
+  struct sockaddr_in6 sin6;
+
+  CHECK_EQ_INT(kyso_fetch_config_init(&c, &err), KYSO_OK);
+  CHECK(kyso_fetch_address_refused(&c, "127.0.0.1"));
+  CHECK(kyso_fetch_address_refused(&c, "::1"));
+  CHECK(kyso_fetch_address_refused(&c, "64:ff9b:1::a00:1"));
+  CHECK(!kyso_fetch_address_refused(&c, "8.8.8.8"));
+  CHECK(!kyso_fetch_address_refused(&c, "ocsp.ca.gov.vn")); /* a name */
+  c.allow_loopback_urls = 1;
+  CHECK(!kyso_fetch_address_refused(&c, "127.0.0.1"));
+  CHECK(!kyso_fetch_address_refused(&c, "127.3.2.1"));
+  CHECK(!kyso_fetch_address_refused(&c, "::1"));
+  CHECK(!kyso_fetch_address_refused(&c, "::ffff:127.0.0.1"));
+  CHECK(kyso_fetch_address_refused(&c, "169.254.169.254"));
+  CHECK(kyso_fetch_address_refused(&c, "10.0.0.1"));
+  CHECK(kyso_fetch_address_refused(&c, "192.168.1.1"));
+  CHECK(kyso_fetch_address_refused(&c, "fd00::1"));
+  CHECK(kyso_fetch_address_refused(&c, "fe80::1"));
+  CHECK(kyso_fetch_address_refused(&c, "0.0.0.0"));
+  CHECK(kyso_fetch_address_refused(&c, "::"));
+  CHECK(kyso_fetch_address_refused(&c, "64:ff9b::7f00:1")); /* NAT64 */
+  memset(&sin, 0, sizeof(sin));
+  sin.sin_family = AF_INET;
+  inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+  CHECK(!fetch_sockaddr_refused((struct sockaddr *)&sin, sizeof(sin), 1));
+  CHECK(fetch_sockaddr_refused((struct sockaddr *)&sin, sizeof(sin), 0));
+  inet_pton(AF_INET, "169.254.169.254", &sin.sin_addr);
+  CHECK(fetch_sockaddr_refused((struct sockaddr *)&sin, sizeof(sin), 1));
+  memset(&sin6, 0, sizeof(sin6));
+  sin6.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "::1", &sin6.sin6_addr);
+  CHECK(!fetch_sockaddr_refused((struct sockaddr *)&sin6, sizeof(sin6), 1));
+  inet_pton(AF_INET6, "fc00::1", &sin6.sin6_addr);
+  CHECK(fetch_sockaddr_refused((struct sockaddr *)&sin6, sizeof(sin6), 1));
+  kyso_fetch_config_clear(&c);
 }
 
 static void test_prepare(void) {
@@ -337,7 +371,17 @@ static void test_config(void) {
   kyso_fetch_config_clear(&c);
 
   CHECK_EQ_INT(load_text("timeout = 10\n", &c, &err), KYSO_OK);
-  CHECK_EQ_INT(c.rewrite_count, 1); /* defaults kept without rewrite */
+  CHECK_EQ_INT(c.rewrite_count, 1);      /* defaults kept without rewrite */
+  CHECK_EQ_INT(c.deadline_seconds, 600); /* the default overall deadline */
+  CHECK(c.cancelled == NULL);
+  kyso_fetch_config_clear(&c);
+  CHECK_EQ_INT(load_text("deadline = 30\n", &c, &err), KYSO_OK);
+  CHECK_EQ_INT(c.deadline_seconds, 30);
+  kyso_fetch_config_clear(&c);
+  CHECK_EQ_INT(load_text("deadline = 0\n", &c, &err), KYSO_OK);
+  CHECK_EQ_INT(c.deadline_seconds, 0); /* none */
+  kyso_fetch_config_clear(&c);
+  CHECK_EQ_INT(load_text("deadline = -5\n", &c, &err), KYSO_ERR_ARGUMENT);
   kyso_fetch_config_clear(&c);
 
   CHECK_EQ_INT(load_text("colour = blue\n", &c, &err), KYSO_ERR_ARGUMENT);
@@ -402,6 +446,7 @@ int main(void) {
   test_url_shapes();
   test_same_origin();
   test_addresses();
+  test_loopback_only();
   test_prepare();
   test_no_proxy();
   test_config();

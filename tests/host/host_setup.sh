@@ -28,6 +28,8 @@ host_setup() {
   XDG_CONFIG_HOME=$TEST_TMP/config
   # remembered origins ($XDG_STATE_HOME/kyso/origins), never the user's
   XDG_STATE_HOME=$TEST_TMP/state
+  # the revocation cache ($XDG_CACHE_HOME/kyso/revocation), never the user's
+  XDG_CACHE_HOME=$TEST_TMP/cache
   KYSO_HOST_CONF=$TEST_TMP/host.conf
   KYSO_PINENTRY_ANSWERS=$TEST_TMP/pinentry.answers
   KYSO_PINENTRY_LOG=$TEST_TMP/pinentry.log
@@ -46,7 +48,7 @@ pinentry = $KYSO_SCRIPTED_PINENTRY
 user_timeout = 20
 idle_timeout = 120
 CONF
-  export XDG_CONFIG_HOME XDG_STATE_HOME KYSO_HOST_CONF KYSO_PINENTRY_ANSWERS KYSO_PINENTRY_LOG \
+  export XDG_CONFIG_HOME XDG_STATE_HOME XDG_CACHE_HOME KYSO_HOST_CONF KYSO_PINENTRY_ANSWERS KYSO_PINENTRY_LOG \
     KYSO_PINENTRY_PIN KYSO_HOST_PORT
 }
 

@@ -4,11 +4,15 @@
 // (ocsp -respin, crl, ts -verify) and the responders' request log. Prints
 // "FAIL:" lines and exits non-zero on any failure.
 //
-//   node ltv_client.mjs stdio|websocket|noloop
+//   node ltv_client.mjs stdio|websocket|noloop|fair|deadline|leak|cache|rate
 // Environment (ltv_test.sh): KYSO_HOST, KYSO_HOST_CONF (normal TSA),
 // KYSO_HOST_CONF_NOLOOP (allow_loopback_urls = no), KYSO_HOST_PORT (the
-// websocket server, whose TSA is the slow one), LTV_DIR, LTV_LOG,
+// websocket server, whose TSA is the slow one), KYSO_HOST_CONF_FAIR,
+// _DEADLINE, _CACHE, _RATE (the red team's findings F2, F4, F6: see
+// fair(), deadline(), leak(), cache(), rate()), LTV_BLACKHOLE_PORT (the
+// "hang" leaf's OCSP URL: accepts, never answers), LTV_DIR, LTV_LOG,
 // LTV_SLOW_MS, TEST_TMP, KYSO_PINENTRY_ANSWERS / _LOG.
+import net from "node:net";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -49,11 +53,11 @@ class Conn {
 }
 
 class StdioConn extends Conn {
-  constructor(conf, logFile) {
+  constructor(conf, logFile, extraEnv = {}) {
     super();
     const err = fs.openSync(logFile, "a");
     this.proc = spawn(env.KYSO_HOST, ["--native-messaging", "--origin", ORIGIN, "--config", conf],
-      { stdio: ["pipe", "pipe", err] });
+      { stdio: ["pipe", "pipe", err], env: { ...env, ...extraEnv } });
     let buf = Buffer.alloc(0);
     this.proc.stdout.on("data", (d) => {
       buf = Buffer.concat([buf, d]);
@@ -68,7 +72,7 @@ class StdioConn extends Conn {
   // pageOrigin: requests name that page (the extension's "origin" key).
   send(text) {
     const o = JSON.parse(text);
-    if (this.pageOrigin) o.origin = this.pageOrigin;
+    if (this.pageOrigin && !("origin" in o)) o.origin = this.pageOrigin;
     const b = Buffer.from(JSON.stringify(o), "utf8");
     const h = Buffer.alloc(4); h.writeUInt32LE(b.length, 0);
     this.proc.stdin.write(Buffer.concat([h, b]));
@@ -265,17 +269,17 @@ async function slow(c, label) {
   r = await c.request({ id: "cy", cmd: "cancel", request: "tc" });
   ok(r && r.result && r.result.cancelled === false, `${label}: cancelling it again: false`);
 
-  // bounds: 8 per connection waiting or running; the 9th is BUSY
+  // bounds: 8 per site waiting or running; the 9th is BUSY
   for (let i = 0; i < 9; i++)
     c.send(JSON.stringify({ id: `b${i}`, cmd: "timestamp", digestAlgorithm: "SHA-256", digest: digest.toString("base64") }));
   r = await c.next(5000);
-  ok(r && r.id === "b8" && errCode(r) === "BUSY", `${label}: the 9th fetch request of a connection is BUSY (${JSON.stringify(r).slice(0, 200)})`);
+  ok(r && r.id === "b8" && errCode(r) === "BUSY", `${label}: the 9th fetch request of a site is BUSY (${JSON.stringify(r).slice(0, 200)})`);
   for (let i = 0; i < 8; i++) c.send(JSON.stringify({ id: `bc${i}`, cmd: "cancel", request: `b${i}` }));
   const got = [];
   for (let i = 0; i < 16; i++) { const m = await c.next(5000); if (!m || m === "timeout") break; got.push(m); }
   ok(got.filter((m) => m.id.startsWith("bc") && m.result && m.result.cancelled).length === 8 &&
     got.filter((m) => /^b\d$/.test(m.id) && errCode(m) === "USER_CANCELLED").length === 8,
-  `${label}: all 8 cancelled (${got.map((m) => m.id + ":" + (m.error ? m.error.code : JSON.stringify(m.result))).join(" ")})`);
+  `${label}: all 8 cancelled (${got.map((m) => m.id + ":" + (m.error ? m.error.code : JSON.stringify(m.result).slice(0, 40))).join(" ")})`);
 }
 
 async function origins(label) {
@@ -300,6 +304,197 @@ async function origins(label) {
     `${label}: allowed once at the first-use dialog: the full hello, then the answer (${errCode(r)})`);
   o.close();
   ok(logCount(/./) > before, `${label}: only the allowed origin's request was fetched`);
+}
+
+// ---- the red team's findings (F2 starvation, F4 leak, F6 cache, rate) --------
+
+// The reply to id (others kept aside for later), or "timeout" / null.
+async function waitId(c, id, ms) {
+  c.stash = c.stash || new Map();
+  const end = Date.now() + ms;
+  for (;;) {
+    if (c.stash.has(id)) { const m = c.stash.get(id); c.stash.delete(id); return m; }
+    const left = end - Date.now();
+    if (left <= 0) return "timeout";
+    const m = await c.next(left);
+    if (m === null || m === "timeout") return m;
+    c.stash.set(m.id, m);
+  }
+}
+
+// A responder that accepts and never answers; counts open connections.
+function blackhole() {
+  const bh = { open: 0, total: 0, sockets: new Set() };
+  bh.server = net.createServer((s) => {
+    bh.open++; bh.total++; bh.sockets.add(s);
+    s.on("error", () => {});
+    s.on("data", () => {});
+    s.on("close", () => { bh.open--; bh.sockets.delete(s); });
+  });
+  bh.listening = new Promise((r) => bh.server.listen(Number(env.LTV_BLACKHOLE_PORT), "127.0.0.1", r));
+  bh.close = () => { for (const s of bh.sockets) s.destroy(); bh.server.close(); };
+  return bh;
+}
+
+async function until(cond, ms) {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(50);
+  return cond();
+}
+
+const OTHER = "https://other.kyso.test";
+const hangReq = (id, origin) => ({ id, cmd: "revocation", origin, certificates: [b64("hang"), b64("sub")] });
+const tsReq = (id, origin) => ({ id, cmd: "timestamp", origin, digestAlgorithm: "SHA-256",
+  digest: crypto.randomBytes(32).toString("base64") });
+
+// F2: one page (origin A, behind the extension's one connection) floods
+// fetches to a responder that never answers, cancels them and asks again;
+// another page (origin B) is still served, within a bound.
+async function fair() {
+  const bh = blackhole();
+  await bh.listening;
+  const c = new StdioConn(env.KYSO_HOST_CONF_FAIR, path.join(TMP, "host-fair.log"));
+  await hello(c, "fair");
+  for (let i = 0; i < 10; i++) c.send(JSON.stringify(hangReq(`a${i}`, ORIGIN)));
+  const busy = [];
+  for (let i = 0; i < 10; i++) {
+    const m = await waitId(c, `a${i}`, i < 8 ? 300 : 3000);
+    if (m && m !== "timeout" && errCode(m) === "BUSY") busy.push(`a${i}`);
+    else if (m && m !== "timeout") ok(false, `fair: a${i} answered early (${JSON.stringify(m).slice(0, 200)})`);
+  }
+  ok(busy.join() === "a8,a9", `fair: 8 fetch requests per site waiting or running, the 9th is BUSY (${busy})`);
+  ok(await until(() => bh.open >= 2, 5000), `fair: A's fetches reach the silent responder (${bh.open})`);
+  await sleep(500);
+  ok(bh.open === 2, `fair: at most 2 of one site's requests run at once (${bh.open} connections open)`);
+
+  let t0 = Date.now();
+  c.send(JSON.stringify(tsReq("b0", OTHER)));
+  let r = await waitId(c, "b0", 15000);
+  ok(r && r.result && typeof r.result.timeStampResponse === "string" && Date.now() - t0 < 10000,
+    `fair: another site's timestamp is answered while A floods (${Date.now() - t0} ms, ${JSON.stringify(r).slice(0, 200)})`);
+
+  // A cancels everything: the transfers are aborted, not left running
+  for (let i = 0; i < 8; i++) c.send(JSON.stringify({ id: `c${i}`, cmd: "cancel", origin: ORIGIN, request: `a${i}` }));
+  let acks = 0, cancelled = 0;
+  for (let i = 0; i < 8; i++) {
+    const a = await waitId(c, `c${i}`, 5000), x = await waitId(c, `a${i}`, 5000);
+    acks += !!(a && a.result && a.result.cancelled === true);
+    cancelled += errCode(x) === "USER_CANCELLED";
+  }
+  ok(acks === 8 && cancelled === 8, `fair: 8 cancels acknowledged, 8 USER_CANCELLED (${acks}, ${cancelled})`);
+  t0 = Date.now();
+  ok(await until(() => bh.open === 0, 4000), `fair: cancel aborts the transfers under way (${bh.open} still open after ${Date.now() - t0} ms)`);
+
+  // A asks again at once, and again: B is still served
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < 10; i++) c.send(JSON.stringify(hangReq(`r${round}${i}`, ORIGIN)));
+    await until(() => bh.open >= 2, 3000);
+    t0 = Date.now();
+    c.send(JSON.stringify(tsReq(`b${round + 1}`, OTHER)));
+    r = await waitId(c, `b${round + 1}`, 15000);
+    ok(r && r.result && Date.now() - t0 < 10000, `fair: round ${round + 1}: B's timestamp answered in ${Date.now() - t0} ms (${errCode(r)})`);
+    ok(bh.open <= 2, `fair: round ${round + 1}: still at most 2 of A's fetches at once (${bh.open})`);
+    for (let i = 0; i < 10; i++) c.send(JSON.stringify({ id: `rc${round}${i}`, cmd: "cancel", origin: ORIGIN, request: `r${round}${i}` }));
+    await sleep(300);
+  }
+  // closing the connection aborts what runs; the host exits at once
+  for (let i = 0; i < 2; i++) c.send(JSON.stringify(hangReq(`z${i}`, ORIGIN)));
+  await until(() => bh.open >= 2, 5000);
+  t0 = Date.now();
+  const code = await c.close();
+  ok(code === 0 && Date.now() - t0 < 3500, `fair: closing the port: the host exits 0 in ${Date.now() - t0} ms (fetches aborted)`);
+  ok(await until(() => bh.open === 0, 2000), `fair: no connection left to the silent responder (${bh.open})`);
+  const log = fs.readFileSync(path.join(TMP, "host-fair.log"), "utf8");
+  ok(!/Sanitizer|runtime error|leaving a fetch under way/.test(log), "fair: no fetch left behind, no sanitizer report");
+  bh.close();
+}
+
+// F2: each request has a deadline (2 x fetch_timeout + 12 s, all URLs and
+// tries together).
+async function deadline() {
+  const bh = blackhole();
+  await bh.listening;
+  const c = new StdioConn(env.KYSO_HOST_CONF_DEADLINE, path.join(TMP, "host-deadline.log"));
+  const t0 = Date.now();
+  const r = await c.request(hangReq("d1", ORIGIN), 60000);
+  const ms = Date.now() - t0;
+  // fetch_timeout = 2: the silent OCSP responder then the silent CRL, 3
+  // tries each with back-off, would take 24 s; the deadline is 16 s
+  // the whole request FETCH_FAILED, or (a fetch library keeping what it
+  // has) the hang leaf alone FETCH_FAILED, the sub-CA's answer kept
+  const whole = errCode(r) === "FETCH_FAILED" && r.error.reason === "LTV_FETCH" && /deadline of 16 s/.test(r.error.message);
+  const partial = r && r.result && r.result.errors.length === 1 && r.result.errors[0].certificate === 0 &&
+    r.result.errors[0].code === "FETCH_FAILED" && r.result.errors[0].reason === "LTV_FETCH" &&
+    ocspStatus(r.result.ocsp, "sub", "root") === "good";
+  ok((whole || partial) && ms >= 15500 && ms < 21000,
+    `deadline: silent responders: FETCH_FAILED at the 16 s deadline (${ms} ms, ${JSON.stringify(r).slice(0, 300)})`);
+  ok(await until(() => bh.open === 0, 2000), `deadline: the transfers are closed (${bh.open})`);
+  ok(await c.close() === 0, "deadline: the host exits 0");
+  bh.close();
+}
+
+// F4: the page learns the status and a fixed phrase, never libcurl's text
+// (here: the proxy of the host's environment, with credentials).
+async function leak() {
+  const closed = await new Promise((res) => { const s = net.createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); }); });
+  const logFile = path.join(TMP, "host-leak.log");
+  const c = new StdioConn(env.KYSO_HOST_CONF, logFile, { http_proxy: `http://proxy-user:S3cret@127.0.0.1:${closed}` });
+  const secret = new RegExp(`${closed}|S3cret|proxy-user|Failed|Couldn't|connect to| ms`);
+  let r = await c.request({ id: "l1", cmd: "revocation", certificates: [b64("good"), b64("sub")] }, 60000);
+  const e = r && r.result ? r.result.errors : [];
+  ok(e.length === 2 && e.every((x) => x.code === "FETCH_FAILED" && x.reason === "LTV_FETCH" &&
+    x.message === "no usable answer from the server (connection, timeout, HTTP status, or no URL)"),
+  `leak: revocation errors carry the reason and its fixed phrase (${JSON.stringify(e).slice(0, 400)})`);
+  ok(!secret.test(JSON.stringify(r)), `leak: nothing of the proxy or libcurl reaches the page (${JSON.stringify(r).slice(0, 400)})`);
+  r = await c.request(tsReq("l2"), 60000);
+  ok(errCode(r) === "FETCH_FAILED" && r.error.reason === "LTV_FETCH" && !secret.test(JSON.stringify(r)),
+    `leak: timestamp: FETCH_FAILED, reason, no libcurl text (${JSON.stringify(r)})`);
+  ok(await c.close() === 0, "leak: the host exits 0");
+  ok(new RegExp(`port ${closed}`).test(fs.readFileSync(logFile, "utf8")), "leak: the details are in the host log");
+}
+
+// F6: revocation answers are cached (0700 directory, by nextUpdate): a
+// second request for the same certificates asks no responder.
+async function cache() {
+  const dir = path.join(TMP, "cache-c");
+  const c = new StdioConn(env.KYSO_HOST_CONF_CACHE, path.join(TMP, "host-cache.log"), { XDG_CACHE_HOME: dir });
+  const before = logCount(/^\/ocsp\//);
+  let r = await c.request({ id: "k1", cmd: "revocation", certificates: [b64("good"), b64("sub")] });
+  ok(r && r.result && ocspStatus(r.result.ocsp, "good", "sub") === "good", `cache: first answer (${errCode(r)})`);
+  const asked = logCount(/^\/ocsp\//);
+  ok(asked > before, "cache: the first request asked the responders");
+  const st = fs.statSync(path.join(dir, "kyso", "revocation"));
+  ok((st.mode & 0o777) === 0o700 && fs.readdirSync(path.join(dir, "kyso", "revocation")).some((f) => /^ocsp-/.test(f)),
+    `cache: $XDG_CACHE_HOME/kyso/revocation holds the answers, mode 0700 (${(st.mode & 0o777).toString(8)})`);
+  r = await c.request({ id: "k2", cmd: "revocation", certificates: [b64("good"), b64("sub")] });
+  ok(r && r.result && ocspStatus(r.result.ocsp, "good", "sub") === "good" && ocspStatus(r.result.ocsp, "sub", "root") === "good",
+    `cache: the second answer, from the cache, still verifies (${errCode(r)})`);
+  await sleep(300);
+  ok(logCount(/^\/ocsp\//) === asked, `cache: the second request asked no responder (${logCount(/^\/ocsp\//) - asked} more)`);
+  ok(await c.close() === 0, "cache: the host exits 0");
+}
+
+// F6: at most fetch_rate (here 5) requests a minute per site; more are
+// BUSY with retryAfter; another site is not affected; refused requests
+// do not count.
+async function rate() {
+  const c = new StdioConn(env.KYSO_HOST_CONF_RATE, path.join(TMP, "host-rate.log"));
+  let r = await c.request({ id: "bad", cmd: "timestamp", origin: ORIGIN, digestAlgorithm: "MD5", digest: "AA==" });
+  ok(errCode(r) === "INVALID_ARGUMENT", "rate: an invalid request (not counted)");
+  let served = 0;
+  for (let i = 0; i < 5; i++) {
+    r = await c.request({ id: `q${i}`, cmd: "revocation", origin: ORIGIN, certificates: [b64("evil")] });
+    served += !!(r && r.result && r.result.errors.length === 1 && r.result.errors[0].code === "UNTRUSTED");
+  }
+  ok(served === 5, `rate: 5 requests in a minute are served (${served})`);
+  r = await c.request({ id: "q5", cmd: "revocation", origin: ORIGIN, certificates: [b64("evil")] });
+  ok(errCode(r) === "BUSY" && Number.isInteger(r.error.retryAfter) && r.error.retryAfter >= 1 && r.error.retryAfter <= 60,
+    `rate: the 6th is BUSY with retryAfter (${JSON.stringify(r)})`);
+  r = await c.request(tsReq("q6", ORIGIN));
+  ok(errCode(r) === "BUSY", `rate: timestamp counts too (${errCode(r)})`);
+  r = await c.request({ id: "o1", cmd: "revocation", origin: OTHER, certificates: [b64("evil")] });
+  ok(r && r.result, `rate: another site is served (${errCode(r)})`);
+  ok(await c.close() === 0, "rate: the host exits 0");
 }
 
 async function main() {
@@ -330,6 +525,16 @@ async function main() {
     ok(new RegExp(`fetch for ${ORIGIN}: .*127\\.0\\.0\\.1:${env.LTV_HTTP_PORT}/ocsp/sub`).test(log),
       `stdio: the host log names the origin and the URL of each fetch`);
     ok(/revocation for https:\/\/portal\.kyso\.test: certificate 0 not fetched for/.test(log), "stdio: the host log says what was not fetched and why");
+  } else if (mode === "fair") {
+    await fair();
+  } else if (mode === "deadline") {
+    await deadline();
+  } else if (mode === "leak") {
+    await leak();
+  } else if (mode === "cache") {
+    await cache();
+  } else if (mode === "rate") {
+    await rate();
   } else if (mode === "noloop") {
     const c = new StdioConn(env.KYSO_HOST_CONF_NOLOOP, path.join(TMP, "host-noloop.log"));
     const before = logCount(/./);

@@ -4,7 +4,11 @@
 # and `openssl ts -reply` behind ltv_http.mjs, every request logged. Over
 # native messaging (normal TSA; a second host without allow_loopback_urls)
 # and over the websocket (whose TSA answers slowly: other requests are
-# served meanwhile). Checks in ltv_client.mjs.
+# served meanwhile). Checks in ltv_client.mjs. Then the red team's
+# findings: one site flooding and cancelling fetches to a responder that
+# never answers does not starve another site (cancel, close and shutdown
+# abort transfers; per-site bounds; a deadline per request), no libcurl
+# text reaches the page, the revocation cache, the per-site rate.
 . "$(dirname "$0")/host_setup.sh"
 # shellcheck source=../lib/ltv_pki.sh
 . "$KYSO_HOST_TESTDIR/../lib/ltv_pki.sh"
@@ -47,34 +51,54 @@ openssl ca -gencrl -config "$longca/openssl.cnf" -cert "$LTV_DIR/sub.pem" \
 openssl crl -in "$longca/crl.pem" -outform DER -out "$LTV_DIR/http/crl/sub-long.crl"
 [ "$(stat -c %s "$LTV_DIR/http/crl/sub-long.crl")" -gt 1000000 ] || die "the long CRL is short"
 
-# The host's anchors: the bundled VN roots plus the two LTV roots.
+# A leaf whose OCSP responder and CRL accept and never answer
+# (ltv_client.mjs listens there in the fair and deadline cases).
+export LTV_BLACKHOLE_PORT
+LTV_BLACKHOLE_PORT=$(ltv_free_port)
+_ltv_issue "$LTV_DIR" sub hang "/C=VN/O=Kyso LTV test/CN=LTV hang leaf" ec256 ee \
+  "http://127.0.0.1:$LTV_BLACKHOLE_PORT/ocsp" "" "http://127.0.0.1:$LTV_BLACKHOLE_PORT/crl"
+
+# The host's anchors: the bundled VN roots plus the two LTV roots. No
+# revocation cache (every request reaches the responders) but in the cache
+# case.
 base_conf=$(cat "$KYSO_HOST_CONF")
-fetch_conf() { # TSA_URL LOOPBACK
+fetch_conf() { # TSA_URL LOOPBACK [MORE LINES...]
   printf '%s\n' "$base_conf" \
     "trust_anchor = $LTV_DIR/root.pem" \
     "trust_anchor = $LTV_DIR/tsaroot.pem" \
     "tsa_url = $1" \
     "fetch_timeout = 30" \
-    "allow_loopback_urls = $2"
+    "allow_loopback_urls = $2" \
+    "fetch_cache = no" "${@:3}"
 }
 fetch_conf "$LTV_TSA_URL" yes >"$KYSO_HOST_CONF"
 KYSO_HOST_CONF_NOLOOP=$TEST_TMP/host-noloop.conf
 fetch_conf "$LTV_TSA_URL" no >"$KYSO_HOST_CONF_NOLOOP"
 KYSO_HOST_CONF_WS=$TEST_TMP/host-ws.conf
 fetch_conf "$LTV_URL/m/slow/tsa/tsa" yes >"$KYSO_HOST_CONF_WS"
-export KYSO_HOST_CONF KYSO_HOST_CONF_NOLOOP LTV_DIR LTV_LOG LTV_HTTP_PORT TEST_TMP
+KYSO_HOST_CONF_FAIR=$TEST_TMP/host-fair.conf
+fetch_conf "$LTV_TSA_URL" yes "allow_origin = https://other.kyso.test" "fetch_timeout = 20" >"$KYSO_HOST_CONF_FAIR"
+KYSO_HOST_CONF_DEADLINE=$TEST_TMP/host-deadline.conf
+fetch_conf "$LTV_TSA_URL" yes "fetch_timeout = 2" >"$KYSO_HOST_CONF_DEADLINE"
+KYSO_HOST_CONF_CACHE=$TEST_TMP/host-cache.conf
+fetch_conf "$LTV_TSA_URL" yes "fetch_cache = yes" >"$KYSO_HOST_CONF_CACHE"
+KYSO_HOST_CONF_RATE=$TEST_TMP/host-rate.conf
+fetch_conf "$LTV_TSA_URL" yes "allow_origin = https://other.kyso.test" "fetch_rate = 5" >"$KYSO_HOST_CONF_RATE"
+export KYSO_HOST_CONF KYSO_HOST_CONF_NOLOOP KYSO_HOST_CONF_FAIR KYSO_HOST_CONF_DEADLINE \
+  KYSO_HOST_CONF_CACHE KYSO_HOST_CONF_RATE LTV_DIR LTV_LOG LTV_HTTP_PORT TEST_TMP
 
 section "host.conf"
 bad=$TEST_TMP/bad.conf
 for line in "trust_anchor = $TEST_TMP/missing.pem" "tsa_url = ftp://tsa.example/" \
-  "fetch_timeout = 0" "allow_loopback_urls = maybe" "rewrite = only-one" "tsa = http://x/"; do
+  "fetch_timeout = 0" "allow_loopback_urls = maybe" "rewrite = only-one" "tsa = http://x/" \
+  "fetch_rate = 0" "fetch_rate = many" "fetch_cache = sometimes"; do
   printf '%s\n' "$base_conf" "$line" >"$bad"
   out=$("$KYSO_HOST" --config "$bad" --origins 2>&1) && st=0 || st=$?
   assert_eq 2 "$st" "refused at start: $line"
   assert_contains "$out" "bad.conf:" "the message names the file and line: $line"
 done
 printf '%s\n' "$base_conf" "rewrite = ocsp.ca.ptc ocsp.ca.gov.vn" "tsa_url = https://tsa.example/" \
-  "fetch_timeout = 3600" "allow_loopback_urls = no" >"$bad"
+  "fetch_timeout = 3600" "allow_loopback_urls = no" "fetch_rate = 10000" "fetch_cache = no" >"$bad"
 out=$("$KYSO_HOST" --config "$bad" --origins 2>&1) && st=0 || st=$?
 assert_eq 0 "$st" "the new keys are accepted ($out)"
 
@@ -91,6 +115,15 @@ if node "$KYSO_HOST_TESTDIR/ltv_client.mjs" noloop; then
 else
   fail "ltv_client noloop"
 fi
+
+for mode in fair deadline leak cache rate; do
+  section "$mode"
+  if node "$KYSO_HOST_TESTDIR/ltv_client.mjs" "$mode"; then
+    pass "ltv_client $mode"
+  else
+    fail "ltv_client $mode"
+  fi
+done
 
 section "websocket (slow TSA)"
 KYSO_HOST_CONF=$KYSO_HOST_CONF_WS host_start_ws

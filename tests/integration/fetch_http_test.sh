@@ -184,6 +184,57 @@ done
 out=$(probe --config "$TEST_TMP/strict.conf" http "http://169.254.169.254/latest/meta-data/")
 assert_match "$out" "^ERROR LTV_URL " "link-local metadata address refused"
 
+# allow_loopback_urls opens loopback only (issue 13 red team, F7)
+out=$(probe --config "$CONF" http "http://169.254.169.254/latest/meta-data/")
+assert_match "$out" "^ERROR LTV_URL address 169.254.169.254 " \
+  "allow_loopback_urls: link-local metadata address still refused"
+out=$(probe --config "$CONF" http "http://10.255.255.1:9/")
+assert_match "$out" "^ERROR LTV_URL address 10.255.255.1 " \
+  "allow_loopback_urls: private address still refused"
+out=$(probe --config "$CONF" http "http://[64:ff9b:1::a00:1]:9/")
+assert_match "$out" "^ERROR LTV_URL " "local-use NAT64 64:ff9b:1::/48 refused"
+
+section "Transfer-Encoding: chunked only"
+out=$(probe --config "$CONF" http "$ORIGIN/chunked/100")
+assert_eq "OK 100" "$out" "plain chunked answer read"
+out=$(/usr/bin/time -f "maxrss %M" "$PROBE" --config "$CONF" http "$ORIGIN/te-gzip/40000000" \
+  --max 67108864 2>"$TEST_TMP/probe.err" || true)
+cat "$TEST_TMP/probe.err" >>"$TEST_TMP/all-probe.err"
+assert_match "$out" "^ERROR LTV_FETCH .*Transfer-Encoding other than chunked" \
+  "Transfer-Encoding: gzip, chunked refused (40 MB from a few KB)"
+assert_gt 60000 "$(sed -n 's/^maxrss //p' "$TEST_TMP/probe.err")" \
+  "gzip Transfer-Encoding: not decoded into memory (max RSS under 60 MB)"
+
+section "cancel hook and overall deadline"
+rm -f "$TEST_TMP/cancel"
+# a server of its own: its slow answer must not count in the origin's
+# requests in flight (the parallel section)
+start slowsrv origin --root "$TEST_TMP/www"
+printf 'allow_loopback_urls = yes\ntimeout = 60\ntries = 1\n' >"$TEST_TMP/cancel.conf"
+(sleep 1; touch "$TEST_TMP/cancel") &
+out=$(probe --config "$TEST_TMP/cancel.conf" --cancel-file "$TEST_TMP/cancel" \
+  http "http://127.0.0.1:$(cat "$TEST_TMP/slowsrv.port")/slow/30")
+wait $!
+assert_eq "ERROR LTV_FETCH cancelled" "$out" "cancelled while the answer is awaited"
+rm -f "$TEST_TMP/cancel"
+printf 'allow_loopback_urls = yes\ntimeout = 5\ntries = 3\nretry_delay_ms = 60000\n' >"$TEST_TMP/cancel2.conf"
+(sleep 1; touch "$TEST_TMP/cancel") &
+out=$(probe --config "$TEST_TMP/cancel2.conf" --cancel-file "$TEST_TMP/cancel" http "$ORIGIN/status/503")
+wait $!
+assert_eq "ERROR LTV_FETCH cancelled" "$out" "cancelled during the back-off between tries"
+assert_contains "$(cat "$TEST_TMP/probe.err")" "try 1/3" "the first try was made"
+assert_not_contains "$(cat "$TEST_TMP/probe.err")" "try 2/3" "no second try after the cancel"
+rm -f "$TEST_TMP/cancel"
+printf 'allow_loopback_urls = yes\ntimeout = 5\ntries = 5\nretry_delay_ms = 2000\ndeadline = 1\n' \
+  >"$TEST_TMP/deadline.conf"
+out=$(probe --config "$TEST_TMP/deadline.conf" http "$ORIGIN/status/503")
+assert_eq "ERROR LTV_FETCH deadline of 1 s passed" "$out" \
+  "deadline: the back-offs (2+4+8+16 s) stop at the call's deadline"
+assert_not_contains "$(cat "$TEST_TMP/probe.err")" "try 2/5" "deadline: no second try"
+printf 'deadline = -1\n' >"$TEST_TMP/deadline-bad.conf"
+out=$(probe --config "$TEST_TMP/deadline-bad.conf" http "$ORIGIN/ok")
+assert_match "$out" "^ERROR ARGUMENT " "deadline: a negative value refused"
+
 section "rewrite table"
 cat >"$TEST_TMP/rewrite.conf" <<EOF
 allow_loopback_urls = yes
@@ -385,6 +436,65 @@ assert_match "$out" "cert 0: OCSP GOOD cache=0 " "a world-writable cache directo
 assert_eq 0 "$(ls "$TEST_TMP/opencache" | wc -l)" "a world-writable cache directory is not written"
 assert_contains "$(cat "$TEST_TMP/probe.err")" "unusable" "and the log says so"
 
+
+section "revocation cache: only our own files are read (F5)"
+# a genuine, fresh CRL written by the cache itself, then planted elsewhere
+probe --config "$CONF" --cache "$TEST_TMP/seedcache" revocation "$PKI/crlgood.pem" >/dev/null
+crlfile=$(ls "$TEST_TMP"/seedcache/crl-*.der)
+# a planted, genuine CRL in a world-writable directory, file 0666
+cp "$crlfile" "$TEST_TMP/opencache/"
+chmod 0666 "$TEST_TMP/opencache/$(basename "$crlfile")"
+out=$(probe --config "$CONF" --cache "$TEST_TMP/opencache" revocation "$PKI/crlgood.pem")
+assert_match "$out" "cert 0: CRL GOOD cache=0 " "a world-writable cache directory is not read"
+assert_contains "$(cat "$TEST_TMP/probe.err")" "writable by others, not read" "and the log says so"
+mkdir -m 0700 "$TEST_TMP/owncache"
+cp "$crlfile" "$TEST_TMP/owncache/"
+chmod 0644 "$TEST_TMP/owncache/$(basename "$crlfile")"
+out=$(probe --config "$CONF" --cache "$TEST_TMP/owncache" revocation "$PKI/crlgood.pem")
+assert_match "$out" "cert 0: CRL GOOD cache=0 " "a cache file readable by others (0644) is ignored"
+assert_contains "$(cat "$TEST_TMP/probe.err")" "not a regular 0600 file of ours" "logged"
+chmod 0600 "$TEST_TMP/owncache/$(basename "$crlfile")"
+out=$(probe --config "$CONF" --cache "$TEST_TMP/owncache" revocation "$PKI/crlgood.pem")
+assert_match "$out" "cert 0: CRL GOOD cache=1 " "the same file 0600 in a 0700 directory is used"
+ln -s "$TEST_TMP/owncache" "$TEST_TMP/linkcache"
+out=$(probe --config "$CONF" --cache "$TEST_TMP/linkcache" revocation "$PKI/crlgood.pem")
+assert_match "$out" "cert 0: CRL GOOD cache=0 " "a cache directory that is a symlink is not read"
+mkdir -m 0700 "$TEST_TMP/linkfile"
+ln -s "$TEST_TMP/owncache/$(basename "$crlfile")" "$TEST_TMP/linkfile/$(basename "$crlfile")"
+out=$(probe --config "$CONF" --cache "$TEST_TMP/linkfile" revocation "$PKI/crlgood.pem")
+assert_match "$out" "cert 0: CRL GOOD cache=0 " "a cache file that is a symlink is not read"
+
+section "revocation: CRL bodies bounded per call (F1)"
+cd "$PKI"
+# 8 distribution points, each 16 MB of junk: judged bad, each freed at once
+dps=""
+for n in 1 2 3 4 5 6 7 8; do dps="$dps${dps:+,}URI:$ORIGIN/big/16000000?n=$n"; done
+leaf junkcrl "basicConstraints=CA:FALSE\ncrlDistributionPoints=$dps"
+# 5 certificates x 8 distribution points: 40 distinct CRL URLs
+for c in 1 2 3 4 5; do
+  dps=""
+  for n in 1 2 3 4 5 6 7 8; do dps="$dps${dps:+,}URI:$ORIGIN/status/404?c=$c&n=$n"; done
+  leaf "manycrl$c" "basicConstraints=CA:FALSE\ncrlDistributionPoints=$dps"
+done
+cd "$TEST_TMP"
+printf 'allow_loopback_urls = yes\ntimeout = 10\ntries = 1\nparallel = 1\n' >"$TEST_TMP/one.conf"
+out=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" \
+  /usr/bin/time -f "maxrss %M" "$PROBE" --config "$TEST_TMP/one.conf" \
+  revocation "$PKI/junkcrl.pem:$PKI/ca.pem" 2>"$TEST_TMP/probe.err" || true)
+cat "$TEST_TMP/probe.err" >>"$TEST_TMP/all-probe.err"
+assert_match "$out" "cert 0: NONE - .*error=LTV_RESPONSE" "8 junk CRLs: none usable"
+assert_eq 8 "$(count "$OLOG" '^GET /big/16000000\?n=')" "8 junk CRLs: all 8 fetched"
+assert_gt 90000 "$(sed -n 's/^maxrss //p' "$TEST_TMP/probe.err")" \
+  "8 x 16 MB junk CRLs: a failed body is freed at once (max RSS under 90 MB, not 128 MB+)"
+before=$(count "$OLOG" '^GET /status/404\?c=')
+out=$(probe --config "$TEST_TMP/one.conf" revocation "$PKI/manycrl1.pem:$PKI/ca.pem" \
+  "$PKI/manycrl2.pem:$PKI/ca.pem" "$PKI/manycrl3.pem:$PKI/ca.pem" \
+  "$PKI/manycrl4.pem:$PKI/ca.pem" "$PKI/manycrl5.pem:$PKI/ca.pem")
+assert_eq 32 "$(($(count "$OLOG" '^GET /status/404\?c=') - before))" \
+  "40 distinct CRL URLs in one call: 32 fetched"
+assert_match "$out" "cert 4: NONE - .*error=LIMIT .*more than 32 CRL URLs" \
+  "the certificate past the cap says why"
+
 section "revocation: parallel requests, at most config.parallel at once"
 cd "$PKI"
 for n in 1 2 3 4; do
@@ -417,6 +527,14 @@ assert_gt "$(cat "$TEST_TMP/par.ms")" 7900 "parallel 1: four rounds"
 out=$(cat "$TEST_TMP/par.out")
 assert_match "$out" "cert 3: NONE - cache=0 index=0 issuer_fetched=0 error=LTV_RESPONSE url=$ORIGIN/slow/2\\?n=4 " \
   "statuses in certificate order"
+
+section "revocation: the call's deadline"
+printf 'allow_loopback_urls = yes\ntimeout = 5\ntries = 1\nparallel = 1\ndeadline = 1\n' \
+  >"$TEST_TMP/rdeadline.conf"
+out=$(probe --config "$TEST_TMP/rdeadline.conf" revocation "$PKI/slow1.pem:$PKI/ca.pem" \
+  "$PKI/slow2.pem:$PKI/ca.pem" "$PKI/slow3.pem:$PKI/ca.pem")
+assert_match "$out" "^ERROR LTV_FETCH deadline of 1 s passed" \
+  "three 2 s answers under a 1 s deadline: the call stops, no partial result"
 
 section "timestamp"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$PKI/tsa.key" \

@@ -105,6 +105,19 @@ ltv_sign direct "$IN" "$OUT/direct-lt.pdf" --tsa "$LTV_TSA_URL" --ltv
 assert_success "sign --ltv, OCSP from http://127.0.0.1:PORT/ (openssl ocsp -port)"
 assert_lt "direct B-LT" "$OUT/direct-lt.pdf" direct 1
 
+section "--ltv alone: B-LT includes B-T, the timestamp from the configured TSA"
+before_tsa=$(ltv_log_count '^/tsa/tsa$')
+ltv_sign good "$IN" "$OUT/ltv-only.pdf" --ltv
+assert_success "sign --ltv without --tsa"
+assert_gt "$(ltv_log_count '^/tsa/tsa$')" "$before_tsa" \
+  "sign --ltv without --tsa: the timestamp asked from tsa_url of kyso.conf (loopback)"
+assert_ts_token "$OUT/ltv-only.pdf" "good"
+assert_lt "--ltv alone" "$OUT/ltv-only.pdf" good 1
+ltv_env
+kyso_run sign --help
+assert_contains "$(cat "$RUN_OUT" "$RUN_ERR")" "B-LT includes" "sign --help says --ltv timestamps"
+KYSO_ENV=()
+
 section "negative controls"
 ltv_sign good "$IN" "$OUT/good-bt.pdf" --tsa "$LTV_TSA_URL"
 assert_success "sign --tsa without --ltv (B-T)"

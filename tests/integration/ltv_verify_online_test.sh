@@ -78,7 +78,9 @@ libfaketime=$(find /usr/lib -path '*/faketime/libfaketime.so.1' -print -quit)
 # shellcheck disable=SC2034 # read by kyso_run (kyso.sh)
 KYSO_ENV=("HOME=$LTV_CACHE_HOME" "XDG_CACHE_HOME=$LTV_CACHE_HOME/.cache" http_proxy= https_proxy=
   HTTP_PROXY= HTTPS_PROXY= all_proxy= ALL_PROXY= no_proxy= NO_PROXY=
-  FAKETIME=+2h FAKETIME_DONT_FAKE_MONOTONIC=1 "LD_PRELOAD=$libfaketime")
+  FAKETIME=+2h FAKETIME_DONT_FAKE_MONOTONIC=1 "LD_PRELOAD=$libfaketime"
+  # an ASan build refuses to start when another library is preloaded first
+  "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
 ltv_verify_online "$OUT/good.pdf"
 assert_gt "$(ltv_log_count '^/ocsp/sub$')" "$first" "past nextUpdate: the responder is asked again"
 unset LTV_CACHE_HOME
@@ -126,6 +128,58 @@ assert_eq "passed signing_time_after_timestamp" \
   "$(report_get "S(0).checks.timestamp.result + ' ' + S(0).checks.timestamp.reason")" \
   "VGCA-like: the signingTime quirk is a note, not a failure"
 unset LTV_VERIFY_TRUST
+
+section "a signature whose path reaches no trust anchor: nothing fetched for it"
+# Someone else's chain (a self-made root) whose certificates name our
+# responders: kyso must not fetch revocation data for certificates that
+# chain to none of its anchors; caIssuers may complete a path (bounded), and
+# an issuer so fetched that still leads nowhere is not embedded.
+E=$TEST_TMP/evil
+mkdir -p "$E"
+evil_ext="basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nauthorityInfoAccess=OCSP;URI:$LTV_URL/ocsp/evil,caIssuers;URI:$LTV_URL/cert/evilroot.der\ncrlDistributionPoints=URI:$LTV_URL/crl/evil.crl"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$E/root.key" -out "$E/root.pem" -days 30 \
+  -subj "/CN=Evil Root" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$E/ca.key" -out "$E/ca.csr" -subj "/CN=Evil CA" 2>/dev/null
+printf '%b\n' "$evil_ext" >"$E/ca.ext"
+openssl x509 -req -in "$E/ca.csr" -CA "$E/root.pem" -CAkey "$E/root.key" -CAcreateserial \
+  -days 20 -out "$E/ca.pem" -extfile "$E/ca.ext" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -keyout "$E/leaf.key" -out "$E/leaf.csr" -subj "/CN=Evil Signer" 2>/dev/null
+printf '%b\n' "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:$LTV_URL/ocsp/evil,caIssuers;URI:$LTV_URL/cert/evilca.der\ncrlDistributionPoints=URI:$LTV_URL/crl/evil.crl" >"$E/leaf.ext"
+openssl x509 -req -in "$E/leaf.csr" -CA "$E/ca.pem" -CAkey "$E/ca.key" -CAcreateserial \
+  -days 10 -out "$E/leaf.pem" -extfile "$E/leaf.ext" 2>/dev/null
+openssl x509 -in "$E/ca.pem" -outform DER -out "$LTV_DIR/http/cert/evilca.der"
+openssl x509 -in "$E/root.pem" -outform DER -out "$LTV_DIR/http/cert/evilroot.der"
+cat "$E/ca.pem" "$E/root.pem" >"$E/chain.pem"
+openssl pkcs12 -export -passout "pass:$(cat "$LTV_PASS_FILE")" -name evil -inkey "$E/leaf.key" \
+  -in "$E/leaf.pem" -certfile "$E/chain.pem" -out "$E/full.p12"
+openssl pkcs12 -export -passout "pass:$(cat "$LTV_PASS_FILE")" -name evil -inkey "$E/leaf.key" \
+  -in "$E/leaf.pem" -out "$E/leafonly.p12"
+evil_revocation() { ltv_log_count '^/(ocsp/evil|crl/evil)'; }
+for kind in full leafonly; do
+  ltv_env
+  kyso_run sign --in "$IN" --out "$OUT/evil-$kind.pdf" --p12 "$E/$kind.p12" --pin-file "$LTV_PASS_FILE"
+  assert_success "signed with someone else's chain ($kind)"
+  before=$(evil_revocation)
+  before_cert=$(ltv_log_count '^/cert/evil')
+  ltv_verify_online "$OUT/evil-$kind.pdf"
+  assert_ne TOTAL_PASSED "$(report_get "r.overall")" "evil ($kind): not valid"
+  assert_eq "$before" "$(evil_revocation)" \
+    "evil ($kind): verify --online asked no OCSP/CRL URL of an untrusted path"
+  assert_contains "$(cat "$RUN_ERR")" "reaches no trust anchor" "evil ($kind): says why nothing was fetched"
+  # leaf-only: the CA, then its (untrusted) root, once each; full: none
+  assert_gt 3 "$(($(ltv_log_count '^/cert/evil') - before_cert))" \
+    "evil ($kind): caIssuers look-ups bounded (one per missing issuer)"
+  ltv_env
+  kyso_run ltv --in "$OUT/evil-$kind.pdf" --out "$OUT/evil-$kind-lt.pdf" --config "$LTV_CONF" \
+    --allow-loopback-urls --no-default-trust --trust "$LTV_DIR/root.pem" --trust "$LTV_DIR/tsaroot.pem"
+  assert_eq "$before" "$(evil_revocation)" "evil ($kind): kyso ltv asked no OCSP/CRL URL either"
+  if [ -f "$OUT/evil-$kind-lt.pdf" ]; then
+    ltv_dss "$OUT/evil-$kind-lt.pdf" "$TEST_TMP/evil-dss-$kind"
+    assert_eq "" "$(ltv_cert_for "$TEST_TMP/evil-dss-$kind" "$E/root.pem")" \
+      "evil ($kind): an issuer leading nowhere is not embedded"
+  fi
+done
 
 section "every responder stopped"
 ltv_stop_all

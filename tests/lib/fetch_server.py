@@ -108,6 +108,34 @@ class Origin(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"y" * 16)
             except (BrokenPipeError, ConnectionResetError):
                 pass
+        elif parts[0] == "te-gzip" and len(parts) == 2:
+            # Transfer-Encoding: gzip, chunked: a few KB on the wire that
+            # decode to int(parts[1]) zero bytes
+            import zlib
+            z = zlib.compressobj(9, zlib.DEFLATED, 31)
+            data = z.compress(b"\0" * int(parts[1])) + z.flush()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pkix-crl")
+            self.send_header("Transfer-Encoding", "gzip, chunked")
+            self.end_headers()
+            try:
+                for i in range(0, len(data), 4096):
+                    c = data[i:i + 4096]
+                    self.wfile.write(b"%x\r\n" % len(c) + c + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif parts[0] == "chunked" and len(parts) == 2:
+            # plain chunked: still accepted
+            data = b"c" * int(parts[1])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
         elif parts[0] == "slow" and len(parts) == 2:
             with LOCK:
                 INFLIGHT[0] += 1
@@ -115,10 +143,12 @@ class Origin(http.server.BaseHTTPRequestHandler):
             log_line(self.logfile, "INFLIGHT %d" % now)
             try:
                 time.sleep(float(parts[1]))
-                self.send(200, b"late\n")
             finally:
+                # out of flight before the answer goes: the client may
+                # send its next request as soon as it has read this one
                 with LOCK:
                     INFLIGHT[0] -= 1
+            self.send(200, b"late\n")
         elif parts[0] == "redirect" and len(parts) == 2:
             to = urllib.parse.parse_qs(url.query).get("to", ["/ok"])[0]
             self.send(int(parts[1]), b"", extra={"Location": to})

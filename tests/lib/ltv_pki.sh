@@ -483,8 +483,15 @@ ltv_env() {
   if [ -z "$home" ]; then
     home=$(mktemp -d "$TEST_TMP/home.XXXXXX")
   fi
-  mkdir -p "$home/.cache"
+  mkdir -p "$home/.cache" "$home/.config/kyso"
+  # The default kyso.conf of these runs: the loopback TSA, so that a
+  # command falling back on tsa_url (sign --ltv without --tsa) never
+  # reaches the default national TSA. No allow_loopback_urls here: the
+  # tests of the guard rely on it being off unless asked for.
+  [ -s "$home/.config/kyso/kyso.conf" ] ||
+    printf '# default kyso.conf of the LTV tests (ltv_env)\ntsa_url = %s\ntimeout = 5\nconnect_timeout = 2\ntries = 2\nretry_delay_ms = 100\n' \
+      "${LTV_TSA_URL:-http://127.0.0.1:9/}" >"$home/.config/kyso/kyso.conf"
   # shellcheck disable=SC2034 # read by kyso_run (kyso.sh)
-  KYSO_ENV=("HOME=$home" "XDG_CACHE_HOME=$home/.cache" http_proxy= https_proxy= HTTP_PROXY=
+  KYSO_ENV=("HOME=$home" "XDG_CACHE_HOME=$home/.cache" "XDG_CONFIG_HOME=$home/.config" http_proxy= https_proxy= HTTP_PROXY=
     HTTPS_PROXY= all_proxy= ALL_PROXY= no_proxy= NO_PROXY= "$@")
 }

@@ -443,11 +443,17 @@ static void test_ocsp(void) {
   CHECK_EQ_INT(ocsp_run(&s, no_nonce, now, &a, &err), KYSO_OK);
   CHECK_EQ_INT(a.status, KYSO_LTV_UNKNOWN);
 
-  /* no nextUpdate: fine, next_update 0 */
+  /* no nextUpdate: fine while fresh (KYSO_LTV_FRESH_WINDOW), next_update
+   * 0; a month old it is a replay or a stale cache (red team F1b) */
   s = ocsp_default();
   s.next_update = 0;
-  CHECK_EQ_INT(ocsp_run(&s, no_nonce, now + 30 * 86400, &a, &err), KYSO_OK);
+  CHECK_EQ_INT(ocsp_run(&s, no_nonce, now + 30 * 60, &a, &err), KYSO_OK);
   CHECK_EQ_INT(a.next_update, 0);
+  CHECK_EQ_INT(ocsp_run(&s, no_nonce, now + 30 * 86400, &a, &err),
+               KYSO_ERR_LTV_STALE);
+  CHECK_EQ_INT(
+      ocsp_run(&s, no_nonce, now + KYSO_LTV_FRESH_WINDOW + 60, &a, &err),
+      KYSO_ERR_LTV_STALE);
 
   /* delegated responder, embedded, by name and by key hash */
   s = ocsp_default();

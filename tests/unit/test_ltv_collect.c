@@ -342,6 +342,9 @@ static void test_missing_intermediate(void) {
     CHECK_EQ_INT(kyso_ltv_set_get_need_count(s), 2);
     expect_need("leaf, sub-CA in DSS", s, &leaf, &sub_a, 1, 1, 0, 1);
     expect_need("sub-CA in DSS", s, &sub_a, &root_a, 1, 0, 0, 1);
+    /* the path reaches root_a, an anchor: its URLs may be used */
+    CHECK(need_of(s, &leaf) && need_of(s, &leaf)->path_trusted == 1);
+    CHECK(need_of(s, &sub_a) && need_of(s, &sub_a)->path_trusted == 1);
   }
   kyso_ltv_set_free(s);
   /* no anchors at all: the path stops at the untrusted root, which is not
@@ -353,6 +356,9 @@ static void test_missing_intermediate(void) {
     if (s) {
       CHECK(need_of(s, &root_a) == NULL);
       expect_need("leaf, no anchors", s, &leaf, &sub_a, 1, 1, 0, 1);
+      /* someone else's root: nothing on the path may be fetched for */
+      CHECK(need_of(s, &leaf) && need_of(s, &leaf)->path_trusted == 0);
+      CHECK(need_of(s, &sub_a) && need_of(s, &sub_a)->path_trusted == 0);
     }
     kyso_ltv_set_free(s);
   }

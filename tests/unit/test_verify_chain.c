@@ -647,6 +647,14 @@ static void rev_data_free(rev_data *d) {
   X509_CRL_free(d->arl_good);
 }
 
+/* The revocation cases below judge at a signing time a timestamp proved
+ * (T_SIGN); without one, "not revoked" must speak for T_NOW (see
+ * test_revocation_time_rules). */
+static void fixture_init_proven(fixture *f, const pki *k, X509 *signer) {
+  fixture_init(f, k, signer);
+  f->st.time_proven = 1;
+}
+
 static void dss_add_crl(fixture *f, X509_CRL *crl) {
   if (!f->ctx.dss.crls)
     f->ctx.dss.crls = sk_X509_CRL_new_null();
@@ -692,29 +700,29 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
                           I = KYSO_RESULT_INDETERMINATE;
   fixture f;
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   expect_revocation(&f, I, "revocation_unknown", "no revocation data",
                     "no data");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_good);
   expect_revocation(&f, P, "ok", "not revoked (crl, thisUpdate 2025-01-14",
                     "good CRL in the DSS");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   archive_crl(&f, d->crl_good);
   expect_revocation(&f, P, "ok", "crl", "good CRL archived in the CMS");
   fixture_free(&f);
 
   /* Not listed in a later CRL that lists others: still good. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_revoked);
   expect_revocation(&f, P, "ok", NULL, "later CRL listing others");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf_revoked);
+  fixture_init_proven(&f, k, k->leaf_revoked);
   dss_add_crl(&f, d->crl_revoked);
   expect_revocation(&f, F, "revoked", "revoked at 2025-01-05T00:00:00Z (crl",
                     "revoked before signing");
@@ -722,7 +730,7 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
   expect_revocation(&f, F, "revoked", NULL, "revoked before, proven time");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf_revoked_late);
+  fixture_init_proven(&f, k, k->leaf_revoked_late);
   dss_add_crl(&f, d->crl_revoked);
   f.st.time_proven = 0;
   expect_revocation(&f, I, "revoked_no_poe", "revoked at 2025-01-25",
@@ -733,13 +741,13 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
   fixture_free(&f);
 
   /* A good CRL and a revoking one: the revocation wins. */
-  fixture_init(&f, k, k->leaf_revoked);
+  fixture_init_proven(&f, k, k->leaf_revoked);
   dss_add_crl(&f, d->crl_good);
   dss_add_crl(&f, d->crl_revoked);
   expect_revocation(&f, F, "revoked", NULL, "good and revoked");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_tampered);
   expect_revocation(&f, I, "revocation_data_invalid", "does not verify",
                     "tampered CRL");
@@ -748,19 +756,19 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
   expect_revocation(&f, P, "ok", NULL, "tampered + good CRL");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_wrong_key);
   expect_revocation(&f, I, "revocation_data_invalid", NULL,
                     "CRL signed by another key");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_stale);
   expect_revocation(&f, I, "revocation_data_invalid", "expired before",
                     "stale CRL");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_future);
   expect_revocation(&f, I, "revocation_data_invalid", "validation time",
                     "CRL from after the validation time");
@@ -768,13 +776,13 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
 
   /* The CA's own status: revoked sub-CA fails the signature; a good ARL is
    * reported; no CA data is not required. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_good);
   expect_revocation(&f, P, "ok", "not required for a CA", "no ARL");
   dss_add_crl(&f, d->arl_good);
   expect_revocation(&f, P, "ok", "'Test Sub CA' not revoked", "good ARL");
   fixture_free(&f);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_crl(&f, d->crl_good);
   dss_add_crl(&f, d->arl_sub_revoked);
   expect_revocation(&f, F, "revoked", "'Test Sub CA' revoked", "revoked CA");
@@ -782,13 +790,13 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
 
   /* No path to an anchor: the issuer still comes from the certificates
    * at hand, so the CRL can be checked. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   sk_X509_pop_free(f.ctx.anchors, X509_free);
   f.ctx.anchors = sk_X509_new_null();
   dss_add_crl(&f, d->crl_good);
   expect_revocation(&f, P, "ok", NULL, "no anchor, issuer from the CMS");
   fixture_free(&f);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   sk_X509_pop_free(f.ctx.anchors, X509_free);
   f.ctx.anchors = sk_X509_new_null();
   sk_X509_pop_free(f.st.cms_certs, X509_free);
@@ -799,7 +807,7 @@ static void test_revocation_crl(const pki *k, const rev_data *d) {
   fixture_free(&f);
 
   /* The signer is a trust anchor itself. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   sk_X509_push(f.ctx.anchors, X509_dup(k->leaf));
   expect_revocation(&f, P, "ok", "trust anchor", "signer is an anchor");
   fixture_free(&f);
@@ -812,7 +820,7 @@ static void test_revocation_ocsp(const pki *k) {
   X509 *sub = k->sub;
 
   /* Signed by the CA itself. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f,
                new_ocsp(k->leaf, sub, sub, k->sub_key, V_OCSP_CERTSTATUS_GOOD,
                         0, T_SIGN - 3600, T_SIGN + DAY));
@@ -820,13 +828,13 @@ static void test_revocation_ocsp(const pki *k) {
   fixture_free(&f);
 
   /* A delegated responder (its certificate in the response). */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   archive_ocsp(&f, new_ocsp(k->leaf, sub, k->responder, k->resp_key,
-                            V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN - 3600, 0));
+                            V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN + 3600, 0));
   expect_revocation(&f, P, "ok", "ocsp", "OCSP good by a delegated responder");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf_revoked);
+  fixture_init_proven(&f, k, k->leaf_revoked);
   dss_add_ocsp(&f, new_ocsp(k->leaf_revoked, sub, k->responder, k->resp_key,
                             V_OCSP_CERTSTATUS_REVOKED, T_SIGN - 5 * DAY,
                             T_SIGN + DAY, T_SIGN + 2 * DAY));
@@ -834,10 +842,11 @@ static void test_revocation_ocsp(const pki *k) {
                     "OCSP revoked before signing");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf_revoked_late);
+  fixture_init_proven(&f, k, k->leaf_revoked_late);
   dss_add_ocsp(&f, new_ocsp(k->leaf_revoked_late, sub, sub, k->sub_key,
                             V_OCSP_CERTSTATUS_REVOKED, T_SIGN + 5 * DAY,
                             T_SIGN + 6 * DAY, 0));
+  f.st.time_proven = 0;
   expect_revocation(&f, I, "revoked_no_poe", "ocsp",
                     "OCSP revoked after signing, unproven");
   f.st.time_proven = 1;
@@ -845,14 +854,14 @@ static void test_revocation_ocsp(const pki *k) {
                     "OCSP revoked after signing, proven");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, new_ocsp(k->leaf, sub, k->responder_noeku, k->resp_key,
                             V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN, 0));
   expect_revocation(&f, I, "revocation_data_invalid", "OCSPSigning",
                     "responder without id-kp-OCSPSigning");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, new_ocsp(k->leaf, sub, k->responder_foreign, k->resp_key,
                             V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN, 0));
   expect_revocation(&f, I, "revocation_data_invalid", "not issued by",
@@ -860,14 +869,14 @@ static void test_revocation_ocsp(const pki *k) {
   fixture_free(&f);
 
   /* Same name as the CA, another key: not the CA. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, new_ocsp(k->leaf, sub, k->lookalike, k->resp_key,
                             V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN, 0));
   expect_revocation(&f, I, "revocation_data_invalid", NULL,
                     "look-alike CA signs OCSP");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f,
                new_ocsp(k->leaf, sub, sub, k->sub_key, V_OCSP_CERTSTATUS_GOOD,
                         0, T_SIGN - 10 * DAY, T_SIGN - 9 * DAY));
@@ -875,7 +884,7 @@ static void test_revocation_ocsp(const pki *k) {
                     "stale OCSP");
   fixture_free(&f);
 
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, new_ocsp(k->leaf, sub, sub, k->sub_key,
                             V_OCSP_CERTSTATUS_UNKNOWN, 0, T_SIGN, 0));
   expect_revocation(&f, I, "revocation_unknown", "answered unknown",
@@ -883,7 +892,7 @@ static void test_revocation_ocsp(const pki *k) {
   fixture_free(&f);
 
   /* About another certificate only. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, new_ocsp(k->leaf_noext, sub, sub, k->sub_key,
                             V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN, 0));
   expect_revocation(&f, I, "revocation_unknown", NULL,
@@ -891,10 +900,71 @@ static void test_revocation_ocsp(const pki *k) {
   fixture_free(&f);
 
   /* An unsuccessful response carries nothing. */
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   dss_add_ocsp(&f, OCSP_response_create(OCSP_RESPONSE_STATUS_TRYLATER, NULL));
   expect_revocation(&f, I, "revocation_unknown", NULL, "OCSP tryLater");
   fixture_free(&f);
+}
+
+/* Which "not revoked" answers speak for the time judged at (red team F1,
+ * F2): current at T or issued after it; without nextUpdate, issued after
+ * it only; T is the validation time when no timestamp proves T_SIGN. */
+static void test_revocation_time_rules(const pki *k, const rev_data *d) {
+  const kyso_check_result P = KYSO_RESULT_PASSED, I = KYSO_RESULT_INDETERMINATE;
+  fixture f;
+  X509 *sub = k->sub;
+  X509_CRL *crl_now =
+      new_crl(k->sub, k->sub_key, T_NOW - DAY, T_NOW + 7 * DAY, NULL, 0);
+
+  /* F1: an old "good" OCSP answer without nextUpdate proves nothing for a
+   * later (proven) signing time, even when it is the only answer. */
+  fixture_init_proven(&f, k, k->leaf);
+  dss_add_ocsp(&f, new_ocsp(k->leaf, sub, sub, k->sub_key,
+                            V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN - 300 * DAY, 0));
+  expect_revocation(&f, I, "revocation_data_invalid",
+                    "OCSP response without nextUpdate issued before the "
+                    "signing time",
+                    "old OCSP without nextUpdate, proven time");
+  fixture_free(&f);
+  /* ... within the clock skew it counts. */
+  fixture_init_proven(&f, k, k->leaf);
+  dss_add_ocsp(&f, new_ocsp(k->leaf, sub, sub, k->sub_key,
+                            V_OCSP_CERTSTATUS_GOOD, 0, T_SIGN - 60, 0));
+  expect_revocation(&f, P, "ok", "not revoked (ocsp",
+                    "OCSP without nextUpdate a minute before");
+  fixture_free(&f);
+  /* A CRL without nextUpdate, issued long before: not current. */
+  {
+    X509_CRL *c = new_crl(k->sub, k->sub_key, T_SIGN - 300 * DAY, 0, NULL, 0);
+    fixture_init_proven(&f, k, k->leaf);
+    archive_crl(&f, c);
+    expect_revocation(&f, I, "revocation_data_invalid",
+                      "CRL without nextUpdate issued before the signing time",
+                      "old CRL without nextUpdate");
+    fixture_free(&f);
+    X509_CRL_free(c);
+  }
+
+  /* F2: no timestamp: the CRL current at the claimed time is no longer
+   * enough once it expired; a CRL current now is. */
+  fixture_init(&f, k, k->leaf);
+  archive_crl(&f, d->crl_good);
+  expect_revocation(&f, I, "revocation_data_invalid",
+                    "CRL expired before the validation time (no timestamp)",
+                    "CRL of the claimed time, unproven");
+  fixture_free(&f);
+  fixture_init(&f, k, k->leaf);
+  archive_crl(&f, crl_now);
+  expect_revocation(&f, P, "ok", "not revoked (crl",
+                    "CRL current now, unproven");
+  fixture_free(&f);
+  fixture_init(&f, k, k->leaf);
+  dss_add_ocsp(&f, new_ocsp(k->leaf, sub, sub, k->sub_key,
+                            V_OCSP_CERTSTATUS_GOOD, 0, T_NOW - 60, 0));
+  expect_revocation(&f, P, "ok", "not revoked (ocsp",
+                    "OCSP fetched now, unproven");
+  fixture_free(&f);
+  X509_CRL_free(crl_now);
 }
 
 /* ---- DSS round trip ----------------------------------------------------- */
@@ -963,7 +1033,7 @@ static int dss_certs(const fixture *f) {
   return f->ctx.dss.certs ? sk_X509_num(f->ctx.dss.certs) : 0;
 }
 static int dss_crls(const fixture *f) {
-  return f->ctx.dss.crls ? sk_X509_CRL_num(f->ctx.dss.crls) : 0;
+  return f->ctx.dss.crl_item_count; /* read, decoded when needed */
 }
 static int dss_ocsps(const fixture *f) {
   return f->ctx.dss.ocsps ? sk_OCSP_RESPONSE_num(f->ctx.dss.ocsps) : 0;
@@ -1005,7 +1075,7 @@ static void test_dss_round_trip(const pki *k, const rev_data *d, int xstream) {
   CHECK(upd && upd_len > 0);
   v1 = test_pdf_concat(orig, orig_len, upd, upd_len, &v1_len);
   CHECK_EQ_INT(test_pdf_qpdf_check(v1, v1_len), 0);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   pdf = load_dss(&f, v1, v1_len);
   CHECK(pdf != NULL);
   CHECK_EQ_INT(dss_certs(&f), 2);
@@ -1028,7 +1098,7 @@ static void test_dss_round_trip(const pki *k, const rev_data *d, int xstream) {
   CHECK(upd2 && upd2_len > 0);
   v2 = test_pdf_concat(v1, v1_len, upd2, upd2_len, &v2_len);
   CHECK_EQ_INT(test_pdf_qpdf_check(v2, v2_len), 0);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   pdf = load_dss(&f, v2, v2_len);
   CHECK(pdf != NULL);
   CHECK_EQ_INT(dss_certs(&f), 3);
@@ -1095,7 +1165,7 @@ static void test_dss_reader_tolerance(const pki *k, const rev_data *d) {
   obj_str(&objs[8], "<< /Length 3 /Filter /FlateDecode >>\nstream\nabc\n"
                     "endstream");
   data = test_pdf_build_bytes(objs, 9, 0, NULL, &len);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   pdf = load_dss(&f, data, len);
   CHECK(pdf != NULL);
   CHECK_EQ_INT(dss_certs(&f), 1);
@@ -1109,7 +1179,7 @@ static void test_dss_reader_tolerance(const pki *k, const rev_data *d) {
   kyso_buf_free(&objs[0]);
   obj_str(&objs[0], "<< /Type /Catalog /Pages 2 0 R >>");
   data = test_pdf_build_bytes(objs, 3, TEST_PDF_XREF_STREAM, NULL, &len);
-  fixture_init(&f, k, k->leaf);
+  fixture_init_proven(&f, k, k->leaf);
   pdf = load_dss(&f, data, len);
   CHECK(pdf != NULL);
   CHECK_EQ_INT(dss_certs(&f) + dss_crls(&f) + dss_ocsps(&f), 0);
@@ -1222,6 +1292,7 @@ int main(void) {
   test_verify_path(&k);
   test_revocation_crl(&k, &d);
   test_revocation_ocsp(&k);
+  test_revocation_time_rules(&k, &d);
   test_dss_round_trip(&k, &d, 0);
   test_dss_round_trip(&k, &d, 1);
   test_dss_reader_tolerance(&k, &d);

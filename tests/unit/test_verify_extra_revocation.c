@@ -317,7 +317,11 @@ static void test_rows(void) {
       new_ocsp(responder, resp_key, V_OCSP_CERTSTATUS_UNKNOWN, 0, T_FETCH);
   der crl_good = new_crl(T_FETCH, 0);
   der crl_revoked = new_crl(T_FETCH, T_SIGN - 10 * DAY);
-  der crl_embedded = new_crl(T_SIGN + DAY, 0);
+  /* Current at T_NOW: the signature has no timestamp, so "not revoked"
+   * must speak for the validation time (ETSI EN 319 102-1, red team F2). */
+  der crl_embedded = new_crl(T_NOW - 2 * DAY, 0);
+  /* Current at T_SIGN only: expired before the validation time. */
+  der crl_signing = new_crl(T_SIGN + DAY, 0);
   /* From a responder whose clock is 2 minutes ahead; an hour ahead. */
   der ahead =
       new_ocsp(responder, resp_key, V_OCSP_CERTSTATUS_GOOD, 0, T_NOW + 120);
@@ -381,13 +385,13 @@ static void test_rows(void) {
     extra_case embedded[] = {
         {"embedded only", NULL, 0, NULL, 0, 1, 1, P, "ok",
          "\"status\":\"good\",\"type\":\"crl\",\"source\":\"dss\","
-         "\"this_update\":\"2025-01-16T00:00:00Z\"",
+         "\"this_update\":\"2025-05-30T00:00:00Z\"",
          NULL},
         {"embedded and supplied: embedded reported", NULL, 0, &good, 1, 1, 1, P,
          "ok",
          "\"status\":\"good\",\"type\":\"crl\",\"source\":\"dss\","
-         "\"this_update\":\"2025-01-16T00:00:00Z\"",
-         "not revoked (crl, thisUpdate 2025-01-16T00:00:00Z)"},
+         "\"this_update\":\"2025-05-30T00:00:00Z\"",
+         "not revoked (crl, thisUpdate 2025-05-30T00:00:00Z)"},
         {"embedded good, supplied revoked", &crl_revoked, 1, NULL, 0, 1, 1, F,
          "revoked",
          "\"status\":\"revoked\",\"type\":\"crl\",\"source\":"
@@ -396,6 +400,25 @@ static void test_rows(void) {
     };
     for (i = 0; i < sizeof(embedded) / sizeof(embedded[0]); i++)
       run_case(&embedded[i], pdf_dss, dlen);
+  }
+  free(pdf_dss);
+
+  /* B-B with the CRL of its signing time (red team F2): not current at the
+   * validation time, so no longer evidence; data fetched now is. */
+  pdf_dss = with_dss(pdf, len, crl_signing, &dlen);
+  {
+    extra_case at_signing[] = {
+        {"B-B, CRL of the signing time only", NULL, 0, NULL, 0, 1, 1, I,
+         "revocation_data_invalid",
+         "\"status\":\"invalid\",\"type\":\"crl\",\"source\":\"dss\"",
+         "CRL expired before the validation time (no timestamp)"},
+        {"B-B, CRL of the signing time + OCSP fetched now", NULL, 0, &good, 1,
+         1, 1, P, "ok",
+         "\"status\":\"good\",\"type\":\"ocsp\",\"source\":\"fetched\"",
+         "not revoked (ocsp fetched"},
+    };
+    for (i = 0; i < sizeof(at_signing) / sizeof(at_signing[0]); i++)
+      run_case(&at_signing[i], pdf_dss, dlen);
   }
 
   free(pdf_dss);
@@ -410,6 +433,7 @@ static void test_rows(void) {
   OPENSSL_free(crl_good.data);
   OPENSSL_free(crl_revoked.data);
   OPENSSL_free(crl_embedded.data);
+  OPENSSL_free(crl_signing.data);
 }
 
 /* ---- limits and malformed input ---------------------------------------- */

@@ -176,15 +176,19 @@ async function errorsMode() {
   `a revoked signer: CERTIFICATE_REVOKED in Vietnamese, the file in e.signed (${rv.code}: "${rv.vi}", ${rv.detail})`);
   if (rv.signed?.length) fs.writeFileSync(path.join(OUT, 'revoked-lt.pdf'), Buffer.from(rv.signed[0].bytes, 'base64'));
   // A batch: one consent, each file B-LT, the answers shared (one
-  // revocation request for the three documents).
-  const b = await signInPage('LTV good', { timestamp: true, ltv: true }, 3);
+  // revocation request for the three documents). `ltv: true` alone: B-LT
+  // includes B-T, so each file is timestamped too.
+  const b = await signInPage('LTV good', { ltv: true }, 3);
   check(b.ok && b.batch.length === 3 && b.batch.every((f) => f.level === 'B-LT' && f.timestamped && /^\d{3} \d{3}$/.test(f.batchCode)),
-    `signPdfs of 3 with { timestamp, ltv }: each B-LT (${JSON.stringify(b.batch ?? { code: b.code, detail: b.detail })})`);
+    `signPdfs of 3 with { ltv } (the timestamp implied): each B-LT and timestamped (${JSON.stringify(b.batch ?? { code: b.code, detail: b.detail })})`);
   const count = (c) => b.cmds.filter((x) => x === c).length;
   check(count('sign') === 1 && count('timestamp') === 3 && count('revocation') === 1,
     `one sign, three timestamps, one revocation request for the batch (${b.cmds.join(', ')})`);
   const bad = await signInPage('LTV good', { timestamp: 'yes' });
   check(!bad.ok && bad.code === 'ARGUMENT', `timestamp: 'yes' is an ARGUMENT error (${bad.code})`);
+  const noTs = await signInPage('LTV good', { ltv: true, timestamp: false });
+  check(!noTs.ok && noTs.code === 'ARGUMENT' && /timestamp/.test(noTs.detail ?? '') && !noTs.cmds.includes('sign'),
+    `ltv: true with timestamp: false is an ARGUMENT error, before anything is signed (${noTs.code}: ${noTs.detail}; ${noTs.cmds.join(', ')})`);
 }
 
 async function tsaDownMode() {

@@ -300,8 +300,13 @@ class Client {
     for (const k of ['timestamp', 'ltv'])
       if (options[k] !== undefined && typeof options[k] !== 'boolean')
         throw this.err('ARGUMENT', `${k} must be true or false`);
-    const timestamp = options.timestamp === true;
+    // PAdES B-LT includes B-T: ltv implies the signature timestamp (the
+    // validation data must be proven to exist while the certificates were
+    // valid); asking for ltv without it is a mistake, said so.
     const ltv = options.ltv === true;
+    if (ltv && options.timestamp === false)
+      throw this.err('ARGUMENT', 'ltv: true includes the signature timestamp (PAdES B-LT is B-T plus validation data): leave timestamp out or set it true');
+    const timestamp = options.timestamp === true || ltv;
     // A host that has told its features and lacks one asked for: before
     // the user is asked to sign, not after.
     for (const [want, feature] of [[timestamp, 'timestamp'], [ltv, 'revocation']])

@@ -104,5 +104,22 @@
 /* ... and their bytes together (each CRL is checked again for every
  * certificate of its issuer on every signature's path). */
 #define KYSO_LIMIT_VERIFY_EXTRA_SIZE ((size_t)64 * 1024 * 1024)
+/* Revocation data the verifier reads from a document's /DSS: one CRL
+ * (KYSO_LIMIT_LTV_CRL_SIZE, what the fetchers accept), one OCSP response
+ * (KYSO_LIMIT_LTV_RESPONSE_SIZE), the decoded bytes of all DSS items
+ * together, and of its OCSP responses together (decoded at once; a CRL is
+ * decoded only when its issuer name is that of a certificate being
+ * judged). An item past these is not used and the revocation detail says
+ * how many were left out; never an error for the whole document. */
+#define KYSO_LIMIT_VERIFY_CRL_SIZE KYSO_LIMIT_LTV_CRL_SIZE
+#define KYSO_LIMIT_VERIFY_DSS_SIZE ((size_t)64 * 1024 * 1024)
+#define KYSO_LIMIT_VERIFY_DSS_OCSP_SIZE ((size_t)8 * 1024 * 1024)
+/* Public-key operations one verification (kyso_verify, kyso_ltv_collect)
+ * spends on revocation data: OCSP and CRL signatures and delegated OCSP
+ * responder certificates. Beyond it the remaining data is not used (the
+ * check is INDETERMINATE and says so), never an error for the document.
+ * Verdicts are kept per (item, issuer), so a real file needs about one per
+ * distinct item. */
+#define KYSO_LIMIT_REVOCATION_KEY_OPS 256
 
 #endif

@@ -123,6 +123,12 @@ typedef struct kyso_ltv_answer {
  * CRL issuer, in seconds. */
 enum { KYSO_LTV_CLOCK_SKEW = 5 * 60 };
 
+/* How old, in seconds, an answer without nextUpdate may be when it is
+ * judged at the time it is fetched (now): such an answer says nothing of
+ * any time but its own thisUpdate, so only a fresh one proves "not revoked
+ * now" (an old one is a replay, or a responder's stale cache). */
+enum { KYSO_LTV_FRESH_WINDOW = 60 * 60 };
+
 /*
  * Judges an OCSPResponse (DER, as a responder sends it, at most
  * KYSO_LIMIT_LTV_RESPONSE_SIZE) about cert issued by issuer (X.509 DER).
@@ -131,7 +137,8 @@ enum { KYSO_LTV_CLOCK_SKEW = 5 * 60 };
  * algorithm OpenSSL knows) names cert; the response is signed by issuer or
  * by a responder certificate it holds or that issuer issued with
  * id-kp-OCSPSigning, valid at now; thisUpdate <= now + KYSO_LTV_CLOCK_SKEW
- * and, when given, now <= nextUpdate + KYSO_LTV_CLOCK_SKEW; and, when
+ * and, when given, now <= nextUpdate + KYSO_LTV_CLOCK_SKEW, when not given,
+ * thisUpdate >= now - KYSO_LTV_FRESH_WINDOW; and, when
  * nonce is not empty, the response carries no nonce (out->nonce_echoed 0:
  * responders that pre-compute answers) or exactly that one.
  * Errors: KYSO_ERR_LTV_RESPONSE (does not decode, not successful: the
@@ -250,6 +257,14 @@ typedef struct kyso_ltv_need {
   /* Signatures (indexes into kyso_ltv_set_get_signature) whose paths hold
    * cert: bit i for signature i < 64; signatures past 64 share bit 63. */
   uint64_t signatures;
+  /* 1 when at least one path holding cert reached one of the verifier's
+   * trust anchors (options.anchors); 0 when every such path ends at an
+   * untrusted root or at a certificate whose issuer is unknown. A fetcher
+   * must not use the URLs of a certificate with 0 for revocation data:
+   * anyone can make such a certificate (only caIssuers may complete the
+   * path, and the result counts only if the path then reaches an
+   * anchor). */
+  int path_trusted;
 } kyso_ltv_need;
 
 /* One signature or document timestamp of the PDF, in the verifier's

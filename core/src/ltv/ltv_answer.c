@@ -74,6 +74,14 @@ kyso_status kyso_ltv_current(int64_t this_update, int has_next,
                           "%s expired: nextUpdate %s is before the time %s",
                           what, a, b);
   }
+  if (!has_next && this_update + KYSO_LTV_FRESH_WINDOW < now) {
+    kyso_time_format_utc(this_update, a);
+    kyso_time_format_utc(now, b);
+    return kyso_error_set(err, KYSO_ERR_LTV_STALE,
+                          "%s without nextUpdate is not fresh: thisUpdate %s "
+                          "is over an hour before the time %s",
+                          what, a, b);
+  }
   return KYSO_OK;
 }
 

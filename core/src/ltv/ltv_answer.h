@@ -22,7 +22,9 @@ kyso_status kyso_ltv_pair_decode(kyso_blob cert, kyso_blob issuer, X509 **x,
 int kyso_ltv_time_read(const ASN1_TIME *t, int64_t *out);
 
 /* KYSO_ERR_LTV_STALE unless this_update <= now + KYSO_LTV_CLOCK_SKEW and,
- * when has_next, now <= next_update + KYSO_LTV_CLOCK_SKEW.
+ * when has_next, now <= next_update + KYSO_LTV_CLOCK_SKEW, when not,
+ * this_update >= now - KYSO_LTV_FRESH_WINDOW (an answer without nextUpdate
+ * proves status only at its thisUpdate).
  * what names the answer in the message ("OCSP response", "CRL"). */
 kyso_status kyso_ltv_current(int64_t this_update, int has_next,
                              int64_t next_update, int64_t now, const char *what,

@@ -46,6 +46,7 @@ typedef struct need_rec {
   X509 *issuer; /* owned reference, NULL when unknown */
   int cert_in_document, issuer_in_document;
   int judged, all_good;
+  int path_trusted; /* a path holding cert reached an anchor */
   uint64_t signatures;
   /* Where it was first seen, for the set's order: the signature, its
    * signer's path (0) or a TSA's (1). seq: creation order (path order). */
@@ -152,7 +153,7 @@ static long need_for(kyso_ltv_hook *h, kyso_verify_ctx *ctx, X509 *cert,
 
 static void note(kyso_ltv_hook *h, kyso_verify_ctx *ctx,
                  STACK_OF(X509) *untrusted, X509 *cert, X509 *issuer, int64_t t,
-                 int role) {
+                 int role, int trusted) {
   long k = need_for(h, ctx, cert, issuer, role);
   size_t i;
   need_rec *n;
@@ -160,6 +161,7 @@ static void note(kyso_ltv_hook *h, kyso_verify_ctx *ctx,
   if (k < 0)
     return;
   n = &h->needs[k];
+  n->path_trusted |= trusted;
   if (stack_has(untrusted, cert) || stack_has(ctx->dss.certs, cert))
     n->cert_in_document = 1;
   if (n->issuer &&
@@ -194,7 +196,7 @@ void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
                         STACK_OF(X509) *untrusted, int64_t t, int purpose) {
   kyso_ltv_hook *h = ctx->ltv;
   STACK_OF(X509) *chain = sctx ? X509_STORE_CTX_get0_chain(sctx) : NULL;
-  int i, n, role;
+  int i, n, role, trusted = 0;
 
   if (!h || h->status != KYSO_OK || !ctx->ltv_st || !cert)
     return;
@@ -205,6 +207,10 @@ void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
   n = chain ? sk_X509_num(chain) : 0;
   if (n <= 0 || X509_cmp(sk_X509_value(chain, 0), cert) != 0)
     n = 0; /* nothing built: cert alone */
+  /* Does this path reach a trust anchor? (an anchor anywhere on it: the
+   * top, or a CA trusted directly) */
+  for (i = 0; i < (n ? n : 1) && i <= KYSO_LIMIT_CHAIN && !trusted; i++)
+    trusted = stack_has(ctx->anchors, n ? sk_X509_value(chain, i) : cert);
   for (i = 0; i < (n ? n : 1) && i <= KYSO_LIMIT_CHAIN; i++) {
     X509 *c = n ? sk_X509_value(chain, i) : cert, *issuer;
     int anchor = stack_has(ctx->anchors, c);
@@ -214,7 +220,7 @@ void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
       break;
     issuer = i + 1 < n ? sk_X509_value(chain, i + 1)
                        : find_issuer(ctx, untrusted, c);
-    note(h, ctx, untrusted, c, issuer, t, role);
+    note(h, ctx, untrusted, c, issuer, t, role, trusted);
     if (anchor || h->status != KYSO_OK)
       break; /* trust starts here (a CA trusted directly) */
   }
@@ -416,6 +422,7 @@ static kyso_status set_from_hook(kyso_ltv_hook *h, kyso_ltv_set *set,
     o->issuer_in_document = n->issuer_in_document;
     o->has_revocation = n->judged && n->all_good;
     o->signatures = n->signatures;
+    o->path_trusted = n->path_trusted;
   }
   free(order);
   if (ret != KYSO_OK)

@@ -19,70 +19,16 @@
 #include "verify/verify_evidence.h"
 
 enum {
-  /* Extensions looked at on the CRL and on one entry. */
-  CRL_EXTENSIONS_MAX = 64,
-  /* Entries of one CRL: a 20 MiB CRL (KYSO_LIMIT_LTV_CRL_SIZE) of the
-   * smallest entries (serial and UTCTime, 20 octets) holds about a
-   * million; OpenSSL has decoded them all already, this only bounds the
-   * walk below. */
-  CRL_ENTRIES_MAX = 2 * 1000 * 1000,
   /* CRLReason (RFC 5280 5.3.1): the last value, aACompromise. */
   CRL_REASON_LAST = 10
 };
-
-/* CRL extensions (5.2) a complete, direct CRL may mark critical and that
- * are judged here: the IDP (scope) and the delta indicator (refused). */
-static int crl_ext_known(int nid) {
-  return nid == NID_issuing_distribution_point || nid == NID_delta_crl ||
-         nid == NID_authority_key_identifier || nid == NID_crl_number;
-}
-
-/* Entry extensions (5.3) understood: reasonCode, invalidityDate,
- * holdInstructionCode (certificateIssuer is refused before). */
-static int entry_ext_known(int nid) {
-  return nid == NID_crl_reason || nid == NID_invalidity_date ||
-         nid == NID_hold_instruction_code;
-}
-
-/* KYSO_OK, or LTV_SCOPE for an entry naming another certificate issuer
- * (an indirect CRL, 5.3.3) or LTV_RESPONSE for an unknown critical
- * extension of an entry. */
-static kyso_status entries_check(X509_CRL *crl, kyso_error *err) {
-  STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
-  int i, k, n = sk_X509_REVOKED_num(revoked);
-
-  if (n > CRL_ENTRIES_MAX)
-    return kyso_error_set(err, KYSO_ERR_LIMIT, "CRL has over %d entries",
-                          CRL_ENTRIES_MAX);
-  for (i = 0; i < n; i++) {
-    const STACK_OF(X509_EXTENSION) *exts =
-        X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(revoked, i));
-    int m = sk_X509_EXTENSION_num(exts);
-    if (m > CRL_EXTENSIONS_MAX)
-      return kyso_error_set(err, KYSO_ERR_LTV_RESPONSE,
-                            "CRL entry has over %d extensions",
-                            CRL_EXTENSIONS_MAX);
-    for (k = 0; k < m; k++) {
-      X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, k);
-      int nid = OBJ_obj2nid(X509_EXTENSION_get_object(e));
-      if (nid == NID_certificate_issuer)
-        return kyso_error_set(err, KYSO_ERR_LTV_SCOPE,
-                              "CRL entry names another certificate issuer "
-                              "(an indirect CRL)");
-      if (X509_EXTENSION_get_critical(e) && !entry_ext_known(nid))
-        return kyso_error_set(err, KYSO_ERR_LTV_RESPONSE,
-                              "CRL entry has a critical extension kyso does "
-                              "not know");
-    }
-  }
-  return KYSO_OK;
-}
 
 /* Scope (LTV_SCOPE) and extensions (LTV_RESPONSE) of the CRL itself. */
 static kyso_status crl_scope(X509_CRL *crl, X509 *x, kyso_error *err) {
   ISSUING_DIST_POINT *idp;
   ASN1_INTEGER *delta;
-  int i, n, crit = 0, is_delta, has_idp, indirect;
+  const char *problem;
+  int crit = 0, is_delta, has_idp, indirect, kind;
 
   delta = X509_CRL_get_ext_d2i(crl, NID_delta_crl, &crit, NULL);
   is_delta = delta != NULL || crit != -1;
@@ -108,19 +54,16 @@ static kyso_status crl_scope(X509_CRL *crl, X509 *x, kyso_error *err) {
                           "certificate (only user, CA or attribute "
                           "certificates, some reasons, or another "
                           "distribution point)");
-  n = X509_CRL_get_ext_count(crl);
-  if (n > CRL_EXTENSIONS_MAX)
-    return kyso_error_set(err, KYSO_ERR_LTV_RESPONSE,
-                          "CRL has over %d extensions", CRL_EXTENSIONS_MAX);
-  for (i = 0; i < n; i++) {
-    X509_EXTENSION *e = X509_CRL_get_ext(crl, i);
-    if (X509_EXTENSION_get_critical(e) &&
-        !crl_ext_known(OBJ_obj2nid(X509_EXTENSION_get_object(e))))
-      return kyso_error_set(err, KYSO_ERR_LTV_RESPONSE,
-                            "CRL has a critical extension kyso does not "
-                            "know (RFC 5280 6.3.3)");
-  }
-  return entries_check(crl, err);
+  /* Critical extensions and indirect entries: the verifier's rule
+   * (verify_evidence.c). */
+  problem = kyso_crl_extensions_problem(crl, &kind);
+  if (problem)
+    return kyso_error_set(err,
+                          kind == KYSO_EVIDENCE_SCOPE   ? KYSO_ERR_LTV_SCOPE
+                          : kind == KYSO_EVIDENCE_LIMIT ? KYSO_ERR_LIMIT
+                                                        : KYSO_ERR_LTV_RESPONSE,
+                          "%s", problem);
+  return KYSO_OK;
 }
 
 kyso_status kyso_ltv_crl_check(kyso_blob crl, kyso_blob cert, kyso_blob issuer,

@@ -20,36 +20,10 @@
 #include "verify/verify_evidence.h"
 
 enum {
-  /* Extensions looked at in the response and in the SingleResponse. */
-  OCSP_EXTENSIONS_MAX = 64,
   /* CRLReason values (RFC 5280 5.3.1): unspecified (0) .. aACompromise
    * (10); others are reported as -1. */
   CRL_REASON_LAST = 10
 };
-
-/* Whether an extension is marked critical that RFC 6960 4.4 and RFC 8954
- * do not let us ignore: only the response's nonce may be critical. 1 for
- * one (or too many to look at), else 0. Responders mark nothing critical
- * in practice. */
-static int unknown_critical(OCSP_BASICRESP *bs, OCSP_SINGLERESP *single) {
-  int i, n;
-  n = OCSP_BASICRESP_get_ext_count(bs);
-  if (n > OCSP_EXTENSIONS_MAX)
-    return 1;
-  for (i = 0; i < n; i++) {
-    X509_EXTENSION *e = OCSP_BASICRESP_get_ext(bs, i);
-    if (X509_EXTENSION_get_critical(e) &&
-        OBJ_obj2nid(X509_EXTENSION_get_object(e)) != NID_id_pkix_OCSP_Nonce)
-      return 1;
-  }
-  n = OCSP_SINGLERESP_get_ext_count(single);
-  if (n > OCSP_EXTENSIONS_MAX)
-    return 1;
-  for (i = 0; i < n; i++)
-    if (X509_EXTENSION_get_critical(OCSP_SINGLERESP_get_ext(single, i)))
-      return 1;
-  return 0;
-}
 
 /* The response's nonce against the one asked: KYSO_OK with *echoed 1 when
  * equal, *echoed 0 when the response has none. The request carries it as
@@ -164,10 +138,10 @@ kyso_status kyso_ltv_ocsp_check(kyso_blob response, kyso_blob cert,
                                "certificate's serial");
     goto done;
   }
-  if (unknown_critical(bs, single)) {
-    ret = kyso_error_set(err, KYSO_ERR_LTV_RESPONSE,
-                         "OCSP response has a critical extension kyso does "
-                         "not know");
+  /* Critical extensions: the verifier's rule (verify_evidence.c). */
+  problem = kyso_ocsp_extensions_problem(bs, single);
+  if (problem) {
+    ret = kyso_error_set(err, KYSO_ERR_LTV_RESPONSE, "%s", problem);
     goto done;
   }
 

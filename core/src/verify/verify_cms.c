@@ -58,6 +58,11 @@ enum {
   /* A signature timestamp may come before the claimed /M by this much
    * (the signer's clock is not the TSA's) before the order is wrong. */
   CMS_TIME_TOLERANCE = 15 * 60,
+  /* A claimed time later than the timestamp by up to this much is noted
+   * (signing_time_after_timestamp: Vietnam time, UTC+7, written as UTC,
+   * plus the tolerance); later still, the order is wrong
+   * (timestamp_before_signing_time, indeterminate). */
+  CMS_TIME_QUIRK_MAX = 7 * 3600 + CMS_TIME_TOLERANCE,
   CMS_DETAIL_MAX = 200
 };
 
@@ -842,15 +847,18 @@ static int tsa_eku_ok(const X509 *x) {
 
 /*
  * The TSA side of a timestamp: EKU, then a path at genTime for the
- * time-stamping purpose. *reason NULL when trusted, else
- * "timestamp_bad_eku" or "timestamp_untrusted" with detail.
+ * time-stamping purpose, then the revocation of that path
+ * (kyso_revocation_tsa: revoked before genTime, or for a key compromise at
+ * any time). *reason NULL when trusted, else "timestamp_bad_eku",
+ * "timestamp_untrusted" or "timestamp_tsa_revoked" with detail.
  */
-static kyso_status check_tsa(kyso_verify_ctx *ctx, X509 *tsa,
-                             STACK_OF(X509) *token_certs, int64_t gen_time,
-                             const char **reason, char *detail,
-                             kyso_error *err) {
+static kyso_status check_tsa(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                             X509 *tsa, STACK_OF(X509) *token_certs,
+                             int64_t gen_time, const char **reason,
+                             char *detail, kyso_error *err) {
   STACK_OF(X509) *path = NULL;
   const char *why;
+  int revoked;
 
   *reason = NULL;
   if (!tsa_eku_ok(tsa)) {
@@ -863,11 +871,19 @@ static kyso_status check_tsa(kyso_verify_ctx *ctx, X509 *tsa,
   /* kyso_verify_path adds the DSS certificates and the intermediates. */
   why = kyso_verify_path(ctx, tsa, token_certs, gen_time,
                          X509_PURPOSE_TIMESTAMP_SIGN, &path);
-  sk_X509_pop_free(path, X509_free);
   if (why) {
+    sk_X509_pop_free(path, X509_free);
     *reason = "timestamp_untrusted";
     snprintf(detail, CMS_DETAIL_MAX, "TSA certificate path: %s", why);
+    return KYSO_OK;
   }
+  revoked =
+      kyso_revocation_tsa(ctx, st, path, gen_time, detail, CMS_DETAIL_MAX);
+  sk_X509_pop_free(path, X509_free);
+  if (revoked < 0)
+    return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
+  if (revoked)
+    *reason = "timestamp_tsa_revoked";
   return KYSO_OK;
 }
 
@@ -1021,10 +1037,29 @@ static kyso_status check_token(kyso_verify_ctx *ctx, kyso_sig_state *st,
                       : "the messageImprint algorithm is not supported");
     goto done;
   }
-  ret = check_tsa(ctx, t->tsa, t->certs, t->gen_time, reason, detail, err);
+  ret = check_tsa(ctx, st, t->tsa, t->certs, t->gen_time, reason, detail, err);
   if (ret != KYSO_OK || *reason)
     goto done;
-  /* A claimed signing time after the timestamp is not fatal: the token
+  if ((st->has_signing_time_attr &&
+       st->signing_time_attr - CMS_TIME_QUIRK_MAX > t->gen_time) ||
+      (st->rep->has_claimed_time &&
+       st->rep->claimed_time - CMS_TIME_QUIRK_MAX > t->gen_time)) {
+    char gen[32], claimed[32];
+    int attr = st->has_signing_time_attr &&
+               st->signing_time_attr - CMS_TIME_QUIRK_MAX > t->gen_time;
+    kyso_time_format_utc(t->gen_time, gen);
+    kyso_time_format_utc(attr ? st->signing_time_attr : st->rep->claimed_time,
+                         claimed);
+    *reason = "timestamp_before_signing_time";
+    *result = KYSO_RESULT_INDETERMINATE;
+    snprintf(detail, CMS_DETAIL_MAX,
+             "timestamp %s is more than 7h15m before the claimed signing "
+             "time %s (%s)",
+             gen, claimed, attr ? "CMS signingTime" : "/M");
+    goto done;
+  }
+  /* A claimed signing time after the timestamp, by up to
+   * CMS_TIME_QUIRK_MAX, is not fatal: the token
    * proves the signature existed at genTime (ETSI EN 319 102-1 5.6.2.3,
    * proof of existence), which is the time that counts; the claim is only
    * noted (stage_sig_timestamp). Some Vietnamese tools write local time
@@ -1769,8 +1804,8 @@ static kyso_status stage_dts_tsa(kyso_verify_ctx *ctx, kyso_sig_state *st,
       st->rep->checks[KYSO_CHECK_SIGNATURE].result != KYSO_RESULT_PASSED ||
       st->rep->checks[KYSO_CHECK_INTEGRITY].result != KYSO_RESULT_PASSED)
     return KYSO_OK;
-  ret = check_tsa(ctx, st->signer, st->cms_certs, run->doc.gen_time, &reason,
-                  detail, err);
+  ret = check_tsa(ctx, st, st->signer, st->cms_certs, run->doc.gen_time,
+                  &reason, detail, err);
   if (ret != KYSO_OK)
     return ret;
   if (reason) {

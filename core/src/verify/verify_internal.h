@@ -36,6 +36,7 @@ DEFINE_STACK_OF(OCSP_RESPONSE)
 #include "kyso/verify.h"
 #include "pdf/pdf_file.h"
 #include "verify/verify_cms_certs.h"
+#include "verify/verify_evidence.h"
 #include "verify/verify_hash.h"
 
 typedef enum kyso_check_result {
@@ -157,12 +158,26 @@ struct kyso_report {
 
 /* What /DSS holds (ISO 32000-2 12.8.4.3, ETSI EN 319 142-1 5.4.2),
  * gathered once per document (verify_revocation.c). */
+typedef struct kyso_crl_item kyso_crl_item;       /* verify_revocation.c */
+typedef struct kyso_rev_verdict kyso_rev_verdict; /* idem */
 typedef struct kyso_dss {
   STACK_OF(X509) *certs;
-  STACK_OF(X509_CRL) *crls;
+  STACK_OF(X509_CRL) *crls; /* ctx->extra only: decoded when supplied */
   STACK_OF(OCSP_RESPONSE) *ocsps;
   int crls_top, ocsps_top; /* the first ones come from the DSS itself, the
                               rest only from /VRI entries */
+  /* ctx->dss only: its CRLs, each decoded when first needed (only those
+   * whose issuer name is a certificate's issuer), the items left out by
+   * the size limits (KYSO_LIMIT_VERIFY_*), and the signature verdicts
+   * kept per (item, issuer) with the budget of public-key operations of
+   * the whole verification (KYSO_LIMIT_REVOCATION_KEY_OPS). */
+  kyso_crl_item *crl_items;
+  int crl_item_count;
+  int left_out;
+  size_t crl_decoded; /* DER bytes of the CRLs decoded so far */
+  kyso_rev_verdict *verdicts;
+  size_t verdict_count, verdict_cap;
+  kyso_key_budget key_budget;
 } kyso_dss;
 
 typedef struct kyso_ltv_hook kyso_ltv_hook;
@@ -252,6 +267,17 @@ kyso_status kyso_verify_chain(kyso_verify_ctx *ctx, kyso_sig_state *st,
                               kyso_error *err);
 kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
                                    kyso_error *err);
+/* Whether a timestamp's TSA path (path: TSA certificate first, as
+ * kyso_verify_path gives it; st the signature it belongs to) has a
+ * certificate below the anchor that the DSS or the caller's data show
+ * revoked at or before gen_time, or revoked for keyCompromise or
+ * cACompromise at any time (verify_revocation.c): 1 and a one-line detail
+ * (size bytes), 0 when not, -1 when memory runs out. No data, or data that
+ * does not verify, is 0: like a CA certificate of a signer's path
+ * (REQUIRE_CA_REVOCATION_DATA), the TSA's status is not required. */
+int kyso_revocation_tsa(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                        STACK_OF(X509) *path, int64_t gen_time, char *detail,
+                        size_t size);
 kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
                                 kyso_error *err);
 
@@ -259,6 +285,9 @@ kyso_status kyso_verify_changes(kyso_verify_ctx *ctx, kyso_sig_state *st,
  * an error: what can be read is used. */
 kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err);
 void kyso_dss_free(kyso_dss *dss);
+/* Test hook: DSS CRLs decoded by this process (each only once a
+ * certificate of its issuer is judged). */
+unsigned long kyso_dss_crl_decodes_total(void);
 /* Decodes options->extra_crls / extra_ocsps into ctx->extra (free with
  * kyso_dss_free): KYSO_ERR_LIMIT past KYSO_LIMIT_VERIFY_EXTRA_ITEMS or an
  * item size limit, KYSO_ERR_ARGUMENT for an item that does not decode. */

@@ -13,6 +13,19 @@
  * accepted: an answer fetched a moment ago from a responder whose clock is
  * a little ahead.
  *
+ * The time T "not revoked" must speak for is the signing time when a valid
+ * signature timestamp proves it, else the validation time (ETSI EN 319
+ * 102-1 5.3.4: without proof of existence the best-signature-time is now;
+ * validity is still judged at the claimed time, verify_chain.c). A "not
+ * revoked" answer counts when it was current at T (thisUpdate <= T <=
+ * nextUpdate, RFC 5280's current CRL) or issued after T (thisUpdate >=
+ * T - KYSO_LTV_CLOCK_SKEW); without nextUpdate only the latter: such an
+ * answer proves the status at its thisUpdate alone (good_not_current).
+ * A revocation's time is the revocationDate, or for keyCompromise and
+ * cACompromise the invalidityDate when earlier (RFC 5280 5.3.2). The TSA
+ * paths of timestamps are judged with the same evidence at genTime
+ * (kyso_revocation_tsa).
+ *
  * Proof of existence (ETSI EN 319 102-1 5.6.2.3, and annex): data produced
  * after the signing time that says "not revoked" is enough for a signature
  * made before it; data fetched today proves "not revoked now". A
@@ -25,6 +38,14 @@
  * by that issuer or by a responder it delegated with id-kp-OCSPSigning
  * (4.2.2.2). No usable evidence is INDETERMINATE, never PASSED.
  *
+ * Bounded work on hostile data (kyso/limits.h): DSS items past the size
+ * limits are left out (and counted in the detail); a DSS CRL's issuer Name
+ * is read from its DER and the CRL decoded only when a certificate of that
+ * issuer is judged; signature checks of revocation data spend from one
+ * budget per verification (KYSO_LIMIT_REVOCATION_KEY_OPS), their verdicts
+ * kept per (item, issuer). Over a limit, data is not used: never an error
+ * for the document.
+ *
  * Not done here: delta CRLs as proof of "not revoked" (they only prove a
  * revocation), indirect CRLs, the revocation status of a delegated OCSP
  * responder (id-pkix-ocsp-nocheck is assumed, as nearly every responder
@@ -36,6 +57,7 @@
 #include <string.h>
 
 #include "base/time_civil.h"
+#include "cms/der_read.h"
 #include "kyso/dss.h"
 #include "kyso/limits.h"
 #include "kyso/ltv.h"
@@ -43,15 +65,41 @@
 #include "verify/verify_chain.h"
 #include "verify/verify_evidence.h"
 
-/* Items read per kind and the size of one: KYSO_DSS_ITEMS_MAX and
- * KYSO_DSS_ITEM_SIZE_MAX (kyso/dss.h), the same bounds the writer keeps. */
+/* Items read per kind: KYSO_DSS_ITEMS_MAX (kyso/dss.h), the bound the
+ * writer keeps. Their sizes: KYSO_LIMIT_VERIFY_CRL_SIZE, _DSS_SIZE and
+ * _DSS_OCSP_SIZE (kyso/limits.h), KYSO_LIMIT_LTV_RESPONSE_SIZE for one
+ * OCSP response and KYSO_LIMIT_LTV_CERT_SIZE for one certificate. */
 enum {
   /* Entries walked in one DSS array, and /VRI entries walked. */
   DSS_ARRAY_WALK_MAX = 4 * KYSO_DSS_ITEMS_MAX,
-  DSS_VRI_MAX = 1000
+  DSS_VRI_MAX = 1000,
+  /* A CRL's issuer Name read before the CRL is decoded (real ones are
+   * under 1 KiB). */
+  CRL_NAME_SIZE_MAX = 8 * 1024,
+  /* Signature verdicts kept per (item, issuer). */
+  VERDICTS_MAX = 4 * KYSO_LIMIT_REVOCATION_KEY_OPS
 };
-/* Decoded bytes read from the whole DSS. */
-#define DSS_TOTAL_SIZE_MAX ((size_t)256 * 1024 * 1024)
+
+/* One CRL of the DSS: its DER until decoded, its issuer Name (read from
+ * the DER without decoding the CRL), the CRL once a certificate of that
+ * issuer is judged. A million-entry CRL naming nobody on a path costs its
+ * bytes, never OpenSSL's structures for every entry. */
+struct kyso_crl_item {
+  uint8_t *der;
+  size_t len;
+  X509_NAME *issuer;
+  X509_CRL *crl;
+  int failed; /* signed by the issuer, yet does not decode */
+  int vri_only;
+};
+
+/* A signature verdict on one item for one issuer (by the SHA-256 of its
+ * certificate): the problem, NULL when it verified. */
+struct kyso_rev_verdict {
+  const void *item;
+  unsigned char issuer[32];
+  const char *problem;
+};
 
 /*
  * Whether a CA certificate without any revocation data makes the check
@@ -70,7 +118,9 @@ typedef enum dss_kind { DSS_CERT, DSS_CRL, DSS_OCSP } dss_kind;
 typedef struct dss_reader {
   kyso_verify_ctx *ctx;
   uint8_t *seen;      /* object numbers already read */
-  size_t total;       /* decoded bytes so far */
+  size_t total;       /* decoded bytes so far (all kinds) */
+  size_t ocsp_total;  /* of them OCSP responses */
+  int vri;            /* reading /VRI entries */
   kyso_status status; /* KYSO_ERR_NO_MEMORY stops everything */
 } dss_reader;
 
@@ -95,7 +145,7 @@ static int stack_count(dss_reader *r, dss_kind kind) {
   kyso_dss *d = &r->ctx->dss;
   switch (kind) {
   case DSS_CERT: return d->certs ? sk_X509_num(d->certs) : 0;
-  case DSS_CRL: return d->crls ? sk_X509_CRL_num(d->crls) : 0;
+  case DSS_CRL: return d->crl_item_count;
   default: return d->ocsps ? sk_OCSP_RESPONSE_num(d->ocsps) : 0;
   }
 }
@@ -117,35 +167,98 @@ static OCSP_RESPONSE *ocsp_from_der(const uint8_t *der, long len) {
   return resp;
 }
 
-/* Decodes one DER item into its stack; undecodable items are skipped. */
-static void add_item(dss_reader *r, dss_kind kind, const uint8_t *der,
-                     size_t len) {
+/* The issuer Name of a DER CertificateList (RFC 5280 5.1), read without
+ * decoding the CRL; NULL when that part is not DER. */
+static X509_NAME *crl_issuer_name(const uint8_t *der, size_t len) {
+  kyso_blob d = {der, len}, list, tbs, content, whole;
+  const unsigned char *p;
+  uint8_t tag;
+
+  if (kyso_der_read_expect(&d, 0x30, &list) != 0 ||
+      kyso_der_read_expect(&list, 0x30, &tbs) != 0 ||
+      kyso_der_read(&tbs, &tag, &content, NULL) != 0)
+    return NULL;
+  if (tag == 0x02 && kyso_der_read(&tbs, &tag, &content, NULL) != 0)
+    return NULL; /* version, then signature */
+  if (tag != 0x30 || kyso_der_read(&tbs, &tag, &content, &whole) != 0 ||
+      tag != 0x30 || whole.len > CRL_NAME_SIZE_MAX)
+    return NULL;
+  p = whole.data;
+  return d2i_X509_NAME(NULL, &p, (long)whole.len);
+}
+
+/* Keeps a CRL's DER (taken from data) with its issuer Name; one whose
+ * Name cannot be read is left out. */
+static void add_crl(dss_reader *r, kyso_buf *data) {
   kyso_dss *d = &r->ctx->dss;
-  const unsigned char *p = der;
+  kyso_crl_item *grown, *it;
+  uint8_t *grown_der;
+  X509_NAME *name = crl_issuer_name(data->data, data->len);
+
+  ERR_clear_error();
+  if (!name) {
+    d->left_out++;
+    return;
+  }
+  grown = realloc(d->crl_items, ((size_t)d->crl_item_count + 1) * sizeof(*it));
+  if (!grown) {
+    X509_NAME_free(name);
+    r->status = KYSO_ERR_NO_MEMORY;
+    return;
+  }
+  d->crl_items = grown;
+  it = &d->crl_items[d->crl_item_count++];
+  memset(it, 0, sizeof(*it));
+  it->der = data->data; /* taken, at its length */
+  grown_der = realloc(data->data, data->len);
+  if (grown_der)
+    it->der = grown_der;
+  it->len = data->len;
+  it->issuer = name;
+  it->vri_only = r->vri;
+  kyso_buf_init(data);
+}
+
+/* Decodes one DER item into its stack; undecodable items are skipped. */
+static void add_item(dss_reader *r, dss_kind kind, kyso_buf *data) {
+  kyso_dss *d = &r->ctx->dss;
+  const unsigned char *p = data->data;
+  long len = (long)data->len;
   int ok = 0;
 
-  if (len == 0 || len > KYSO_DSS_ITEM_SIZE_MAX)
+  if (data->len == 0)
     return;
   if (kind == DSS_CERT) {
-    X509 *x = d2i_X509(NULL, &p, (long)len);
+    X509 *x = d2i_X509(NULL, &p, len);
     if (x && (d->certs || (d->certs = sk_X509_new_null()) != NULL))
       ok = sk_X509_push(d->certs, x) > 0;
     if (!ok)
       X509_free(x);
   } else if (kind == DSS_CRL) {
-    X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)len);
-    if (c && (d->crls || (d->crls = sk_X509_CRL_new_null()) != NULL))
-      ok = sk_X509_CRL_push(d->crls, c) > 0;
-    if (!ok)
-      X509_CRL_free(c);
+    add_crl(r, data);
   } else {
-    OCSP_RESPONSE *o = ocsp_from_der(der, (long)len);
+    OCSP_RESPONSE *o = ocsp_from_der(data->data, len);
     if (o && (d->ocsps || (d->ocsps = sk_OCSP_RESPONSE_new_null()) != NULL))
       ok = sk_OCSP_RESPONSE_push(d->ocsps, o) > 0;
     if (!ok)
       OCSP_RESPONSE_free(o);
   }
   ERR_clear_error();
+}
+
+/* The most one item of kind may decode to, given what was read. */
+static size_t item_limit(const dss_reader *r, dss_kind kind) {
+  size_t left = KYSO_LIMIT_VERIFY_DSS_SIZE - r->total, cap;
+  if (kind == DSS_CRL)
+    cap = KYSO_LIMIT_VERIFY_CRL_SIZE;
+  else if (kind == DSS_CERT)
+    cap = KYSO_LIMIT_LTV_CERT_SIZE;
+  else
+    cap = KYSO_LIMIT_VERIFY_DSS_OCSP_SIZE - r->ocsp_total <
+                  KYSO_LIMIT_LTV_RESPONSE_SIZE
+              ? KYSO_LIMIT_VERIFY_DSS_OCSP_SIZE - r->ocsp_total
+              : KYSO_LIMIT_LTV_RESPONSE_SIZE;
+  return cap < left ? cap : left;
 }
 
 /* Reads the streams listed in dict[key] (an array of references). */
@@ -161,6 +274,8 @@ static void read_array(dss_reader *r, const kyso_obj *dict, const char *key,
     kyso_obj *item = arr->u.array.items[i], *stm = NULL;
     kyso_error scratch;
     kyso_buf data;
+    kyso_status decoded;
+    size_t limit;
 
     if (kyso_obj_is(item, KYSO_OBJ_REF)) {
       uint32_t num = item->u.ref.num;
@@ -171,11 +286,22 @@ static void read_array(dss_reader *r, const kyso_obj *dict, const char *key,
         !kyso_obj_is(stm, KYSO_OBJ_STREAM))
       continue;
     kyso_buf_init(&data);
-    if (!soft_fail(r, kyso_pdf_stream_decode(pdf, stm, KYSO_DSS_ITEM_SIZE_MAX,
-                                             &data, &scratch)) &&
-        data.len <= DSS_TOTAL_SIZE_MAX - r->total) {
+    limit = item_limit(r, kind);
+    decoded = kyso_pdf_stream_decode(pdf, stm, limit, &data, &scratch);
+    if (!soft_fail(r, decoded)) {
       r->total += data.len;
-      add_item(r, kind, data.data, data.len);
+      if (kind == DSS_OCSP)
+        r->ocsp_total += data.len;
+      add_item(r, kind, &data);
+    } else if (r->status == KYSO_OK) {
+      /* Over its size limit or unreadable: not used, and said so in the
+       * revocation detail. What was inflated counts (the work is done). */
+      size_t spent = decoded == KYSO_ERR_LIMIT ? limit : data.len;
+      r->total += spent;
+      if (kind == DSS_OCSP)
+        r->ocsp_total += spent;
+      if (kind != DSS_CERT)
+        r->ctx->dss.left_out++;
     }
     kyso_buf_free(&data);
   }
@@ -189,6 +315,7 @@ kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err) {
   memset(&r, 0, sizeof(r));
   r.ctx = ctx;
   r.status = KYSO_OK;
+  ctx->dss.key_budget.limit = KYSO_LIMIT_REVOCATION_KEY_OPS;
   if (!ctx->pdf || !ctx->pdf->trailer)
     return KYSO_OK;
   r.seen = kyso_bits_new(ctx->pdf);
@@ -201,6 +328,7 @@ kyso_status kyso_dss_load(kyso_verify_ctx *ctx, kyso_error *err) {
   read_array(&r, dss, "OCSPs", DSS_OCSP);
   ctx->dss.crls_top = stack_count(&r, DSS_CRL);
   ctx->dss.ocsps_top = stack_count(&r, DSS_OCSP);
+  r.vri = 1;
   /* Validation-related information (12.8.4.4): per-signature subsets,
    * usually the same streams; a writer may list some only there. */
   vri = dict_get(&r, dss, "VRI", KYSO_OBJ_DICT);
@@ -301,6 +429,18 @@ kyso_status kyso_extra_load(kyso_verify_ctx *ctx, kyso_error *err) {
 }
 
 void kyso_dss_free(kyso_dss *dss) {
+  int i;
+  for (i = 0; i < dss->crl_item_count; i++) {
+    free(dss->crl_items[i].der);
+    X509_NAME_free(dss->crl_items[i].issuer);
+    X509_CRL_free(dss->crl_items[i].crl);
+  }
+  free(dss->crl_items);
+  free(dss->verdicts);
+  dss->crl_items = NULL;
+  dss->crl_item_count = 0;
+  dss->verdicts = NULL;
+  dss->verdict_count = dss->verdict_cap = 0;
   sk_X509_pop_free(dss->certs, X509_free);
   sk_X509_CRL_pop_free(dss->crls, X509_CRL_free);
   sk_OCSP_RESPONSE_pop_free(dss->ocsps, OCSP_RESPONSE_free);
@@ -330,7 +470,10 @@ typedef struct rev_finding {
   const char *source;        /* "crl" or "ocsp" of the evidence used */
   int64_t this_update;       /* of that evidence */
   int64_t produced_at;       /* OCSP producedAt; a CRL's thisUpdate */
-  int64_t revoked_at;        /* REV_REVOKED */
+  int64_t revoked_at;        /* REV_REVOKED: the earlier of revocationDate
+                                and, for keyCompromise / cACompromise, the
+                                invalidityDate */
+  int revoked_reason;        /* REV_REVOKED: CRLReason, -1 none */
   rev_origin origin;         /* of that evidence */
   const char *invalid;       /* why the first unusable item was refused */
   const char *invalid_type;  /* "crl" or "ocsp" of that item */
@@ -343,6 +486,11 @@ typedef struct rev_job {
   kyso_sig_state *st;
   rev_origin origin; /* of the items being looked at */
   int64_t signing_time;
+  /* The time "not revoked" must speak for: the signing time when a
+   * timestamp proves it, else the validation time (ETSI EN 319 102-1
+   * 5.3.4: without proof of existence the best-signature-time is the
+   * current time). */
+  int64_t status_time;
   int64_t validation_time;
   STACK_OF(X509) *pool; /* borrowed certificates to find OCSP responders */
 } rev_job;
@@ -362,7 +510,7 @@ static void note_invalid(const rev_job *j, rev_finding *f, const char *type,
  * (the file's own over supplied, then the freshest) over nothing usable. */
 static void note_status(const rev_job *j, rev_finding *f, rev_status s,
                         const char *source, int64_t this_update,
-                        int64_t produced_at, int64_t revoked_at) {
+                        int64_t produced_at, int64_t revoked_at, int reason) {
   if (s == REV_REVOKED) {
     if (f->status == REV_REVOKED && f->revoked_at <= revoked_at)
       return;
@@ -379,7 +527,132 @@ static void note_status(const rev_job *j, rev_finding *f, rev_status s,
   f->this_update = this_update;
   f->produced_at = produced_at;
   f->revoked_at = revoked_at;
+  f->revoked_reason = s == REV_REVOKED ? reason : -1;
   f->origin = j->origin;
+}
+
+/*
+ * Whether a "not revoked" answer speaks for j->status_time T (RFC 5280
+ * 5.1.2.4-5 and RFC 6960 4.2.2.1): issued after T (thisUpdate >= T - skew:
+ * revocation is for good, so "not revoked" then means not revoked at T),
+ * or current at T (thisUpdate <= T <= nextUpdate). An answer without
+ * nextUpdate says nothing of any time but its own thisUpdate, so it counts
+ * only when issued after T. NULL when it counts, else why not.
+ */
+static const char *good_not_current(const rev_job *j, int crl, int has_next,
+                                    int64_t this_update, int64_t next_update) {
+  static const char *const why[2][2][2] = {
+      /* [crl][has_next][proven] */
+      {{"OCSP response without nextUpdate issued before the validation time "
+        "(no timestamp)",
+        "OCSP response without nextUpdate issued before the signing time"},
+       {"OCSP response expired before the validation time (no timestamp)",
+        "OCSP response expired before the signing time"}},
+      {{"CRL without nextUpdate issued before the validation time (no "
+        "timestamp)",
+        "CRL without nextUpdate issued before the signing time"},
+       {"CRL expired before the validation time (no timestamp)",
+        "CRL expired before the signing time"}}};
+  if (this_update >= j->status_time - KYSO_LTV_CLOCK_SKEW)
+    return NULL;
+  if (has_next && next_update >= j->status_time)
+    return NULL;
+  return why[crl != 0][has_next != 0][j->st && j->st->time_proven];
+}
+
+/* RFC 5280 5.3.2: the key was compromised from invalidityDate on; for a
+ * key (or CA) compromise that earlier time is when it stopped being
+ * trustworthy. */
+static int64_t revoked_time(int64_t revoked_at, int reason,
+                            const ASN1_GENERALIZEDTIME *invalidity) {
+  int64_t t;
+  if ((reason == 1 || reason == 2) && invalidity &&
+      kyso_time_from_asn1(invalidity, &t) == 0 && t < revoked_at)
+    return t;
+  return revoked_at;
+}
+
+/* ---- signature verdicts, kept per (item, issuer) ------------------------ */
+
+/* Items that live as long as the verification (the DSS's, the caller's)
+ * are cached; adbe-revocationInfoArchival items live with one signature. */
+static int cacheable(const rev_job *j) {
+  return strcmp(j->origin.name, "cms") != 0;
+}
+
+static const kyso_rev_verdict *verdict_find(const kyso_dss *d, const void *item,
+                                            const unsigned char key[32]) {
+  size_t i;
+  for (i = 0; i < d->verdict_count; i++)
+    if (d->verdicts[i].item == item &&
+        memcmp(d->verdicts[i].issuer, key, 32) == 0)
+      return &d->verdicts[i];
+  return NULL;
+}
+
+static void verdict_keep(kyso_dss *d, const void *item,
+                         const unsigned char key[32], const char *problem) {
+  kyso_rev_verdict *v;
+  if (problem == KYSO_EVIDENCE_OVER_BUDGET || d->verdict_count >= VERDICTS_MAX)
+    return;
+  if (d->verdict_count == d->verdict_cap) {
+    size_t cap = d->verdict_cap ? 2 * d->verdict_cap : 16;
+    v = realloc(d->verdicts, cap * sizeof(*v));
+    if (!v)
+      return; /* not kept: judged again next time */
+    d->verdicts = v;
+    d->verdict_cap = cap;
+  }
+  v = &d->verdicts[d->verdict_count++];
+  v->item = item;
+  memcpy(v->issuer, key, 32);
+  v->problem = problem;
+}
+
+/* The key of a verdict: the issuer certificate's SHA-256 (its key and its
+ * keyUsage both count). 0 when it cannot be computed. */
+static int verdict_key(X509 *issuer, unsigned char key[32]) {
+  unsigned int len = 0;
+  return X509_digest(issuer, EVP_sha256(), key, &len) == 1 && len == 32;
+}
+
+/* Whether crl is issuer's and usable: cRLSign and signature, then what a
+ * CRL must not carry (the ltv check's rule). */
+static const char *crl_problem(rev_job *j, X509_CRL *crl, X509 *issuer) {
+  kyso_dss *d = &j->ctx->dss;
+  const kyso_rev_verdict *v;
+  const char *problem;
+  unsigned char key[32];
+  int keyed = cacheable(j) && verdict_key(issuer, key);
+
+  if (keyed && (v = verdict_find(d, crl, key)) != NULL)
+    return v->problem;
+  problem = kyso_crl_signer_problem_b(crl, issuer, &d->key_budget);
+  if (!problem)
+    problem = kyso_crl_extensions_problem(crl, NULL);
+  if (keyed)
+    verdict_keep(d, crl, key, problem);
+  return problem;
+}
+
+/* Whether bs's signer may answer for issuer's certificates: the issuer, or
+ * a responder it delegated, found among the response's certificates and
+ * those we hold (verify_evidence.c, shared with ltv/). */
+static const char *ocsp_problem(rev_job *j, OCSP_RESPONSE *resp,
+                                OCSP_BASICRESP *bs, X509 *issuer) {
+  kyso_dss *d = &j->ctx->dss;
+  const kyso_rev_verdict *v;
+  const char *problem;
+  unsigned char key[32];
+  int keyed = cacheable(j) && verdict_key(issuer, key);
+
+  if (keyed && (v = verdict_find(d, resp, key)) != NULL)
+    return v->problem;
+  problem = kyso_ocsp_signer_problem_b(bs, issuer, j->pool, NULL, NULL, NULL,
+                                       &d->key_budget);
+  if (keyed)
+    verdict_keep(d, resp, key, problem);
+  return problem;
 }
 
 static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
@@ -399,8 +672,9 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
     note_invalid(j, f, "crl", "the certificate's issuer is unknown");
     return;
   }
-  /* cRLSign and the signature (verify_evidence.c, shared with ltv/) */
-  problem = kyso_crl_signer_problem(crl, issuer);
+  /* cRLSign, the signature, critical extensions and indirect entries
+   * (verify_evidence.c, shared with ltv/), judged once per issuer. */
+  problem = crl_problem(j, crl, issuer);
   if (problem) {
     note_invalid(j, f, "crl", problem);
     return;
@@ -416,12 +690,24 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
   ASN1_INTEGER_free(delta);
   found = X509_CRL_get0_by_cert(crl, &entry, cert);
   if (found == 1 && entry) {
+    ASN1_ENUMERATED *code;
+    ASN1_GENERALIZEDTIME *invalidity;
+    int reason = -1;
     if (kyso_time_from_asn1(X509_REVOKED_get0_revocationDate(entry),
                             &revoked_at) != 0) {
       note_invalid(j, f, "crl", "CRL entry has an unreadable revocation date");
       return;
     }
-    note_status(j, f, REV_REVOKED, "crl", this_update, this_update, revoked_at);
+    code = X509_REVOKED_get_ext_d2i(entry, NID_crl_reason, NULL, NULL);
+    if (code)
+      reason = (int)ASN1_ENUMERATED_get(code);
+    ASN1_ENUMERATED_free(code);
+    invalidity =
+        X509_REVOKED_get_ext_d2i(entry, NID_invalidity_date, NULL, NULL);
+    revoked_at = revoked_time(revoked_at, reason, invalidity);
+    ASN1_GENERALIZEDTIME_free(invalidity);
+    note_status(j, f, REV_REVOKED, "crl", this_update, this_update, revoked_at,
+                reason);
     return;
   }
   if (is_delta) {
@@ -429,23 +715,21 @@ static void check_crl(rev_job *j, X509_CRL *crl, X509 *cert, X509 *issuer,
                  "a delta CRL alone cannot show a certificate is good");
     return;
   }
-  /* "Not listed" speaks for the signing time only if the CRL was still
-   * current then (nextUpdate, RFC 5280 5.1.2.5). */
+  /* "Not listed" speaks for the time judged at only if the CRL was
+   * current then or issued after it (good_not_current). */
+  next_update = 0;
   if (X509_CRL_get0_nextUpdate(crl) &&
-      (kyso_time_from_asn1(X509_CRL_get0_nextUpdate(crl), &next_update) != 0 ||
-       next_update < j->signing_time)) {
-    note_invalid(j, f, "crl", "CRL expired before the signing time");
+      kyso_time_from_asn1(X509_CRL_get0_nextUpdate(crl), &next_update) != 0) {
+    note_invalid(j, f, "crl", "CRL nextUpdate unreadable");
     return;
   }
-  note_status(j, f, REV_GOOD, "crl", this_update, this_update, 0);
-}
-
-/* Whether the response's signer may answer for issuer's certificates:
- * the issuer, or a responder it delegated, found among the response's
- * certificates and those we hold (verify_evidence.c, shared with ltv/). */
-static const char *ocsp_signer_problem(rev_job *j, OCSP_BASICRESP *bs,
-                                       X509 *issuer) {
-  return kyso_ocsp_signer_problem(bs, issuer, j->pool, NULL, NULL, NULL);
+  problem = good_not_current(j, 1, X509_CRL_get0_nextUpdate(crl) != NULL,
+                             this_update, next_update);
+  if (problem) {
+    note_invalid(j, f, "crl", problem);
+    return;
+  }
+  note_status(j, f, REV_GOOD, "crl", this_update, this_update, 0, -1);
 }
 
 static void check_ocsp(rev_job *j, OCSP_RESPONSE *resp, X509 *cert,
@@ -460,13 +744,17 @@ static void check_ocsp(rev_job *j, OCSP_RESPONSE *resp, X509 *cert,
   if (OCSP_response_status(resp) != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
       (bs = OCSP_response_get1_basic(resp)) == NULL)
     goto done;
-  single = kyso_ocsp_find_single(bs, cert, issuer, &serial_match);
+  /* Every SingleResponse about cert: "revoked" wins over "good" (two
+   * contradicting answers in one signed response count as a revocation). */
+  single = kyso_ocsp_find_single_ex(bs, cert, issuer, &serial_match, NULL);
   if (!single) {
     if (serial_match && !issuer)
       note_invalid(j, f, "ocsp", "the certificate's issuer is unknown");
     goto done;
   }
-  problem = ocsp_signer_problem(j, bs, issuer);
+  problem = ocsp_problem(j, resp, bs, issuer);
+  if (!problem)
+    problem = kyso_ocsp_extensions_problem(bs, single);
   if (problem) {
     note_invalid(j, f, "ocsp", problem);
     goto done;
@@ -482,23 +770,94 @@ static void check_ocsp(rev_job *j, OCSP_RESPONSE *resp, X509 *cert,
     goto done;
   }
   if (status == V_OCSP_CERTSTATUS_REVOKED) {
-    if (!revtime || kyso_time_from_asn1(revtime, &revoked_at) != 0)
+    if (!revtime || kyso_time_from_asn1(revtime, &revoked_at) != 0) {
       note_invalid(j, f, "ocsp", "OCSP revocation time unreadable");
-    else
-      note_status(j, f, REV_REVOKED, "ocsp", this_update, produced, revoked_at);
+    } else {
+      ASN1_GENERALIZEDTIME *invalidity =
+          OCSP_SINGLERESP_get1_ext_d2i(single, NID_invalidity_date, NULL, NULL);
+      revoked_at = revoked_time(revoked_at, reason, invalidity);
+      ASN1_GENERALIZEDTIME_free(invalidity);
+      note_status(j, f, REV_REVOKED, "ocsp", this_update, produced, revoked_at,
+                  reason);
+    }
   } else if (status == V_OCSP_CERTSTATUS_GOOD) {
-    if (nextupd && (kyso_time_from_asn1(nextupd, &next_update) != 0 ||
-                    next_update < j->signing_time))
-      note_invalid(j, f, "ocsp",
-                   "OCSP response expired before the signing time");
+    next_update = 0;
+    if (nextupd && kyso_time_from_asn1(nextupd, &next_update) != 0)
+      problem = "OCSP nextUpdate unreadable";
     else
-      note_status(j, f, REV_GOOD, "ocsp", this_update, produced, 0);
+      problem =
+          good_not_current(j, 0, nextupd != NULL, this_update, next_update);
+    if (problem)
+      note_invalid(j, f, "ocsp", problem);
+    else
+      note_status(j, f, REV_GOOD, "ocsp", this_update, produced, 0, -1);
   } else {
     f->ocsp_unknown = 1; /* the responder does not know the certificate */
   }
 done:
   OCSP_BASICRESP_free(bs);
   ERR_clear_error();
+}
+
+static unsigned long crl_decodes_total;
+
+unsigned long kyso_dss_crl_decodes_total(void) {
+  return crl_decodes_total;
+}
+
+/* The i-th CRL of the DSS when its issuer is cert's, decoded on first
+ * use once its signature verifies with issuer's key over its DER (its DER
+ * is then let go); NULL for another issuer, and with *why set when it is
+ * this issuer's name but not usable (no issuer, a bad signature, does not
+ * decode). A CRL naming the issuer without its signature costs one
+ * signature check over its bytes, never OpenSSL's structures. */
+static X509_CRL *dss_crl(rev_job *j, int i, X509 *cert, X509 *issuer,
+                         const char **why) {
+  kyso_dss *d = &j->ctx->dss;
+  kyso_crl_item *it = &d->crl_items[i];
+  const kyso_rev_verdict *v;
+  const unsigned char *p;
+  unsigned char key[32];
+  const char *problem;
+
+  *why = NULL;
+  if (X509_NAME_cmp(it->issuer, X509_get_issuer_name(cert)) != 0)
+    return NULL;
+  if (it->crl)
+    return it->crl;
+  if (it->failed)
+    return NULL;
+  if (!issuer) {
+    *why = "the certificate's issuer is unknown";
+    return NULL;
+  }
+  if (!verdict_key(issuer, key))
+    return NULL;
+  v = verdict_find(d, it, key);
+  problem =
+      v ? v->problem
+        : kyso_crl_der_signer_problem(it->der, it->len, issuer, &d->key_budget);
+  if (!v)
+    verdict_keep(d, it, key, problem);
+  if (problem) {
+    *why = problem;
+    return NULL;
+  }
+  p = it->der;
+  crl_decodes_total++;
+  it->crl = d2i_X509_CRL(NULL, &p, (long)it->len);
+  ERR_clear_error();
+  if (!it->crl) {
+    it->failed = 1;
+    *why = "CRL does not decode";
+    return NULL;
+  }
+  d->crl_decoded += it->len;
+  free(it->der);
+  it->der = NULL;
+  /* Signed by issuer (checked above): what remains to judge once. */
+  verdict_keep(d, it->crl, key, kyso_crl_extensions_problem(it->crl, NULL));
+  return it->crl;
 }
 
 /* Every item about cert: the DSS (its own arrays, then what only /VRI
@@ -514,18 +873,26 @@ static void find_evidence(rev_job *j, X509 *cert, X509 *issuer,
   int s, i;
 
   memset(f, 0, sizeof(*f));
-  crls[0] = j->ctx->dss.crls;
+  crls[0] = j->ctx->dss.crls; /* decoded ones given directly (tests); the
+                                DSS's own are crl_items, below */
   crls[1] = j->st->archived_crls;
   crls[2] = j->ctx->extra.crls;
   ocsps[0] = j->ctx->dss.ocsps;
   ocsps[1] = j->st->archived_ocsps;
   ocsps[2] = j->ctx->extra.ocsps;
   for (s = 0; s < 3; s++) {
+    for (i = 0; s == 0 && i < j->ctx->dss.crl_item_count; i++) {
+      const char *why;
+      X509_CRL *crl;
+      j->origin = j->ctx->dss.crl_items[i].vri_only ? vri : dss;
+      crl = dss_crl(j, i, cert, issuer, &why);
+      if (crl)
+        check_crl(j, crl, cert, issuer, f);
+      else if (why)
+        note_invalid(j, f, "crl", why);
+    }
     for (i = 0; crls[s] && i < sk_X509_CRL_num(crls[s]); i++) {
-      j->origin = s == 2                     ? extra
-                  : s == 1                   ? cms
-                  : i < j->ctx->dss.crls_top ? dss
-                                             : vri;
+      j->origin = s == 2 ? extra : s == 1 ? cms : dss;
       check_crl(j, sk_X509_CRL_value(crls[s], i), cert, issuer, f);
     }
     for (i = 0; ocsps[s] && i < sk_OCSP_RESPONSE_num(ocsps[s]); i++) {
@@ -694,6 +1061,7 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
   j.signing_time = st->signing_time;
   j.validation_time = ctx->options ? ctx->options->validation_time
                                    : ctx->report->validation_time;
+  j.status_time = st->time_proven ? st->signing_time : j.validation_time;
   j.pool = sk_X509_new_null();
   if (!j.pool || pool_add(j.pool, st->cms_certs) ||
       pool_add(j.pool, ctx->dss.certs) ||
@@ -744,12 +1112,80 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
+  /* DSS items past the size limits (KYSO_LIMIT_VERIFY_*): said when the
+   * data that was read does not settle the question. */
+  if (ctx->dss.left_out && worst.result != KYSO_RESULT_PASSED) {
+    size_t used = strlen(detail);
+    snprintf(detail + used, sizeof(detail) - used,
+             "%s%d revocation item(s) of the DSS not used (over the size "
+             "limits or unreadable)",
+             used ? "; " : "", ctx->dss.left_out);
+  }
+  if (ctx->dss.key_budget.limit &&
+      ctx->dss.key_budget.used >= ctx->dss.key_budget.limit &&
+      worst.result != KYSO_RESULT_PASSED) {
+    size_t used = strlen(detail);
+    snprintf(detail + used, sizeof(detail) - used,
+             "%srevocation data past %d signature checks not used "
+             "(KYSO_LIMIT_REVOCATION_KEY_OPS)",
+             used ? "; " : "", KYSO_LIMIT_REVOCATION_KEY_OPS);
+  }
   kyso_check_set(ctx->report, c, worst.result, worst.reason, "%s", detail);
 done:
   sk_X509_pop_free(path, X509_free);
   sk_X509_free(j.pool);
   ERR_clear_error();
   return ret;
+}
+
+/* ---- the TSA's path (verify_cms.c) -------------------------------------- */
+
+int kyso_revocation_tsa(kyso_verify_ctx *ctx, kyso_sig_state *st,
+                        STACK_OF(X509) *path, int64_t gen_time, char *detail,
+                        size_t size) {
+  rev_job j;
+  int i, n, bad = 0;
+
+  if (!path)
+    return 0;
+  memset(&j, 0, sizeof(j));
+  j.ctx = ctx;
+  j.st = st;
+  j.signing_time = gen_time;
+  j.status_time = gen_time;
+  j.validation_time = ctx->options ? ctx->options->validation_time
+                                   : ctx->report->validation_time;
+  j.pool = sk_X509_new_null();
+  if (!j.pool || pool_add(j.pool, path) || pool_add(j.pool, st->cms_certs) ||
+      pool_add(j.pool, ctx->dss.certs) ||
+      pool_add(j.pool, ctx->intermediates) || pool_add(j.pool, ctx->anchors)) {
+    bad = -1;
+    goto done;
+  }
+  n = anchor_index(ctx, path);
+  for (i = 0; i < n && i < KYSO_LIMIT_CHAIN && !bad; i++) {
+    rev_finding f;
+    X509 *cert = sk_X509_value(path, i);
+    char name[KYSO_PATH_NAME_MAX], at[32];
+    find_evidence(&j, cert, sk_X509_value(path, i + 1), &f);
+    /* A key compromise makes every token of that key suspect, whatever
+     * genTime it claims (the key can back-date). */
+    if (f.status != REV_REVOKED ||
+        (f.revoked_at > gen_time && f.revoked_reason != 1 &&
+         f.revoked_reason != 2))
+      continue;
+    kyso_name_short(X509_get_subject_name(cert), name, sizeof(name));
+    kyso_time_format_utc(f.revoked_at, at);
+    snprintf(
+        detail, size, "TSA certificate path: '%s' revoked at %s%s", name, at,
+        f.revoked_reason == 1 || f.revoked_reason == 2 ? " (key compromise)"
+                                                       : "");
+    bad = 1;
+  }
+done:
+  sk_X509_free(j.pool);
+  ERR_clear_error();
+  return bad;
 }
 
 /* ---- for kyso_ltv_collect (ltv/ltv_hook.h) ------------------------------ */
@@ -768,6 +1204,10 @@ int kyso_revocation_good(kyso_verify_ctx *ctx, kyso_sig_state *st, X509 *cert,
   j.signing_time = t;
   j.validation_time = ctx->options ? ctx->options->validation_time
                                    : ctx->report->validation_time;
+  /* t is the time the path was built at: the signer's unproven claimed
+   * time is judged at the validation time, as kyso_verify_revocation. */
+  j.status_time =
+      !st->time_proven && t == st->signing_time ? j.validation_time : t;
   j.pool = sk_X509_new_null();
   if (j.pool && !pool_add(j.pool, st->cms_certs) &&
       !pool_add(j.pool, ctx->dss.certs) &&

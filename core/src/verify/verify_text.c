@@ -149,6 +149,14 @@ static const phrase reasons[] = {
     {"timestamp_bad_eku", "chứng thư cấp dấu thời gian sai mục đích",
      "timestamp authority certificate has the wrong purpose"},
     {"timestamp_invalid", "dấu thời gian không hợp lệ", "invalid timestamp"},
+    {"timestamp_tsa_revoked",
+     "chứng thư của đơn vị cấp dấu thời gian đã bị thu hồi; dấu thời gian "
+     "không chứng minh được thời điểm ký",
+     "the timestamp authority's certificate is revoked; the timestamp does "
+     "not prove the signing time"},
+    {"timestamp_before_signing_time",
+     "dấu thời gian sớm hơn thời điểm ký tự khai quá 7 giờ 15 phút",
+     "the timestamp is more than 7 h 15 min before the claimed signing time"},
     {"signing_time_after_timestamp",
      "thời điểm ký tự khai muộn hơn dấu thời gian (thường do phần mềm ghi giờ "
      "Việt Nam như giờ UTC); thời điểm của dấu thời gian được dùng",

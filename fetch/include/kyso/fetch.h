@@ -8,10 +8,16 @@
  *   - http and https only; a host rewrite table (config: `rewrite = FROM TO`,
  *     by default ocsp.ca.ptc -> ocsp.ca.gov.vn) applied first;
  *   - the address connected to must not be loopback, private (RFC 1918,
- *     fc00::/7), link-local, CGNAT, multicast or unspecified, unless
- *     allow_loopback_urls (tests); through a proxy the target's name is
- *     resolved here and checked the same way (the proxy itself is the
- *     user's choice: http_proxy / https_proxy / no_proxy are honoured);
+ *     fc00::/7), link-local, CGNAT, NAT64 local-use, multicast or
+ *     unspecified; allow_loopback_urls (tests) lets loopback only
+ *     through; through a proxy the target's name is resolved here and
+ *     checked the same way (the proxy itself is the user's choice:
+ *     http_proxy / https_proxy / no_proxy are honoured). Limit: the proxy
+ *     resolves the name again itself, so a name whose answers change in
+ *     between (DNS rebinding) can still make the proxy connect to an
+ *     address inside its network; kyso only fetches from URLs named by
+ *     certificates that chain to its trust anchors (the CLI and kyso-host
+ *     check this before asking), which is what bounds that risk;
  *   - redirects followed only to the same scheme, host and port (at most
  *     3); no cookies, no credentials in URLs, no other protocols;
  *   - answers capped (KYSO_LIMIT_LTV_RESPONSE_SIZE for OCSP and TSA,
@@ -54,18 +60,39 @@ typedef struct kyso_fetch_config {
   char *tsa_url; /* default KYSO_FETCH_DEFAULT_TSA */
   kyso_fetch_rewrite rewrite[KYSO_FETCH_REWRITES_MAX];
   size_t rewrite_count;
-  int allow_loopback_urls; /* tests only: loopback and private addresses */
-  long timeout_seconds;    /* per try, default 180 */
+  int allow_loopback_urls;      /* tests only: 127.0.0.0/8 and ::1 (and names
+                                   resolving there) allowed; private,
+                                   link-local and metadata addresses stay
+                                   refused */
+  long timeout_seconds;         /* per try, default 180 */
   long connect_timeout_seconds; /* default 30 */
-  int tries;               /* default 3, at most KYSO_FETCH_TRIES_MAX */
-  long retry_delay_ms;     /* first back-off, doubled each try; 2000 */
-  int parallel;            /* requests at once, 1..KYSO_FETCH_PARALLEL_MAX */
-  char *cache_dir;         /* revocation cache; NULL: none. Written 0700,
-                              files 0600, atomically */
+  int tries;                    /* default 3, at most KYSO_FETCH_TRIES_MAX */
+  long retry_delay_ms;          /* first back-off, doubled each try; 2000 */
+  int parallel;    /* requests at once, 1..KYSO_FETCH_PARALLEL_MAX */
+  char *cache_dir; /* revocation cache; NULL: none. Written 0700,
+                      files 0600, atomically */
   /* Called once per HTTP exchange (and per cache hit) with one line in
    * English, no newline; may be NULL. */
   void (*log)(void *log_ctx, const char *line);
   void *log_ctx;
+  /* Cancellation, may be NULL: polled at least about once a second while
+   * a transfer runs (CURLOPT_XFERINFOFUNCTION), every 100 ms during the
+   * back-off between tries, and before each request of a call. It may be
+   * called from several threads at once (kyso_fetch_revocation_new works
+   * with up to `parallel` threads): read an atomic flag. A nonzero answer
+   * stops the call: kyso_fetch_http, kyso_fetch_timestamp,
+   * kyso_fetch_issuer and kyso_fetch_revocation_new return
+   * KYSO_ERR_LTV_FETCH with the message "cancelled" (revocation: no
+   * partial result, *out stays NULL). */
+  int (*cancelled)(void *cancel_ctx);
+  void *cancel_ctx;
+  /* Overall deadline of one kyso_fetch_revocation_new,
+   * kyso_fetch_timestamp, kyso_fetch_issuer or kyso_fetch_http call (all
+   * tries, back-offs, redirects and requests together; each try's
+   * timeout is cut to what is left), seconds; default 600, config key
+   * `deadline`. When it passes the call stops like a cancel, with
+   * KYSO_ERR_LTV_FETCH "deadline of N s passed". 0: no overall deadline. */
+  long deadline_seconds;
 } kyso_fetch_config;
 
 /* Defaults as above, the rewrite ocsp.ca.ptc -> ocsp.ca.gov.vn, no cache,
@@ -76,9 +103,9 @@ kyso_status kyso_fetch_config_init(kyso_fetch_config *config, kyso_error *err);
  * Reads a config file (`key = value` lines, '#' comment lines): tsa_url,
  * rewrite (FROM TO; the first rewrite line replaces the defaults),
  * allow_loopback_urls (yes/no), timeout, connect_timeout, tries,
- * retry_delay_ms, parallel. A missing file is KYSO_OK with nothing
- * changed; an unknown key or bad value is KYSO_ERR_ARGUMENT naming the
- * line. At most 64 KiB.
+ * retry_delay_ms, parallel, deadline (seconds per call, 0: none). A missing
+ * file is KYSO_OK with nothing changed; an unknown key or bad value is
+ * KYSO_ERR_ARGUMENT naming the line. At most 64 KiB.
  */
 kyso_status kyso_fetch_config_load(kyso_fetch_config *config, const char *path,
                                    kyso_error *err);
@@ -90,6 +117,14 @@ void kyso_fetch_config_clear(kyso_fetch_config *config);
 kyso_status kyso_fetch_url_prepare(const kyso_fetch_config *config,
                                    const char *url, char **out,
                                    kyso_error *err);
+
+/* 1 when the literal IP address (IPv4 or IPv6 text, no brackets) is one
+ * the guard refuses to connect to under config (allow_loopback_urls lets
+ * only 127.0.0.0/8 and ::1 through); 0 for an allowed address or a name
+ * (names are checked when resolved). The one list of the guard, for
+ * callers that check URLs early (the CLI's --allow-loopback-urls check). */
+int kyso_fetch_address_refused(const kyso_fetch_config *config,
+                               const char *address);
 
 /*
  * One HTTP exchange under the guard, with the tries and back-off: GET when
@@ -115,16 +150,16 @@ typedef enum kyso_fetch_kind {
 /* What was found for one certificate. */
 typedef struct kyso_fetch_status {
   kyso_fetch_kind kind;
-  kyso_ltv_answer answer;   /* when kind is not NONE */
-  size_t data_index;        /* into ocsps or crls of the result */
-  int from_cache;           /* answered from the cache, no request */
-  kyso_status error;        /* KYSO_OK, or why nothing usable was found
-                               (the last URL's failure) */
+  kyso_ltv_answer answer; /* when kind is not NONE */
+  size_t data_index;      /* into ocsps or crls of the result */
+  int from_cache;         /* answered from the cache, no request */
+  kyso_status error;      /* KYSO_OK, or why nothing usable was found
+                             (the last URL's failure) */
   char error_url[KYSO_LIMIT_LTV_URL_LENGTH + 1];
   char error_message[KYSO_ERROR_MESSAGE_MAX];
-  uint8_t *issuer_der;      /* issuer fetched through caIssuers (when the
-                               caller had none), checked to have signed
-                               cert; else NULL */
+  uint8_t *issuer_der; /* issuer fetched through caIssuers (when the
+                          caller had none), checked to have signed
+                          cert; else NULL */
   size_t issuer_len;
 } kyso_fetch_status;
 
@@ -133,7 +168,7 @@ typedef struct kyso_fetch_revocation {
   size_t count;
   kyso_blob *ocsps; /* distinct OCSP responses (DER), judged valid */
   size_t ocsp_count;
-  kyso_blob *crls;  /* distinct CRLs (DER), judged valid */
+  kyso_blob *crls; /* distinct CRLs (DER), judged valid */
   size_t crl_count;
 } kyso_fetch_revocation;
 
@@ -156,6 +191,20 @@ kyso_status kyso_fetch_revocation_new(const kyso_fetch_config *config,
                                       int64_t now, kyso_fetch_revocation **out,
                                       kyso_error *err);
 void kyso_fetch_revocation_free(kyso_fetch_revocation *r);
+
+/*
+ * Only cert's issuer through its caIssuers URLs (the first certificate
+ * that names itself cert's issuer and whose key verifies cert), no
+ * revocation request: for completing a path that does not reach a trust
+ * anchor yet, before any of its revocation URLs is used (the caller
+ * checks that the completed path reaches an anchor). On KYSO_OK *issuer
+ * (free with free()) and *issuer_len hold its DER; KYSO_ERR_LTV_FETCH /
+ * _URL / _SCOPE / _RESPONSE when none was had. Under the call's deadline
+ * and cancel hook like the others.
+ */
+kyso_status kyso_fetch_issuer(const kyso_fetch_config *config, kyso_blob cert,
+                              uint8_t **issuer, size_t *issuer_len,
+                              kyso_error *err);
 
 /* ---- timestamps --------------------------------------------------------- */
 
