@@ -306,18 +306,15 @@ static int parse_args(int argc, char **argv, sign_args *a) {
     case O_ALLOW_UNUSABLE: a->opt.allow_unusable_certificate = 1; break;
     case O_TSA_HTTP:
       a->tsa = 1;
-      if (optarg && !kyso_cli_is_http_url(optarg))
-        return kyso_cli_usage_error("--tsa takes an http:// or https:// URL, "
-                                    "not '%s'",
-                                    optarg);
+      if (kyso_cli_tsa_arg_check(optarg))
+        return KYSO_EXIT_USAGE;
       a->tsa_url = optarg;
       break;
     case O_LTV: a->ltv = 1; break;
     case O_TRUST:
-      if (a->trust_count == KYSO_CLI_TRUST_PATHS_MAX)
-        return kyso_cli_usage_error("at most %d --trust paths",
-                                    KYSO_CLI_TRUST_PATHS_MAX);
-      a->trust[a->trust_count++] = optarg;
+      if (kyso_cli_trust_path_add(a->trust, &a->trust_count,
+                                  KYSO_CLI_TRUST_PATHS_MAX, optarg))
+        return KYSO_EXIT_USAGE;
       break;
     case O_NO_DEFAULT_TRUST: a->no_default_trust = 1; break;
     case O_CONFIG: a->net.config_path = optarg; break;

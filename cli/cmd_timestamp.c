@@ -153,10 +153,8 @@ static int parse_args(int argc, char **argv, ts_args *a) {
     case O_IN: a->in = optarg; break;
     case O_OUT: a->out = optarg; break;
     case O_TSA:
-      if (optarg && !kyso_cli_is_http_url(optarg))
-        return kyso_cli_usage_error("--tsa takes an http:// or https:// URL, "
-                                    "not '%s'",
-                                    optarg);
+      if (kyso_cli_tsa_arg_check(optarg))
+        return KYSO_EXIT_USAGE;
       a->tsa_url = optarg;
       break;
     case O_LTV: a->ltv = 1; break;
@@ -172,10 +170,9 @@ static int parse_args(int argc, char **argv, ts_args *a) {
         return kyso_cli_usage_error("--digest takes sha256, sha384 or sha512");
       break;
     case O_TRUST:
-      if (a->trust_count == KYSO_CLI_TRUST_PATHS_MAX)
-        return kyso_cli_usage_error("at most %d --trust paths",
-                                    KYSO_CLI_TRUST_PATHS_MAX);
-      a->trust[a->trust_count++] = optarg;
+      if (kyso_cli_trust_path_add(a->trust, &a->trust_count,
+                                  KYSO_CLI_TRUST_PATHS_MAX, optarg))
+        return KYSO_EXIT_USAGE;
       break;
     case O_NO_DEFAULT_TRUST: a->no_default_trust = 1; break;
     case O_PASSWORD: a->password_file = optarg; break;

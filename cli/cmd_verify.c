@@ -106,10 +106,9 @@ static int parse_args(int argc, char **argv, verify_args *a) {
   while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (c) {
     case O_TRUST:
-      if (a->trust_count == VERIFY_TRUST_PATHS_MAX)
-        return kyso_cli_usage_error("at most %d --trust paths",
-                                    VERIFY_TRUST_PATHS_MAX);
-      a->trust[a->trust_count++] = optarg;
+      if (kyso_cli_trust_path_add(a->trust, &a->trust_count,
+                                  VERIFY_TRUST_PATHS_MAX, optarg))
+        return KYSO_EXIT_USAGE;
       break;
     case O_NO_DEFAULT: a->no_default_trust = 1; break;
     case O_AT: a->at = optarg; break;

@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "fetch_setup.h"
 
+#include "commands.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -151,6 +153,22 @@ done:
 int kyso_cli_is_http_url(const char *s) {
   return strncasecmp(s, "http://", 7) == 0 ||
          strncasecmp(s, "https://", 8) == 0;
+}
+
+int kyso_cli_tsa_arg_check(const char *url) {
+  if (url && !kyso_cli_is_http_url(url))
+    return kyso_cli_usage_error("--tsa takes an http:// or https:// URL, "
+                                "not '%s'",
+                                url);
+  return 0;
+}
+
+int kyso_cli_trust_path_add(const char **paths, size_t *count, size_t max,
+                            const char *path) {
+  if (*count == max)
+    return kyso_cli_usage_error("at most %d --trust paths", (int)max);
+  paths[(*count)++] = path;
+  return 0;
 }
 
 /* The option arg names (after "--", up to '=' if any), as getopt_long

@@ -55,6 +55,16 @@ kyso_status kyso_cli_url_check(const kyso_fetch_config *config, const char *url,
 /* 1 when s starts with http:// or https:// (scheme in any case). */
 int kyso_cli_is_http_url(const char *s);
 
+/* The `--tsa` argument's shape, for the option parsers: 0 when url is
+ * NULL (bare `--tsa`) or an http(s) URL, else the usage error's exit code
+ * (kyso_cli_usage_error). */
+int kyso_cli_tsa_arg_check(const char *url);
+
+/* Adds a `--trust` path to paths[*count] (borrowed from argv): 0, or the
+ * usage error's exit code when max paths are there already. */
+int kyso_cli_trust_path_add(const char **paths, size_t *count, size_t max,
+                            const char *path);
+
 /*
  * argv with every `--tsa URL` (URL: the next argument, when it starts with
  * http:// or https://) joined into `--tsa=URL`, so that getopt_long with

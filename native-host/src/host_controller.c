@@ -25,6 +25,7 @@
 
 #include "host_b64.h"
 #include "host_dialog_text.h"
+#include "host_json.h"
 #include "host_ltv.h"
 #include "host_origins.h"
 
@@ -1606,17 +1607,6 @@ static void start_job(host_ctl *ctl, host_job *j) {
 /* ---- requests
  * ------------------------------------------------------------------ */
 
-/* Exactly these keys, no others. */
-static int keys_exactly(json_t *o, const char *const *keys, size_t n) {
-  size_t i;
-  if (!json_is_object(o) || json_object_size(o) != n)
-    return 0;
-  for (i = 0; i < n; i++)
-    if (!json_object_get(o, keys[i]))
-      return 0;
-  return 1;
-}
-
 static int text_ok(const char *s, size_t max, int ascii) {
   size_t n = strlen(s), i;
   if (n == 0 || n > max)
@@ -1660,7 +1650,7 @@ static const char *parse_sign(json_t *req, host_job *j) {
     size_t fp_len;
     d = json_array_get(docs, i);
     fp = json_object_get(d, "fingerprint"); /* optional (contract 3) */
-    if (!keys_exactly(d, doc_keys, fp ? 3 : 2))
+    if (!host_json_keys_exactly(d, doc_keys, fp ? 3 : 2))
       return "documents: each needs exactly signedAttributes, name and "
              "optionally fingerprint";
     attrs = json_object_get(d, "signedAttributes");
@@ -1773,7 +1763,7 @@ static void do_origins(host_peer *p, json_t *req, json_t *id, int forget) {
   int found = 0, in_config;
 
   if (!forget) {
-    if (!keys_exactly(req, list_keys, 2)) {
+    if (!host_json_keys_exactly(req, list_keys, 2)) {
       send_error(p, id, "INVALID_ARGUMENT", "origins takes exactly id, cmd",
                  -1);
       return;
@@ -1790,7 +1780,7 @@ static void do_origins(host_peer *p, json_t *req, json_t *id, int forget) {
       send_error(p, id, "NATIVE_FATAL", "out of memory", -1);
     return;
   }
-  if (!keys_exactly(req, forget_keys, 3) ||
+  if (!host_json_keys_exactly(req, forget_keys, 3) ||
       !json_is_string(json_object_get(req, "site")) ||
       !host_origin_canonical(json_string_value(json_object_get(req, "site")),
                              site, sizeof(site))) {
@@ -1923,7 +1913,7 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
     goto done;
   }
   if (strcmp(cmd, "cancel") == 0) {
-    if (!keys_exactly(req, cancel_keys, 3) ||
+    if (!host_json_keys_exactly(req, cancel_keys, 3) ||
         !id_ok(json_object_get(req, "request"))) {
       send_error(p, id, "INVALID_ARGUMENT",
                  "cancel takes exactly id, cmd, request", -1);
@@ -1950,14 +1940,14 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
   host_origin_domain(host_origins_psl(ctl->origins), origin, j->domain,
                      sizeof(j->domain));
   if (strcmp(cmd, "certificates") == 0) {
-    if (!keys_exactly(req, certs_keys, 2)) {
+    if (!host_json_keys_exactly(req, certs_keys, 2)) {
       send_error(p, id, "INVALID_ARGUMENT",
                  "certificates takes exactly id, cmd", -1);
       goto done;
     }
     j->kind = JOB_CERTIFICATES;
   } else if (strcmp(cmd, "sign") == 0) {
-    if (!keys_exactly(req, sign_keys, 4)) {
+    if (!host_json_keys_exactly(req, sign_keys, 4)) {
       send_error(p, id, "INVALID_ARGUMENT",
                  "sign takes exactly id, cmd, certificate, documents", -1);
       goto done;

@@ -22,6 +22,7 @@
 
 #include "host_b64.h"
 #include "host_controller.h"
+#include "host_json.h"
 #include "host_origin.h"
 #include "trust_load.h"
 
@@ -99,16 +100,6 @@ int host_ltv_is_command(const char *cmd) {
   return strcmp(cmd, "revocation") == 0 || strcmp(cmd, "timestamp") == 0;
 }
 
-static int keys_exactly(json_t *o, const char *const *keys, size_t n) {
-  size_t i;
-  if (!json_is_object(o) || json_object_size(o) != n)
-    return 0;
-  for (i = 0; i < n; i++)
-    if (!json_object_get(o, keys[i]))
-      return 0;
-  return 1;
-}
-
 void host_ltv_job_free(host_ltv_job *job) {
   size_t i;
   if (!job)
@@ -137,7 +128,7 @@ static const char *parse_revocation(json_t *req, host_ltv_job *j) {
   json_t *certs = json_object_get(req, "certificates");
   size_t i, n;
 
-  if (!keys_exactly(req, keys, 3))
+  if (!host_json_keys_exactly(req, keys, 3))
     return "revocation takes exactly id, cmd, certificates";
   if (!json_is_array(certs) || json_array_size(certs) == 0)
     return "certificates: expected a non-empty array";
@@ -171,7 +162,7 @@ static const char *parse_timestamp(json_t *req, host_ltv_job *j) {
   size_t want, len = 0;
   uint8_t *d;
 
-  if (!keys_exactly(req, keys, 4))
+  if (!host_json_keys_exactly(req, keys, 4))
     return "timestamp takes exactly id, cmd, digestAlgorithm, digest";
   a = json_is_string(alg) ? json_string_value(alg) : "";
   if (strcmp(a, "SHA-256") == 0) {

@@ -16,6 +16,7 @@
  * the issuer empty until the DSS or the options supply it; a sub-CA
  * trusted directly is listed with no issuer; a broken CMS adds nothing.
  */
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,6 +465,61 @@ static void test_two_signers_and_broken(void) {
   free(pdf);
 }
 
+/* ---- a look-alike of an anchor (second red-team round, R2-2) ----------- */
+
+/* A leaf naming root_a as its issuer, with root_a's key identifier, but
+ * signed by another key: OpenSSL builds leaf > root_a and fails on the
+ * signature. The path does not reach an anchor: nothing of it may be
+ * fetched for (its URLs are the forger's). */
+static void test_forged_anchor_link(void) {
+  tl_cert forged = {0};
+  AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+  X509_NAME *name = X509_NAME_new();
+  const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(root_a.x);
+  unsigned char *p;
+  size_t len = 0;
+  uint8_t *pdf = test_pdf_minimal(&len);
+  kyso_ltv_set *s;
+  collect_opts co = {{&root_a, NULL}, 1, NULL, {0, 0}};
+  int der_len;
+
+  forged.x = X509_new();
+  forged.key = leaf.key;
+  CHECK(forged.x && akid && name && ski);
+  akid->keyid = ASN1_OCTET_STRING_dup(ski);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             (const unsigned char *)"Forged official", -1, -1,
+                             0);
+  X509_set_version(forged.x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(forged.x), 4242);
+  X509_set_subject_name(forged.x, name);
+  X509_set_issuer_name(forged.x, X509_get_subject_name(root_a.x));
+  X509_time_adj_ex(X509_getm_notBefore(forged.x), -30, 0, NULL);
+  X509_time_adj_ex(X509_getm_notAfter(forged.x), 365, 0, NULL);
+  X509_set_pubkey(forged.x, leaf.key);
+  CHECK(X509_add1_ext_i2d(forged.x, NID_authority_key_identifier, akid, 0, 0) ==
+        1);
+  CHECK(X509_sign(forged.x, tsa.key, EVP_sha256()) > 0);
+  der_len = i2d_X509(forged.x, NULL);
+  forged.der = malloc(der_len > 0 ? (size_t)der_len : 1);
+  CHECK(der_len > 0 && forged.der);
+  p = forged.der;
+  forged.len = (size_t)i2d_X509(forged.x, &p);
+  CHECK(tl_sign_pdf(&pdf, &len, "Signature1", &forged, NULL, 0, NULL, NULL, 0));
+  s = collect(pdf, len, &co);
+  CHECK(s != NULL);
+  if (s) {
+    CHECK(need_of(s, &forged) != NULL);
+    CHECK(need_of(s, &forged) && need_of(s, &forged)->path_trusted == 0);
+  }
+  kyso_ltv_set_free(s);
+  AUTHORITY_KEYID_free(akid);
+  X509_NAME_free(name);
+  X509_free(forged.x);
+  free(forged.der);
+  free(pdf);
+}
+
 int main(void) {
   if (!make_pki()) {
     fprintf(stderr, "cannot build the test PKI\n");
@@ -472,6 +528,7 @@ int main(void) {
   test_full();
   test_missing_intermediate();
   test_two_signers_and_broken();
+  test_forged_anchor_link();
   if (!getenv("KYSO_TEST_KEEP"))
     tl_run("rm -rf '%s'", tl_workdir());
   tl_cert_free(&root_a);

@@ -535,6 +535,37 @@ static void test_key_budget(void) {
   free(pdf);
 }
 
+/* Second red-team round (R2-1): a genuine "good" answer first, junk that
+ * spends the key-operation budget, then the CA's revocation: the
+ * revocation is never judged, so "not revoked" must not pass. */
+static void test_budget_hides_nothing(void) {
+  enum { JUNK = 300 };
+  der *ocsps = calloc(JUNK + 2, sizeof(*ocsps));
+  int good = V_OCSP_CERTSTATUS_GOOD, revoked = V_OCSP_CERTSTATUS_REVOKED, i;
+  size_t len;
+  uint8_t *pdf = signed_pdf(&len, 1);
+  kyso_status st;
+  kyso_report *rep;
+
+  if (!ocsps)
+    abort();
+  ocsps[0] = ocsp_new(&sub, &good, 1, 0, 0);
+  for (i = 1; i <= JUNK; i++)
+    ocsps[i] = ocsp_new(&fake_sub, &good, 1, i, 0);
+  ocsps[JUNK + 1] = ocsp_new(&sub, &revoked, 1, 1, 0);
+  CHECK(raw_dss(&pdf, &len, NULL, 0, NULL, 0, ocsps, JUNK + 2));
+  rep = verify(pdf, len, &st);
+  CHECK_EQ_INT(st, KYSO_OK);
+  CHECK(rep &&
+        kyso_report_get_indication(rep, 0) != KYSO_INDICATION_TOTAL_PASSED);
+  CHECK(json_has(rep, "KYSO_LIMIT_REVOCATION_KEY_OPS", "budget said"));
+  kyso_report_free(rep);
+  for (i = 0; i < JUNK + 2; i++)
+    OPENSSL_free(ocsps[i].data);
+  free(ocsps);
+  free(pdf);
+}
+
 /* Verdicts per (item, issuer): two signatures by the same leaf, one good
  * OCSP response in the DSS: one signature check for the whole file. */
 static void test_verdict_cache(void) {
@@ -757,6 +788,7 @@ int main(void) {
   test_key_problem();
   test_lookalike_responders();
   test_key_budget();
+  test_budget_hides_nothing();
   test_verdict_cache();
   test_crl_bombs();
   test_crl_used();

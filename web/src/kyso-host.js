@@ -32,6 +32,22 @@
 import { KysoError } from './kyso-errors.js';
 
 export const DEFAULT_PORT = 8750;
+
+// The protocol's binary values (PROTOCOL.md: base64, RFC 4648 4, padded,
+// no line breaks), shared by kyso.js and verify-online.js.
+export const b64 = {
+  encode(u8) {
+    let s = '';
+    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+    return btoa(s);
+  },
+  decode(s) {
+    const bin = atob(s);
+    const u8 = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
+    return u8;
+  },
+};
 const BRIDGE_WAIT_MS = 300;
 const HELLO_WAIT_MS = 5000;
 const PROTOCOL_MAJOR = '1';

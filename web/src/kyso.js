@@ -35,7 +35,7 @@
 // Every failure is a KysoError (kyso-errors.js): .code, .message (what
 // happened and what to do, Vietnamese unless lang: 'en'), .vi and .en.
 import { KysoError, asKysoError } from './kyso-errors.js';
-import { connectHost, DEFAULT_PORT } from './kyso-host.js';
+import { connectHost, DEFAULT_PORT, b64 } from './kyso-host.js';
 import { messageDigestOf, verificationCode, batchVerificationCode, fingerprintOf } from './kyso-code.js';
 
 export { KysoError, messageDigestOf, verificationCode, batchVerificationCode };
@@ -65,20 +65,6 @@ const MAX_BATCH = 100; // PROTOCOL.md: a batch is at most 100 documents
 const TIMESTAMP_PARALLEL = 4; // PROTOCOL.md: the host runs 4 fetches at once
 const REVOCATION_CERTS_MAX = 16; // PROTOCOL.md "revocation": HOST_LTV_CERTS_MAX
 const LTV_ROUNDS = 3; // revocation requests per file: issuers learned from the host, then theirs
-
-const b64 = {
-  encode(u8) {
-    let s = '';
-    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-    return btoa(s);
-  },
-  decode(s) {
-    const bin = atob(s);
-    const u8 = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-    return u8;
-  },
-};
 
 async function toBytes(v, what, lang) {
   if (v instanceof Uint8Array) return v;

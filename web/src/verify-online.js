@@ -11,7 +11,7 @@
 //   "Thêm CRL/OCSP": .crl/.der/.pem/.ocsp files the user has.
 // The strings of these controls are here (page-only); the report's words
 // about the data's source are the CLI's (verify-i18n.js EVIDENCE_WORDS).
-import { connectHost } from './kyso-host.js';
+import { connectHost, b64 } from './kyso-host.js';
 import { KysoError } from './kyso-errors.js';
 
 export const ONLINE_UI = {
@@ -59,20 +59,6 @@ export const ONLINE_UI = {
 
 // PROTOCOL.md "revocation": at most 16 certificates a request.
 const CERTS_PER_REQUEST = 16;
-
-const b64 = {
-  encode(u8) {
-    let s = '';
-    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-    return btoa(s);
-  },
-  decode(s) {
-    const bin = atob(s);
-    const u8 = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-    return u8;
-  },
-};
 
 // The signatures whose revocation check could not decide.
 export function revocationUnknown(report) {

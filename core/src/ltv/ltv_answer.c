@@ -4,6 +4,7 @@
  */
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <string.h>
 
 #include "base/time_civil.h"
 #include "ltv/ltv_answer.h"
@@ -13,25 +14,11 @@ kyso_status kyso_ltv_pair_decode(kyso_blob cert, kyso_blob issuer, X509 **x,
                                  X509 **xi, kyso_error *err) {
   kyso_status ret;
   X509 *c = NULL, *i = NULL;
-  int check;
 
   ERR_set_mark();
-  ret = kyso_ltv_cert_decode(cert, "certificate", &c, err);
+  ret = kyso_ltv_pair_match(cert, issuer, &c, &i, err);
   if (ret != KYSO_OK)
     goto done;
-  ret = kyso_ltv_cert_decode(issuer, "issuer certificate", &i, err);
-  if (ret != KYSO_OK)
-    goto done;
-  /* A CA without keyCertSign still issued it as far as the answer is
-   * concerned; the path check judges that. */
-  check = X509_check_issued(i, c);
-  if (check != X509_V_OK && check != X509_V_ERR_KEYUSAGE_NO_CERTSIGN) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "issuer certificate did not issue the certificate "
-                         "(%s)",
-                         X509_verify_cert_error_string(check));
-    goto done;
-  }
   if (X509_verify(c, X509_get0_pubkey(i)) != 1) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
                          "the certificate's signature does not verify with "
@@ -47,6 +34,11 @@ done:
   X509_free(i);
   ERR_pop_to_mark();
   return ret;
+}
+
+void kyso_ltv_answer_clear(kyso_ltv_answer *a) {
+  memset(a, 0, sizeof(*a));
+  a->revocation_reason = -1;
 }
 
 int kyso_ltv_time_read(const ASN1_TIME *t, int64_t *out) {
@@ -93,4 +85,16 @@ void kyso_ltv_text_copy(const unsigned char *s, size_t len, char *out,
   for (i = 0; s && i < len && n + 1 < size; i++)
     out[n++] = s[i] >= 0x20 && s[i] < 0x7f ? (char)s[i] : '?';
   out[n] = '\0';
+}
+
+kyso_status kyso_ltv_answer_size_check(kyso_blob answer, size_t limit,
+                                       const char *limit_name, const char *what,
+                                       kyso_error *err) {
+  if (!answer.data || answer.len == 0)
+    return kyso_error_set(err, KYSO_ERR_LTV_RESPONSE, "empty %s", what);
+  if (answer.len > limit)
+    return kyso_error_set(err, KYSO_ERR_LIMIT,
+                          "%s of %zu bytes exceeds %s (%zu)", what, answer.len,
+                          limit_name, limit);
+  return KYSO_OK;
 }

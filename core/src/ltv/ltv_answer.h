@@ -18,6 +18,16 @@
 kyso_status kyso_ltv_pair_decode(kyso_blob cert, kyso_blob issuer, X509 **x,
                                  X509 **xi, kyso_error *err);
 
+/* KYSO_ERR_LTV_RESPONSE when answer is empty, KYSO_ERR_LIMIT when it is
+ * longer than limit (named limit_name in the message). what names the
+ * answer ("CRL", "OCSP response", "TimeStampResp"). */
+kyso_status kyso_ltv_answer_size_check(kyso_blob answer, size_t limit,
+                                       const char *limit_name, const char *what,
+                                       kyso_error *err);
+
+/* Zeroes an answer, revocation_reason -1 (none). */
+void kyso_ltv_answer_clear(kyso_ltv_answer *a);
+
 /* Reads an optional time (NULL: *out 0). -1 when present and unreadable. */
 int kyso_ltv_time_read(const ASN1_TIME *t, int64_t *out);
 

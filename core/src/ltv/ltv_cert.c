@@ -1,7 +1,10 @@
 /*
- * ltv_cert.c - decoding a certificate handed to the ltv layer.
+ * ltv_cert.c - decoding a certificate handed to the ltv layer, and the
+ * arguments requests and answer checks share (see ltv_cert.h).
  */
 #include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509v3.h>
 
 #include "ltv/ltv_cert.h"
 
@@ -44,6 +47,67 @@ kyso_status kyso_ltv_cert_decode(kyso_blob cert, const char *what, X509 **out,
   ret = KYSO_OK;
 done:
   X509_free(x);
+  ERR_pop_to_mark();
+  return ret;
+}
+
+kyso_status kyso_ltv_nonce_check(kyso_blob nonce, kyso_error *err) {
+  if (!nonce.data || nonce.len < KYSO_LTV_NONCE_MIN ||
+      nonce.len > KYSO_LTV_NONCE_MAX)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "nonce of %zu bytes: %d to %d needed", nonce.len,
+                          KYSO_LTV_NONCE_MIN, KYSO_LTV_NONCE_MAX);
+  return KYSO_OK;
+}
+
+kyso_status kyso_ltv_digest_check(kyso_digest algorithm, kyso_blob digest,
+                                  int *nid, kyso_error *err) {
+  size_t want;
+
+  switch (algorithm) {
+  case KYSO_DIGEST_SHA256: *nid = NID_sha256, want = 32; break;
+  case KYSO_DIGEST_SHA384: *nid = NID_sha384, want = 48; break;
+  case KYSO_DIGEST_SHA512: *nid = NID_sha512, want = 64; break;
+  default:
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT, "unknown digest algorithm %d",
+                          (int)algorithm);
+  }
+  if (!digest.data || digest.len != want)
+    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                          "digest of %zu bytes: %s needs %zu", digest.len,
+                          OBJ_nid2sn(*nid), want);
+  return KYSO_OK;
+}
+
+kyso_status kyso_ltv_pair_match(kyso_blob cert, kyso_blob issuer, X509 **x,
+                                X509 **xi, kyso_error *err) {
+  kyso_status ret;
+  X509 *c = NULL, *i = NULL;
+  int check;
+
+  ERR_set_mark();
+  ret = kyso_ltv_cert_decode(cert, "certificate", &c, err);
+  if (ret != KYSO_OK)
+    goto done;
+  ret = kyso_ltv_cert_decode(issuer, "issuer certificate", &i, err);
+  if (ret != KYSO_OK)
+    goto done;
+  /* A CA without keyCertSign still issued it as far as an answer is
+   * concerned; the path check judges that. */
+  check = X509_check_issued(i, c);
+  if (check != X509_V_OK && check != X509_V_ERR_KEYUSAGE_NO_CERTSIGN) {
+    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
+                         "issuer certificate did not issue the certificate "
+                         "(%s)",
+                         X509_verify_cert_error_string(check));
+    goto done;
+  }
+  *x = c;
+  *xi = i;
+  c = i = NULL;
+done:
+  X509_free(c);
+  X509_free(i);
   ERR_pop_to_mark();
   return ret;
 }

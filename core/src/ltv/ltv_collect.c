@@ -193,7 +193,8 @@ static void note(kyso_ltv_hook *h, kyso_verify_ctx *ctx,
 }
 
 void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
-                        STACK_OF(X509) *untrusted, int64_t t, int purpose) {
+                        STACK_OF(X509) *untrusted, int64_t t, int purpose,
+                        int verified) {
   kyso_ltv_hook *h = ctx->ltv;
   STACK_OF(X509) *chain = sctx ? X509_STORE_CTX_get0_chain(sctx) : NULL;
   int i, n, role, trusted = 0;
@@ -208,8 +209,10 @@ void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
   if (n <= 0 || X509_cmp(sk_X509_value(chain, 0), cert) != 0)
     n = 0; /* nothing built: cert alone */
   /* Does this path reach a trust anchor? (an anchor anywhere on it: the
-   * top, or a CA trusted directly) */
-  for (i = 0; i < (n ? n : 1) && i <= KYSO_LIMIT_CHAIN && !trusted; i++)
+   * top, or a CA trusted directly; and OpenSSL verified every link, so a
+   * look-alike of an anchor does not count) */
+  for (i = 0; i < (n ? n : 1) && i <= KYSO_LIMIT_CHAIN && !trusted && verified;
+       i++)
     trusted = stack_has(ctx->anchors, n ? sk_X509_value(chain, i) : cert);
   for (i = 0; i < (n ? n : 1) && i <= KYSO_LIMIT_CHAIN; i++) {
     X509 *c = n ? sk_X509_value(chain, i) : cert, *issuer;

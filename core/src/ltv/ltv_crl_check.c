@@ -79,30 +79,21 @@ kyso_status kyso_ltv_crl_check(kyso_blob crl, kyso_blob cert, kyso_blob issuer,
   int found;
 
   ERR_set_mark();
-  memset(&a, 0, sizeof(a));
-  a.revocation_reason = -1;
+  kyso_ltv_answer_clear(&a);
   if (!out) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "missing argument");
     goto done;
   }
-  memset(out, 0, sizeof(*out));
-  out->revocation_reason = -1;
+  kyso_ltv_answer_clear(out);
   ret = kyso_ltv_pair_decode(cert, issuer, &x, &xi, err);
   if (ret != KYSO_OK)
     goto done;
 
   /* ---- decoding ---- */
-  if (!crl.data || crl.len == 0) {
-    ret = kyso_error_set(err, KYSO_ERR_LTV_RESPONSE, "empty CRL");
+  ret = kyso_ltv_answer_size_check(crl, KYSO_LIMIT_LTV_CRL_SIZE,
+                                   "KYSO_LIMIT_LTV_CRL_SIZE", "CRL", err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (crl.len > KYSO_LIMIT_LTV_CRL_SIZE) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
-                         "CRL of %zu bytes exceeds KYSO_LIMIT_LTV_CRL_SIZE "
-                         "(%zu)",
-                         crl.len, KYSO_LIMIT_LTV_CRL_SIZE);
-    goto done;
-  }
   p = crl.data;
   c = d2i_X509_CRL(NULL, &p, (long)crl.len);
   if (!c || p != crl.data + crl.len) {

@@ -26,10 +26,13 @@ kyso_status kyso_verify_recorded(const uint8_t *pdf, size_t len,
  * the path of cert in sctx; records it when it is the path of the current
  * signature's signer (ctx->ltv_st) or of a TSA (X509_PURPOSE_TIMESTAMP_
  * SIGN). untrusted: the document's certificates given for the path (CMS
- * or token). Memory failures are kept in the recorder and reported by
- * kyso_ltv_hook_finish. */
+ * or token). verified: OpenSSL accepted the path; only such a path counts
+ * as reaching a trust anchor (a certificate that copies an anchor's name
+ * and key identifier but is not signed by it must not). Memory failures
+ * are kept in the recorder and reported by kyso_ltv_hook_finish. */
 void kyso_ltv_hook_path(kyso_verify_ctx *ctx, X509 *cert, X509_STORE_CTX *sctx,
-                        STACK_OF(X509) *untrusted, int64_t t, int purpose);
+                        STACK_OF(X509) *untrusted, int64_t t, int purpose,
+                        int verified);
 
 /* After every signature's stages (states[0..count), the report's order):
  * signatures' VRI keys and times, revocation judged, in-document flags. */

@@ -17,6 +17,7 @@
 
 #include "base/time_civil.h"
 #include "ltv/ltv_answer.h"
+#include "ltv/ltv_cert.h"
 #include "verify/verify_evidence.h"
 
 enum {
@@ -75,37 +76,27 @@ kyso_status kyso_ltv_ocsp_check(kyso_blob response, kyso_blob cert,
   int status, reason = -1, serial_match = 0;
 
   ERR_set_mark();
-  memset(&a, 0, sizeof(a));
-  a.revocation_reason = -1;
+  kyso_ltv_answer_clear(&a);
   if (!out) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "missing argument");
     goto done;
   }
-  memset(out, 0, sizeof(*out));
-  out->revocation_reason = -1;
-  if (nonce.len != 0 && (!nonce.data || nonce.len < KYSO_LTV_NONCE_MIN ||
-                         nonce.len > KYSO_LTV_NONCE_MAX)) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "nonce of %zu bytes: %d to %d needed", nonce.len,
-                         KYSO_LTV_NONCE_MIN, KYSO_LTV_NONCE_MAX);
-    goto done;
+  kyso_ltv_answer_clear(out);
+  if (nonce.len != 0) {
+    ret = kyso_ltv_nonce_check(nonce, err);
+    if (ret != KYSO_OK)
+      goto done;
   }
   ret = kyso_ltv_pair_decode(cert, issuer, &x, &xi, err);
   if (ret != KYSO_OK)
     goto done;
 
   /* ---- decoding ---- */
-  if (!response.data || response.len == 0) {
-    ret = kyso_error_set(err, KYSO_ERR_LTV_RESPONSE, "empty OCSP response");
+  ret = kyso_ltv_answer_size_check(response, KYSO_LIMIT_LTV_RESPONSE_SIZE,
+                                   "KYSO_LIMIT_LTV_RESPONSE_SIZE",
+                                   "OCSP response", err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (response.len > KYSO_LIMIT_LTV_RESPONSE_SIZE) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
-                         "OCSP response of %zu bytes exceeds "
-                         "KYSO_LIMIT_LTV_RESPONSE_SIZE (%zu)",
-                         response.len, KYSO_LIMIT_LTV_RESPONSE_SIZE);
-    goto done;
-  }
   p = response.data;
   resp = d2i_OCSP_RESPONSE(NULL, &p, (long)response.len);
   if (!resp || p != response.data + response.len) {

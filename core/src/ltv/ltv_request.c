@@ -15,15 +15,6 @@
 
 #include "ltv/ltv_cert.h"
 
-static kyso_status check_nonce(kyso_blob nonce, kyso_error *err) {
-  if (!nonce.data || nonce.len < KYSO_LTV_NONCE_MIN ||
-      nonce.len > KYSO_LTV_NONCE_MAX)
-    return kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                          "nonce of %zu bytes: %d to %d needed", nonce.len,
-                          KYSO_LTV_NONCE_MIN, KYSO_LTV_NONCE_MAX);
-  return KYSO_OK;
-}
-
 /* Copies an i2d result (len bytes at der, OPENSSL_malloc'd) into a
  * malloc'd *out: the caller frees outputs with kyso_ltv_request_free
  * whichever allocator OpenSSL uses. */
@@ -49,7 +40,7 @@ kyso_status kyso_ltv_ocsp_request_new(kyso_blob cert, kyso_blob issuer,
   OCSP_CERTID *id = NULL;
   OCSP_REQUEST *req = NULL;
   unsigned char *der = NULL;
-  int der_len = 0, check;
+  int der_len = 0;
 
   ERR_set_mark();
   if (!out || !out_len) {
@@ -58,25 +49,14 @@ kyso_status kyso_ltv_ocsp_request_new(kyso_blob cert, kyso_blob issuer,
   }
   *out = NULL;
   *out_len = 0;
-  ret = check_nonce(nonce, err);
-  if (ret != KYSO_OK)
-    goto done;
-  ret = kyso_ltv_cert_decode(cert, "certificate", &x, err);
-  if (ret != KYSO_OK)
-    goto done;
-  ret = kyso_ltv_cert_decode(issuer, "issuer certificate", &xi, err);
+  ret = kyso_ltv_nonce_check(nonce, err);
   if (ret != KYSO_OK)
     goto done;
   /* Names and key identifiers only, not the signature: a wrong issuer
    * would make a CertID the responder does not know ("unknown"). */
-  check = X509_check_issued(xi, x);
-  if (check != X509_V_OK && check != X509_V_ERR_KEYUSAGE_NO_CERTSIGN) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "issuer certificate did not issue the certificate "
-                         "(%s)",
-                         X509_verify_cert_error_string(check));
+  ret = kyso_ltv_pair_match(cert, issuer, &x, &xi, err);
+  if (ret != KYSO_OK)
     goto done;
-  }
   /* SHA-1 CertID: RFC 6960 B.1 examples and RFC 5019 2.1.1; responders
    * index by it, and a SHA-256 CertID gets "unknown" from many. */
   id = OCSP_cert_to_id(EVP_sha1(), x, xi);
@@ -120,7 +100,6 @@ kyso_status kyso_ltv_ts_request_new(kyso_digest algorithm, kyso_blob digest,
   ASN1_INTEGER *n = NULL;
   unsigned char *der = NULL;
   int der_len = 0, nid;
-  size_t want;
 
   ERR_set_mark();
   if (!out || !out_len) {
@@ -129,22 +108,10 @@ kyso_status kyso_ltv_ts_request_new(kyso_digest algorithm, kyso_blob digest,
   }
   *out = NULL;
   *out_len = 0;
-  switch (algorithm) {
-  case KYSO_DIGEST_SHA256: nid = NID_sha256, want = 32; break;
-  case KYSO_DIGEST_SHA384: nid = NID_sha384, want = 48; break;
-  case KYSO_DIGEST_SHA512: nid = NID_sha512, want = 64; break;
-  default:
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "unknown digest algorithm %d",
-                         (int)algorithm);
+  ret = kyso_ltv_digest_check(algorithm, digest, &nid, err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (!digest.data || digest.len != want) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "digest of %zu bytes: %s needs %zu", digest.len,
-                         OBJ_nid2sn(nid), want);
-    goto done;
-  }
-  ret = check_nonce(nonce, err);
+  ret = kyso_ltv_nonce_check(nonce, err);
   if (ret != KYSO_OK)
     goto done;
   ret = KYSO_ERR_CRYPTO;

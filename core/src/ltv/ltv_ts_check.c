@@ -235,7 +235,6 @@ kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
   int64_t gt = 0;
   long status;
   int nid, i;
-  size_t want;
 
   ERR_set_mark();
   if (!token || !token_len || !gen_time) {
@@ -245,27 +244,13 @@ kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
   *token = NULL;
   *token_len = 0;
   *gen_time = 0;
-  switch (algorithm) {
-  case KYSO_DIGEST_SHA256: nid = NID_sha256, want = 32; break;
-  case KYSO_DIGEST_SHA384: nid = NID_sha384, want = 48; break;
-  case KYSO_DIGEST_SHA512: nid = NID_sha512, want = 64; break;
-  default:
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT, "unknown digest algorithm %d",
-                         (int)algorithm);
+  ret = kyso_ltv_digest_check(algorithm, digest, &nid, err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (!digest.data || digest.len != want) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "digest of %zu bytes: %s needs %zu", digest.len,
-                         OBJ_nid2sn(nid), want);
-    goto done;
-  }
-  if (nonce.len != 0 && (!nonce.data || nonce.len < KYSO_LTV_NONCE_MIN ||
-                         nonce.len > KYSO_LTV_NONCE_MAX)) {
-    ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
-                         "nonce of %zu bytes: %d to %d needed", nonce.len,
-                         KYSO_LTV_NONCE_MIN, KYSO_LTV_NONCE_MAX);
-    goto done;
+  if (nonce.len != 0) {
+    ret = kyso_ltv_nonce_check(nonce, err);
+    if (ret != KYSO_OK)
+      goto done;
   }
   if (anchor_count == 0) {
     ret = kyso_error_set(err, KYSO_ERR_ARGUMENT,
@@ -281,17 +266,11 @@ kyso_status kyso_ltv_ts_check(kyso_blob response, kyso_digest algorithm,
     goto done;
 
   /* ---- decoding and status ---- */
-  if (!response.data || response.len == 0) {
-    ret = kyso_error_set(err, KYSO_ERR_LTV_RESPONSE, "empty TimeStampResp");
+  ret = kyso_ltv_answer_size_check(response, KYSO_LIMIT_LTV_RESPONSE_SIZE,
+                                   "KYSO_LIMIT_LTV_RESPONSE_SIZE",
+                                   "TimeStampResp", err);
+  if (ret != KYSO_OK)
     goto done;
-  }
-  if (response.len > KYSO_LIMIT_LTV_RESPONSE_SIZE) {
-    ret = kyso_error_set(err, KYSO_ERR_LIMIT,
-                         "TimeStampResp of %zu bytes exceeds "
-                         "KYSO_LIMIT_LTV_RESPONSE_SIZE (%zu)",
-                         response.len, KYSO_LIMIT_LTV_RESPONSE_SIZE);
-    goto done;
-  }
   p = response.data;
   resp = d2i_TS_RESP(NULL, &p, (long)response.len);
   if (!resp || p != response.data + response.len) {

@@ -203,7 +203,7 @@ void kyso_verify_path_ex(kyso_verify_ctx *ctx, X509 *cert,
 
   rc = X509_verify_cert(sctx);
   if (ctx->ltv) /* kyso_ltv_collect: the path as built, even a partial one */
-    kyso_ltv_hook_path(ctx, cert, sctx, untrusted, t, purpose);
+    kyso_ltv_hook_path(ctx, cert, sctx, untrusted, t, purpose, rc == 1);
   if (rc != 1) {
     X509 *at = X509_STORE_CTX_get_current_cert(sctx);
     res->error =

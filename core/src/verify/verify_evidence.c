@@ -46,8 +46,10 @@ unsigned long kyso_evidence_key_ops_total(void) {
 
 /* Takes one public-key operation from budget: 0 when none is left. */
 static int budget_spend(kyso_key_budget *budget) {
-  if (budget && budget->limit && budget->used >= budget->limit)
+  if (budget && budget->limit && budget->used >= budget->limit) {
+    budget->refused++;
     return 0;
+  }
   if (budget)
     budget->used++;
   key_ops_total++;

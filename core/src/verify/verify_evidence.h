@@ -53,6 +53,8 @@ OCSP_SINGLERESP *kyso_ocsp_find_single_ex(OCSP_BASICRESP *bs, X509 *cert,
 typedef struct kyso_key_budget {
   unsigned used;
   unsigned limit;
+  unsigned refused; /* operations asked for past the limit: evidence that
+                       was not judged, so no "not revoked" may be trusted */
 } kyso_key_budget;
 extern const char KYSO_EVIDENCE_OVER_BUDGET[];
 

@@ -1112,8 +1112,15 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
     ret = kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
     goto done;
   }
-  /* DSS items past the size limits (KYSO_LIMIT_VERIFY_*): said when the
-   * data that was read does not settle the question. */
+  /* Evidence not judged — DSS items past the size limits
+   * (KYSO_LIMIT_VERIFY_*) or unreadable, signature checks past
+   * KYSO_LIMIT_REVOCATION_KEY_OPS — could be the revocation that matters:
+   * padding a file with junk before a CA's revocation must not hide it.
+   * So "not revoked" cannot pass then; the detail says why. */
+  if ((ctx->dss.left_out || ctx->dss.key_budget.refused) &&
+      worst.result == KYSO_RESULT_PASSED)
+    worst =
+        (rev_outcome){3, KYSO_RESULT_INDETERMINATE, "revocation_data_invalid"};
   if (ctx->dss.left_out && worst.result != KYSO_RESULT_PASSED) {
     size_t used = strlen(detail);
     snprintf(detail + used, sizeof(detail) - used,
@@ -1121,9 +1128,7 @@ kyso_status kyso_verify_revocation(kyso_verify_ctx *ctx, kyso_sig_state *st,
              "limits or unreadable)",
              used ? "; " : "", ctx->dss.left_out);
   }
-  if (ctx->dss.key_budget.limit &&
-      ctx->dss.key_budget.used >= ctx->dss.key_budget.limit &&
-      worst.result != KYSO_RESULT_PASSED) {
+  if (ctx->dss.key_budget.refused && worst.result != KYSO_RESULT_PASSED) {
     size_t used = strlen(detail);
     snprintf(detail + used, sizeof(detail) - used,
              "%srevocation data past %d signature checks not used "
@@ -1214,7 +1219,9 @@ int kyso_revocation_good(kyso_verify_ctx *ctx, kyso_sig_state *st, X509 *cert,
       !pool_add(j.pool, ctx->intermediates) &&
       !pool_add(j.pool, ctx->anchors)) {
     find_evidence(&j, cert, issuer, &f);
-    good = f.status == REV_GOOD;
+    /* as the check: with evidence left unjudged, "good" is not enough */
+    good = f.status == REV_GOOD && !ctx->dss.left_out &&
+           !ctx->dss.key_budget.refused;
   }
   sk_X509_free(j.pool);
   ERR_clear_error();
