@@ -22,6 +22,8 @@ packages=(
   softhsm2 opensc p11-kit
   # independent checkers and PDF producers used by the tests
   qpdf poppler-utils libnss3-tools openssl chromium iproute2
+  # the extension's Firefox test (tests/extension/firefox_e2e_test.sh)
+  firefox-esr
   # systemd-analyze verify/security on the kyso-host user unit
   systemd
   # sanitizers, fuzzing, leak checks

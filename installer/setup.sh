@@ -24,8 +24,10 @@ fi
 
 # npm packages, pinned by their package-lock.json files: pdf.js for the web
 # pages, signpdf for cross-checking, ws for the host tests, playwright-core
-# for the browser tests and benchmarks.
-for dir in "$top/web" "$top/tests" "$top/tests/host" "$top/tests/web" "$top/bench/wasm"; do
+# for the browser tests and benchmarks, puppeteer-core (Firefox) and
+# addons-linter for the extension's tests.
+for dir in "$top/web" "$top/tests" "$top/tests/host" "$top/tests/web" "$top/tests/extension" \
+  "$top/bench/wasm"; do
   if [ -f "$dir/package-lock.json" ] &&
     { [ ! -f "$dir/node_modules/.package-lock.json" ] ||
       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then

@@ -24,6 +24,7 @@
 #include "kyso/token_lock.h"
 
 #include "host_b64.h"
+#include "host_dialog_lock.h"
 #include "host_dialog_text.h"
 #include "host_json.h"
 #include "host_ltv.h"
@@ -133,6 +134,8 @@ struct host_ctl {
   int certs_stop;
   pthread_t certs_thread;
   host_ltv *ltv; /* `revocation`, `timestamp`: their own threads */
+  /* Held while busy: one dialog at a time across kyso-host processes. */
+  host_dialog_lock *dialog_lock;
 };
 
 /* "Chỉ lần này" for one origin on a connection. ("Từ chối" is kept per
@@ -309,6 +312,10 @@ static origin_verdict verdict_locked(host_ctl *ctl, host_peer *p,
   d = p ? peer_decision_find(p, origin) : NULL;
   if (d && (d->until == HOST_ONCE_CONNECTION || now < d->until))
     return VERDICT_ALLOWED; /* "Chỉ lần này" on this connection */
+  /* a native host's "Chỉ lần này" for an https page holds in every native
+   * host (the extension opens one per request), not on the websocket */
+  if (p && p->native && host_origins_once_holds(ctl->origins, origin, now))
+    return VERDICT_ALLOWED;
   if (host_origins_remembered(ctl->origins, origin))
     return VERDICT_ALLOWED;
   left = host_origins_denied_for(ctl->origins, origin, now);
@@ -318,6 +325,14 @@ static origin_verdict verdict_locked(host_ctl *ctl, host_peer *p,
     return VERDICT_DENIED_SILENCED;
   }
   return VERDICT_UNKNOWN;
+}
+
+/* p is the browser extension itself: native messaging, started by the
+ * browser for an extension named in the manifest (its origin, not a
+ * page's). */
+static int peer_is_extension(const host_peer *p) {
+  return p->native && (strncmp(p->origin, "chrome-extension://", 19) == 0 ||
+                       strncmp(p->origin, "moz-extension://", 16) == 0);
 }
 
 host_origin_state host_ctl_origin_state(host_ctl *ctl, const char *origin) {
@@ -390,7 +405,9 @@ static host_peer *peer_open(host_ctl *ctl, const char *origin, int native,
   host_origin_canonical(origin, p->origin, sizeof(p->origin));
   pthread_mutex_lock(&ctl->lock);
   v = verdict_locked(ctl, p, p->origin, now_s(), NULL);
-  p->full_hello = v == VERDICT_ALLOWED;
+  /* the extension's own requests need no first-use prompt (below) */
+  p->full_hello = v == VERDICT_ALLOWED ||
+                  (peer_is_extension(p) && v != VERDICT_DENIED_CONFIG);
   pthread_mutex_unlock(&ctl->lock);
   /* An origin not allowed learns that the host is there, nothing more
    * (no version or features to fingerprint the machine with). */
@@ -1426,12 +1443,16 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
       host_log("cannot remember %s: %s", j->origin, err.message);
       if (once != HOST_ONCE_REQUEST)
         peer_allow_once(j->peer, j->origin, once);
+      if (once > 0)
+        host_origins_once_grant(ctl->origins, j->origin, once, now_s());
     }
   } else if ((r == HOST_PROMPT_OK || r == HOST_PROMPT_NOT_CONFIRMED) &&
              !cancelled) {
     allowed = 1; /* "Chỉ lần này": this request, and as long as once says */
     if (once != HOST_ONCE_REQUEST)
       peer_allow_once(j->peer, j->origin, once);
+    if (once > 0) /* native https: every native host, until once */
+      host_origins_once_grant(ctl->origins, j->origin, once, now_s());
   } else if (!preempted && (cancelled || r == HOST_PROMPT_CANCELLED)) {
     /* "Từ chối" or the dialog closed: the user said no. Or the page
      * cancelled its own prompt (cancel, closed connection): it refused
@@ -1507,6 +1528,9 @@ static void *worker_main(void *arg) {
     ctl->next = NULL;
     ctl->job = next;
     ctl->busy = next != NULL;
+    if (!ctl->busy) /* before the reply: the client's next request may come
+                       from another process */
+      host_dialog_lock_release(ctl->dialog_lock);
     pthread_mutex_unlock(&ctl->lock);
     worker_job = NULL;
     reply_origin = NULL;
@@ -1554,12 +1578,15 @@ static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
 /* Starts j on the worker; takes j. One dialog at a time: while another
  * request is on the worker j answers BUSY, except that an allowed site's
  * request closes a first-use prompt and runs next (an unknown site must
- * not hold up signing for a known one). */
+ * not hold up signing for a known one). So does j while another kyso-host
+ * process runs such a job (host_dialog_lock.h; no preemption across
+ * processes). */
 static void start_job(host_ctl *ctl, host_job *j) {
   const char *code = NULL;
   char msg[160] = "";
   int64_t retry_after = 0;
   host_job *running;
+  int locked = 0;
 
   pthread_mutex_lock(&ctl->lock);
   running = ctl->job;
@@ -1575,8 +1602,13 @@ static void start_job(host_ctl *ctl, host_job *j) {
       code = "BUSY";
       snprintf(msg, sizeof(msg), "another request is waiting for the user");
     }
-  } else if (j->origin_prompt) {
-    code = prompt_may_open(ctl, j, msg, sizeof(msg), &retry_after);
+  } else if (!host_dialog_lock_try(ctl->dialog_lock)) {
+    code = "BUSY"; /* another kyso-host process's dialog */
+    snprintf(msg, sizeof(msg), "another request is waiting for the user");
+  } else {
+    locked = 1;
+    if (j->origin_prompt)
+      code = prompt_may_open(ctl, j, msg, sizeof(msg), &retry_after);
   }
   if (j && !code) {
     if (ctl->worker_started)
@@ -1595,6 +1627,8 @@ static void start_job(host_ctl *ctl, host_job *j) {
       snprintf(msg, sizeof(msg), "cannot start a worker");
     }
   }
+  if (locked && code)
+    host_dialog_lock_release(ctl->dialog_lock);
   pthread_mutex_unlock(&ctl->lock);
   if (j && code && retry_after > 0)
     send_busy(j->peer, j->id, msg, retry_after);
@@ -1846,7 +1880,7 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
   host_job *j = NULL;
   json_t *echo = NULL;
   char origin[HOST_ORIGIN_MAX], denied[160];
-  int via_extension = 0, manage;
+  int via_extension = 0, manage, self;
   int64_t silenced = 0;
   origin_verdict v;
 
@@ -1893,9 +1927,24 @@ void host_peer_message(host_peer *p, const char *msg, size_t len) {
                -1);
     goto done;
   }
+  /* No page origin over the extension's own connection: the extension
+   * acts for itself (its popup, its verifier). The browser vouches for it:
+   * certificates, origins, revocation without a first-use prompt. It never
+   * signs or timestamps for itself: a signature is always for a page the
+   * user sees named in the dialogs. */
+  self = !via_extension && peer_is_extension(p);
+  if (self && (strcmp(cmd, "sign") == 0 || strcmp(cmd, "timestamp") == 0)) {
+    send_error(p, id, "ORIGIN_DENIED",
+               "the kyso extension signs and timestamps only for a page "
+               "(origin), never for itself",
+               -1);
+    goto done;
+  }
   pthread_mutex_lock(&ctl->lock);
   v = verdict_locked(ctl, p, origin, now_s(), &silenced);
   pthread_mutex_unlock(&ctl->lock);
+  if (self && v != VERDICT_DENIED_CONFIG)
+    v = VERDICT_ALLOWED;
   if (v == VERDICT_DENIED_CONFIG ||
       (!manage && v != VERDICT_ALLOWED && v != VERDICT_UNKNOWN)) {
     if (v == VERDICT_DENIED_SILENCED)
@@ -2006,7 +2055,9 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
   ctl->prompt = prompt;
   ctl->origins = host_origins_new(cfg, host_log);
   ctl->ltv = ctl->origins ? host_ltv_new(cfg) : NULL;
-  if (!ctl->ltv) {
+  ctl->dialog_lock = ctl->ltv ? host_dialog_lock_new(cfg->state_dir) : NULL;
+  if (!ctl->dialog_lock) {
+    host_ltv_free(ctl->ltv);
     host_origins_free(ctl->origins);
     free(ctl);
     return NULL;
@@ -2053,6 +2104,7 @@ void host_ctl_free(host_ctl *ctl) {
     kyso_token_lock_release(lock);
   }
   host_origins_free(ctl->origins);
+  host_dialog_lock_free(ctl->dialog_lock);
   pthread_cond_destroy(&ctl->certs_cond);
   pthread_mutex_destroy(&ctl->lock);
   pthread_mutex_destroy(&ctl->token_lock);

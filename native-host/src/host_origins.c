@@ -12,10 +12,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ORIGINS_NAME "origins"
 #define ORIGINS_TMP_NAME "origins.tmp"
+#define CONSENT_NAME "consent"
+#define CONSENT_TMP_NAME "consent.tmp"
 /* A left shift beyond this would pass any cap. */
 #define DENY_SHIFT_MAX 20
 
@@ -30,7 +33,26 @@ typedef struct prompt_entry {
   int64_t at;
   int used;
   int global; /* counts against HOST_PROMPT_GLOBAL_MAX too */
+  /* Who took it: the process and its taken_at (give_back, site_only find
+   * their own prompt by these, whatever another process wrote). */
+  long owner;
+  int64_t key;
 } prompt_entry;
+
+/* A native "Chỉ lần này" of an https page, for every native host. */
+typedef struct once_entry {
+  char origin[HOST_ORIGIN_MAX]; /* canonical, https */
+  int64_t until;
+} once_entry;
+
+/* What the consent file holds, in monotonic seconds. */
+typedef struct consent_state {
+  deny_entry denied[HOST_DENY_MEMORY_MAX];
+  int denied_count;
+  prompt_entry prompts[HOST_PROMPT_SLOTS];
+  once_entry onces[HOST_ONCE_SHARED_MAX];
+  int once_count;
+} consent_state;
 
 /* What the origins file was when last read: a change of any of these
  * means read it again (a rewrite is a new inode). */
@@ -51,9 +73,13 @@ struct host_origins {
   int remembered_count;
   file_identity seen;
   int problem_logged; /* the file's current problem was logged */
-  deny_entry *denied; /* HOST_DENY_MEMORY_MAX, allocated at first use */
-  int denied_count;
-  prompt_entry prompts[HOST_PROMPT_SLOTS];
+  /* Refusals, prompt quotas, native "Chỉ lần này": a copy of the consent
+   * file (consent_path) when there is a state dir, else memory only. */
+  consent_state *cs;
+  char *consent_path;
+  file_identity consent_seen;
+  int consent_problem_logged;
+  int consent_clamped; /* the last read cut a time: write it back cut */
 };
 
 typedef enum rewrite_op { OP_ADD, OP_DROP, OP_MIGRATE } rewrite_op;
@@ -126,9 +152,9 @@ static void parse_text(const host_origins *o, char *text, origin_list *l,
   }
 }
 
-/* Reads the regular file fd (ours, at most HOST_ORIGINS_FILE_MAX bytes)
- * into a NUL-terminated *text. */
-static kyso_status read_fd(int fd, const char *what, char **text,
+/* Reads the regular file fd (ours, at most max bytes) into a
+ * NUL-terminated *text. */
+static kyso_status read_fd(int fd, const char *what, off_t max, char **text,
                            struct stat *st, kyso_error *err) {
   char *buf = NULL;
   size_t have = 0;
@@ -138,9 +164,9 @@ static kyso_status read_fd(int fd, const char *what, char **text,
     return kyso_error_set(err, KYSO_ERR_IO, "%s: not a regular file", what);
   if (st->st_uid != geteuid())
     return kyso_error_set(err, KYSO_ERR_IO, "%s: not owned by this user", what);
-  if (st->st_size > HOST_ORIGINS_FILE_MAX)
-    return kyso_error_set(err, KYSO_ERR_LIMIT, "%s: larger than %d bytes", what,
-                          HOST_ORIGINS_FILE_MAX);
+  if (st->st_size > max)
+    return kyso_error_set(err, KYSO_ERR_LIMIT, "%s: larger than %lld bytes",
+                          what, (long long)max);
   buf = malloc((size_t)st->st_size + 1);
   if (!buf)
     return kyso_error_set(err, KYSO_ERR_NO_MEMORY, "out of memory");
@@ -177,7 +203,7 @@ static kyso_status read_list_file(int dirfd, const char *path, struct stat *st,
     return kyso_error_set(err, KYSO_ERR_IO, "cannot read %s: %s", path,
                           strerror(errno));
   }
-  ret = read_fd(fd, path, text, st, err);
+  ret = read_fd(fd, path, HOST_ORIGINS_FILE_MAX, text, st, err);
   close(fd);
   return ret;
 }
@@ -437,6 +463,309 @@ const psl_ctx_t *host_origins_psl(const host_origins *o) {
   return o->psl;
 }
 
+/* ---- the consent file ----------------------------------------------------
+ *
+ * $XDG_STATE_HOME/kyso/consent, one entry a line, times in wall-clock
+ * seconds (a monotonic clock means nothing to another process):
+ *
+ *   d ORIGIN UNTIL COUNT          a refusal: silenced before UNTIL
+ *   p SITE AT g|s PID KEY         a first-use prompt taken at AT (g: counts
+ *                                 against HOST_PROMPT_GLOBAL_MAX too)
+ *   o ORIGIN UNTIL                a native "Chỉ lần này" (https) until UNTIL
+ *
+ * In memory the times are monotonic again: a stored time is converted with
+ * the two clocks read now, and a refusal's or a grant's time left is cut to
+ * its cap (a clock set back, or a reboot, cannot silence or allow an origin
+ * for longer than a fresh answer would). Anything garbled, too large or not
+ * a regular file of the user's is read as empty (and logged): it grants
+ * nothing, and the next answer rewrites it. */
+
+/* Wall-clock seconds. */
+static int64_t wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec;
+}
+
+/* Monotonic seconds, as the controller passes them (host_controller.c
+ * now_s), for the calls that are given no time. */
+static int64_t mono_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec;
+}
+
+static int shared(const host_origins *o) {
+  return o->consent_path != NULL;
+}
+
+/* A whole decimal number of at most 19 digits, optionally negative. */
+static int parse_i64(const char *s, int64_t *out) {
+  char *end = NULL;
+  long long v;
+
+  if (!s || !*s || strlen(s) > 20)
+    return 0;
+  errno = 0;
+  v = strtoll(s, &end, 10);
+  if (errno || *end)
+    return 0;
+  *out = (int64_t)v;
+  return 1;
+}
+
+/* s is a canonical origin (as written by format_consent). */
+static int canonical_token(const char *s) {
+  char canonical[HOST_ORIGIN_MAX];
+  return s && host_origin_canonical(s, canonical, sizeof(canonical)) &&
+         strcmp(s, canonical) == 0;
+}
+
+static int64_t clamp_left(int64_t left, int64_t cap) {
+  return left > cap ? cap : left;
+}
+
+/* text (NUL-terminated, modified) into *cs at now (monotonic) / wall;
+ * *clamped set when a time was cut to its cap. 0 when any line is not an
+ * entry as format_consent writes them. */
+static int parse_consent(char *text, consent_state *cs, int64_t now,
+                         int64_t wall, int *clamped) {
+  char *line, *save = NULL, *tok[7], *tsave;
+  int n, free_slot = 0;
+  int64_t a, b, c;
+
+  memset(cs, 0, sizeof(*cs));
+  for (line = strtok_r(text, "\n", &save); line;
+       line = strtok_r(NULL, "\n", &save)) {
+    if (line[0] == '#')
+      continue;
+    tsave = NULL;
+    for (n = 0; n < 7; n++)
+      if (!(tok[n] = strtok_r(n ? NULL : line, " ", &tsave)))
+        break;
+    if (n == 0 || n == 7 || strlen(tok[0]) != 1)
+      return 0;
+    if (tok[0][0] == 'd' && n == 4) {
+      deny_entry *d;
+      if (!canonical_token(tok[1]) || !parse_i64(tok[2], &a) ||
+          !parse_i64(tok[3], &b) || b < 1 || b > 1000 ||
+          cs->denied_count >= HOST_DENY_MEMORY_MAX)
+        return 0;
+      if (a < wall - HOST_DENY_BACKOFF_MAX_S)
+        continue; /* long over: forgotten */
+      d = &cs->denied[cs->denied_count++];
+      snprintf(d->origin, sizeof(d->origin), "%s", tok[1]);
+      d->count = (int)b;
+      d->until = now + clamp_left(a - wall, HOST_DENY_BACKOFF_MAX_S);
+      *clamped |= a - wall > HOST_DENY_BACKOFF_MAX_S;
+    } else if (tok[0][0] == 'p' && n == 6) {
+      prompt_entry *e;
+      if (!canonical_token(tok[1]) || !parse_i64(tok[2], &a) ||
+          (strcmp(tok[3], "g") != 0 && strcmp(tok[3], "s") != 0) ||
+          !parse_i64(tok[4], &b) || b <= 0 || !parse_i64(tok[5], &c) ||
+          free_slot >= HOST_PROMPT_SLOTS)
+        return 0;
+      if (a > wall) {
+        a = wall; /* taken "in the future": counts the whole window */
+        *clamped = 1;
+      }
+      if (wall - a >= HOST_PROMPT_WINDOW_S)
+        continue;
+      e = &cs->prompts[free_slot++];
+      snprintf(e->site, sizeof(e->site), "%s", tok[1]);
+      e->at = now - (wall - a);
+      e->used = 1;
+      e->global = tok[3][0] == 'g';
+      e->owner = (long)b;
+      e->key = c;
+    } else if (tok[0][0] == 'o' && n == 3) {
+      once_entry *e;
+      if (!canonical_token(tok[1]) || !host_origin_is_web(tok[1]) ||
+          host_origin_is_http(tok[1]) || !parse_i64(tok[2], &a) ||
+          cs->once_count >= HOST_ONCE_SHARED_MAX)
+        return 0;
+      if (a <= wall)
+        continue; /* over */
+      e = &cs->onces[cs->once_count++];
+      snprintf(e->origin, sizeof(e->origin), "%s", tok[1]);
+      e->until = now + clamp_left(a - wall, HOST_ONCE_NATIVE_S);
+      *clamped |= a - wall > HOST_ONCE_NATIVE_S;
+    } else {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* Reads the consent file (dirfd < 0: by its path) into o->cs at now; a
+ * missing file is empty, a bad one empty and logged. Notes what was read
+ * in o->consent_seen. */
+static void load_consent(host_origins *o, int dirfd, int64_t now) {
+  struct stat st;
+  char *text = NULL;
+  kyso_error err;
+  consent_state *fresh = NULL;
+  int fd, ok = 0;
+
+  memset(&o->consent_seen, 0, sizeof(o->consent_seen));
+  o->consent_clamped = 0;
+  fd = dirfd >= 0 ? openat(dirfd, CONSENT_NAME,
+                           O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+                  : open(o->consent_path,
+                         O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && errno == ENOENT) {
+    memset(o->cs, 0, sizeof(*o->cs));
+    o->consent_problem_logged = 0;
+    return;
+  }
+  if (fd < 0) {
+    kyso_error_set(&err, KYSO_ERR_IO, "%s: %s", o->consent_path,
+                   errno == ELOOP ? "a symbolic link: refused (remove it)"
+                                  : strerror(errno));
+  } else if (read_fd(fd, o->consent_path, HOST_CONSENT_FILE_MAX, &text, &st,
+                     &err) == KYSO_OK) {
+    identity_of(&o->consent_seen, &st);
+    fresh = malloc(sizeof(*fresh));
+    if (!fresh)
+      kyso_error_set(&err, KYSO_ERR_NO_MEMORY, "out of memory");
+    else if (!(ok = parse_consent(text, fresh, now, wall_now(),
+                                  &o->consent_clamped)))
+      kyso_error_set(&err, KYSO_ERR_IO, "%s: garbled", o->consent_path);
+  }
+  if (fd >= 0)
+    close(fd);
+  if (ok) {
+    memcpy(o->cs, fresh, sizeof(*fresh));
+    o->consent_problem_logged = 0;
+  } else {
+    memset(o->cs, 0, sizeof(*o->cs)); /* grants nothing */
+    if (!o->consent_problem_logged)
+      o->log("refusals and prompt counts not read, starting empty: %s",
+             err.message);
+    o->consent_problem_logged = 1;
+  }
+  free(fresh);
+  free(text);
+}
+
+static int consent_begin(host_origins *o, int64_t now);
+static void consent_end(host_origins *o, int dirfd, int64_t now);
+
+/* Reads the consent file again if it changed since (a rewrite is a new
+ * inode; a symlink or a vanished file counts as a change). */
+static void refresh_consent(host_origins *o, int64_t now) {
+  struct stat st;
+
+  if (!shared(o))
+    return;
+  if (lstat(o->consent_path, &st) == 0 && S_ISREG(st.st_mode) &&
+      identity_same(&o->consent_seen, &st))
+    return;
+  if (lstat(o->consent_path, &st) != 0 && !o->consent_seen.known &&
+      errno == ENOENT)
+    return; /* still none */
+  load_consent(o, -1, now);
+  /* A time beyond its cap (a clock set back, a hand-edited file) is cut
+   * from this reader's now; written back cut, so that the next reader,
+   * later, does not cut it again from its own now. */
+  if (o->consent_clamped)
+    consent_end(o, consent_begin(o, now), now);
+}
+
+/* o->cs as the file's text (malloc'ed), times back to wall-clock. */
+static char *format_consent(const consent_state *cs, int64_t now,
+                            int64_t wall) {
+  size_t cap = HOST_CONSENT_FILE_MAX, len = 0;
+  char *out = malloc(cap);
+  int i, n;
+
+#define EMIT(...)                                                              \
+  do {                                                                         \
+    n = snprintf(out + len, cap - len, __VA_ARGS__);                           \
+    if (n < 0 || (size_t)n >= cap - len) {                                     \
+      free(out);                                                               \
+      return NULL;                                                             \
+    }                                                                          \
+    len += (size_t)n;                                                          \
+  } while (0)
+  if (!out)
+    return NULL;
+  EMIT("# kyso-host: refusals, first-use prompts, \"Chỉ lần này\" (shared by "
+       "every kyso-host)\n");
+  for (i = 0; i < cs->denied_count; i++)
+    EMIT("d %s %lld %d\n", cs->denied[i].origin,
+         (long long)(wall + cs->denied[i].until - now), cs->denied[i].count);
+  for (i = 0; i < HOST_PROMPT_SLOTS; i++) {
+    const prompt_entry *e = &cs->prompts[i];
+    if (e->used && now - e->at < HOST_PROMPT_WINDOW_S)
+      EMIT("p %s %lld %c %ld %lld\n", e->site,
+           (long long)(wall - (now - e->at)), e->global ? 'g' : 's', e->owner,
+           (long long)e->key);
+  }
+  for (i = 0; i < cs->once_count; i++)
+    if (cs->onces[i].until > now)
+      EMIT("o %s %lld\n", cs->onces[i].origin,
+           (long long)(wall + cs->onces[i].until - now));
+#undef EMIT
+  return out;
+}
+
+/* Starts a change of the consent state: takes the state dir's flock and
+ * reads the file as it is now. The fd to give consent_end, or -1 (memory
+ * only, or the directory is unusable: the change stays in this process). */
+static int consent_begin(host_origins *o, int64_t now) {
+  kyso_error err;
+  int dirfd;
+
+  if (!shared(o))
+    return -1;
+  dirfd = open_state_dir(o->cfg->state_dir, &err);
+  if (dirfd < 0) {
+    o->log("refusals and prompt counts not shared: %s", err.message);
+    return -1;
+  }
+  if (flock(dirfd, LOCK_EX) != 0) {
+    o->log("refusals and prompt counts not shared: cannot lock %s",
+           o->cfg->state_dir);
+    close(dirfd);
+    return -1;
+  }
+  load_consent(o, dirfd, now);
+  return dirfd;
+}
+
+/* Writes o->cs as the consent file (0600, temporary file and rename) and
+ * releases the lock of consent_begin. */
+static void consent_end(host_origins *o, int dirfd, int64_t now) {
+  char *text;
+  struct stat st;
+  int fd, ok;
+
+  if (dirfd < 0)
+    return;
+  text = format_consent(o->cs, now, wall_now());
+  ok = text != NULL &&
+       (unlinkat(dirfd, CONSENT_TMP_NAME, 0) == 0 || errno == ENOENT);
+  fd = ok ? openat(dirfd, CONSENT_TMP_NAME,
+                   O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)
+          : -1;
+  ok = fd >= 0 && fchmod(fd, 0600) == 0 &&
+       host_fd_write_all(fd, text, strlen(text));
+  if (fd >= 0)
+    ok = close(fd) == 0 && ok;
+  ok = ok && renameat(dirfd, CONSENT_TMP_NAME, dirfd, CONSENT_NAME) == 0;
+  if (!ok) {
+    unlinkat(dirfd, CONSENT_TMP_NAME, 0);
+    o->log("cannot write %s: refusals and prompt counts not shared",
+           o->consent_path);
+    memset(&o->consent_seen, 0, sizeof(o->consent_seen));
+  } else if (fstatat(dirfd, CONSENT_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    identity_of(&o->consent_seen, &st); /* ours: no need to read it back */
+  }
+  free(text);
+  close(dirfd); /* releases the flock */
+}
+
 host_origins *host_origins_new(const host_config *cfg, host_log_fn log) {
   host_origins *o = calloc(1, sizeof(*o));
 
@@ -444,9 +773,22 @@ host_origins *host_origins_new(const host_config *cfg, host_log_fn log) {
     return NULL;
   o->cfg = cfg;
   o->log = log ? log : nop_log;
+  o->cs = calloc(1, sizeof(*o->cs));
+  if (!o->cs) {
+    free(o);
+    return NULL;
+  }
   load_psl(o);
-  if (cfg->origins_path && cfg->state_dir)
+  if (cfg->origins_path && cfg->state_dir) {
+    size_t n = strlen(cfg->state_dir) + sizeof("/" CONSENT_NAME);
+    o->consent_path = malloc(n);
+    if (!o->consent_path) {
+      host_origins_free(o);
+      return NULL;
+    }
+    snprintf(o->consent_path, n, "%s/%s", cfg->state_dir, CONSENT_NAME);
     migrate(o);
+  }
   refresh(o);
   return o;
 }
@@ -455,7 +797,8 @@ void host_origins_free(host_origins *o) {
   if (!o)
     return;
   list_clear(o->remembered, &o->remembered_count);
-  free(o->denied);
+  free(o->cs);
+  free(o->consent_path);
   psl_free(o->psl_owned);
   free(o);
 }
@@ -485,25 +828,40 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 }
 
 static deny_entry *deny_find(const host_origins *o, const char *origin) {
+  consent_state *cs = o->cs;
   int i;
 
-  for (i = 0; i < o->denied_count; i++)
-    if (strcmp(o->denied[i].origin, origin) == 0)
-      return &o->denied[i];
+  for (i = 0; i < cs->denied_count; i++)
+    if (strcmp(cs->denied[i].origin, origin) == 0)
+      return &cs->denied[i];
   return NULL;
+}
+
+/* Drops origin's refusal and native "Chỉ lần này" from o->cs; 1 when it
+ * had a refusal. */
+static int consent_drop(host_origins *o, const char *origin) {
+  consent_state *cs = o->cs;
+  deny_entry *d = deny_find(o, origin);
+  int i;
+
+  for (i = 0; i < cs->once_count; i++)
+    if (strcmp(cs->onces[i].origin, origin) == 0)
+      cs->onces[i--] = cs->onces[--cs->once_count];
+  if (!d)
+    return 0;
+  *d = cs->denied[--cs->denied_count];
+  return 1;
 }
 
 kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
                                 kyso_error *err) {
-  deny_entry *d = deny_find(o, origin);
   kyso_status ret = KYSO_OK;
-  int changed = 0, at;
+  int64_t now = mono_now();
+  int changed = 0, at, dirfd;
 
-  *found = 0;
-  if (d) {
-    *d = o->denied[--o->denied_count];
-    *found = 1;
-  }
+  dirfd = consent_begin(o, now);
+  *found = consent_drop(o, origin);
+  consent_end(o, dirfd, now);
   if (o->cfg->origins_path && o->cfg->state_dir) {
     ret = rewrite(o, OP_DROP, origin, NULL, &changed, err);
   } else if ((at = list_find(o->remembered, o->remembered_count, origin)) >=
@@ -517,51 +875,55 @@ kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
 }
 
 void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
+  consent_state *cs = o->cs;
+  int dirfd = consent_begin(o, now);
   deny_entry *d = deny_find(o, origin);
   int64_t backoff;
   int i;
 
-  if (!d && !o->denied) {
-    o->denied = calloc(HOST_DENY_MEMORY_MAX, sizeof(*o->denied));
-    if (!o->denied)
-      return;
-  }
-  if (!d && o->denied_count < HOST_DENY_MEMORY_MAX) {
-    d = &o->denied[o->denied_count++];
+  if (!d && cs->denied_count < HOST_DENY_MEMORY_MAX) {
+    d = &cs->denied[cs->denied_count++];
     memset(d, 0, sizeof(*d));
   } else if (!d) {
     /* Full: the one silenced for the shortest time makes room. */
-    d = &o->denied[0];
-    for (i = 1; i < o->denied_count; i++)
-      if (o->denied[i].until < d->until)
-        d = &o->denied[i];
+    d = &cs->denied[0];
+    for (i = 1; i < cs->denied_count; i++)
+      if (cs->denied[i].until < d->until)
+        d = &cs->denied[i];
     memset(d, 0, sizeof(*d));
   }
   snprintf(d->origin, sizeof(d->origin), "%s", origin);
-  d->count++;
+  if (d->count < 1000)
+    d->count++;
   backoff = (int64_t)HOST_DENY_BACKOFF_FIRST_S
             << (d->count - 1 < DENY_SHIFT_MAX ? d->count - 1 : DENY_SHIFT_MAX);
   if (backoff > HOST_DENY_BACKOFF_MAX_S)
     backoff = HOST_DENY_BACKOFF_MAX_S;
   d->until = now + backoff;
+  consent_end(o, dirfd, now);
 }
 
-int64_t host_origins_denied_for(const host_origins *o, const char *origin,
+int64_t host_origins_denied_for(host_origins *o, const char *origin,
                                 int64_t now) {
-  const deny_entry *d = deny_find(o, origin);
+  const deny_entry *d;
+
+  refresh_consent(o, now);
+  d = deny_find(o, origin);
   return d && d->until > now ? d->until - now : 0;
 }
 
 host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
                                            int64_t now, int64_t *retry_after) {
   int64_t first_all = INT64_MAX, first_mine = INT64_MAX;
-  int i, total = 0, mine = 0, free_slot = -1, oldest_local = -1;
+  int i, total = 0, mine = 0, free_slot = -1, oldest_local = -1, dirfd;
   char site[HOST_ORIGIN_MAX];
-  prompt_entry *e;
+  prompt_entry *prompts = o->cs->prompts, *e;
+  host_prompt_quota q = HOST_PROMPT_QUOTA_OK;
 
   site_of(o, origin, site);
+  dirfd = consent_begin(o, now);
   for (i = 0; i < HOST_PROMPT_SLOTS; i++) {
-    e = &o->prompts[i];
+    e = &prompts[i];
     if (!e->used || now - e->at >= HOST_PROMPT_WINDOW_S) {
       free_slot = i;
       continue;
@@ -570,7 +932,7 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
       total++;
       if (e->at < first_all)
         first_all = e->at;
-    } else if (oldest_local < 0 || e->at < o->prompts[oldest_local].at) {
+    } else if (oldest_local < 0 || e->at < prompts[oldest_local].at) {
       oldest_local = i;
     }
     if (strcmp(e->site, site) == 0) {
@@ -582,7 +944,8 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
   if (mine >= HOST_PROMPT_SITE_MAX) {
     if (retry_after)
       *retry_after = first_mine + HOST_PROMPT_WINDOW_S - now;
-    return HOST_PROMPT_QUOTA_SITE;
+    q = HOST_PROMPT_QUOTA_SITE;
+    goto done;
   }
   /* No free slot: the oldest prompt that only counts for its own site makes
    * room (it limits nobody else). */
@@ -591,42 +954,59 @@ host_prompt_quota host_origins_prompt_take(host_origins *o, const char *origin,
   if (total >= HOST_PROMPT_GLOBAL_MAX || free_slot < 0) {
     if (retry_after)
       *retry_after = first_all + HOST_PROMPT_WINDOW_S - now;
-    return HOST_PROMPT_QUOTA_GLOBAL;
+    q = HOST_PROMPT_QUOTA_GLOBAL;
+    goto done;
   }
-  e = &o->prompts[free_slot];
+  e = &prompts[free_slot];
   snprintf(e->site, sizeof(e->site), "%s", site);
   e->at = now;
   e->used = 1;
   e->global = 1;
-  return HOST_PROMPT_QUOTA_OK;
+  e->owner = (long)getpid();
+  e->key = now;
+
+done:
+  consent_end(o, dirfd, now);
+  return q;
 }
 
-/* The slot taken for origin at taken_at, or NULL. */
+/* This process's slot taken for origin at taken_at, or NULL. */
 static prompt_entry *prompt_find(host_origins *o, const char *origin,
                                  int64_t taken_at) {
   char site[HOST_ORIGIN_MAX];
+  long me = (long)getpid();
   int i;
 
   site_of(o, origin, site);
-  for (i = 0; i < HOST_PROMPT_SLOTS; i++)
-    if (o->prompts[i].used && o->prompts[i].at == taken_at &&
-        strcmp(o->prompts[i].site, site) == 0)
-      return &o->prompts[i];
+  for (i = 0; i < HOST_PROMPT_SLOTS; i++) {
+    prompt_entry *e = &o->cs->prompts[i];
+    if (e->used && e->owner == me && e->key == taken_at &&
+        strcmp(e->site, site) == 0)
+      return e;
+  }
   return NULL;
 }
 
 void host_origins_prompt_give_back(host_origins *o, const char *origin,
                                    int64_t taken_at) {
+  int64_t now = shared(o) ? mono_now() : taken_at;
+  int dirfd = consent_begin(o, now);
   prompt_entry *e = prompt_find(o, origin, taken_at);
+
   if (e)
     memset(e, 0, sizeof(*e));
+  consent_end(o, dirfd, now);
 }
 
 void host_origins_prompt_site_only(host_origins *o, const char *origin,
                                    int64_t taken_at) {
+  int64_t now = shared(o) ? mono_now() : taken_at;
+  int dirfd = consent_begin(o, now);
   prompt_entry *e = prompt_find(o, origin, taken_at);
+
   if (e)
     e->global = 0;
+  consent_end(o, dirfd, now);
 }
 
 int64_t host_origins_once(const char *origin, int native, int64_t now) {
@@ -637,9 +1017,48 @@ int64_t host_origins_once(const char *origin, int native, int64_t now) {
   return now + HOST_ONCE_NATIVE_S;
 }
 
+void host_origins_once_grant(host_origins *o, const char *origin, int64_t until,
+                             int64_t now) {
+  consent_state *cs = o->cs;
+  once_entry *e = NULL;
+  int i, dirfd;
+
+  if (until <= now || !host_origin_is_web(origin) ||
+      host_origin_is_http(origin))
+    return; /* http: the request that asked only */
+  if (until > now + HOST_ONCE_NATIVE_S)
+    until = now + HOST_ONCE_NATIVE_S;
+  dirfd = consent_begin(o, now);
+  for (i = 0; i < cs->once_count && !e; i++)
+    if (strcmp(cs->onces[i].origin, origin) == 0)
+      e = &cs->onces[i];
+  if (!e && cs->once_count < HOST_ONCE_SHARED_MAX) {
+    e = &cs->onces[cs->once_count++];
+  } else if (!e) { /* full: the one ending first makes room */
+    e = &cs->onces[0];
+    for (i = 1; i < cs->once_count; i++)
+      if (cs->onces[i].until < e->until)
+        e = &cs->onces[i];
+  }
+  snprintf(e->origin, sizeof(e->origin), "%s", origin);
+  e->until = until;
+  consent_end(o, dirfd, now);
+}
+
+int host_origins_once_holds(host_origins *o, const char *origin, int64_t now) {
+  int i;
+
+  refresh_consent(o, now);
+  for (i = 0; i < o->cs->once_count; i++)
+    if (strcmp(o->cs->onces[i].origin, origin) == 0)
+      return o->cs->onces[i].until > now;
+  return 0;
+}
+
 void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
                        void *arg) {
   const host_config *cfg = o->cfg;
+  consent_state *cs = o->cs;
   int i;
 
   for (i = 0; i < cfg->allowed_count; i++)
@@ -650,8 +1069,9 @@ void host_origins_each(host_origins *o, int64_t now, host_origin_visit visit,
   refresh(o);
   for (i = 0; i < o->remembered_count; i++)
     visit(arg, o->remembered[i], HOST_ORIGIN_ALLOWED, HOST_ORIGIN_FROM_USER, 0);
-  for (i = 0; i < o->denied_count; i++)
-    if (o->denied[i].until > now)
-      visit(arg, o->denied[i].origin, HOST_ORIGIN_DENIED, HOST_ORIGIN_FROM_USER,
-            o->denied[i].until - now);
+  refresh_consent(o, now);
+  for (i = 0; i < cs->denied_count; i++)
+    if (cs->denied[i].until > now)
+      visit(arg, cs->denied[i].origin, HOST_ORIGIN_DENIED,
+            HOST_ORIGIN_FROM_USER, cs->denied[i].until - now);
 }

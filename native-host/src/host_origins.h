@@ -11,11 +11,24 @@
  *    a forgotten origin is forgotten by a running host too. Only origins
  *    that may be remembered are kept (host_origins_may_remember): an old
  *    file's http:// entries are dropped.
- *  - "Từ chối" (deny): in memory for the host's lifetime, with a back-off
- *    that doubles at each refusal: no prompt for that origin meanwhile.
+ *  - "Từ chối" (deny), with a back-off that doubles at each refusal: no
+ *    prompt for that origin meanwhile.
  *  - First-use prompts: at most HOST_PROMPT_SITE_MAX per site and
  *    HOST_PROMPT_GLOBAL_MAX in all per HOST_PROMPT_WINDOW_S, counting only
  *    the prompts the user was shown (host_origins_prompt_give_back).
+ *  - Native "Chỉ lần này" of https pages (host_origins_once_grant).
+ *
+ * These three are shared by every kyso-host of the user — the websocket
+ * service and the native-messaging hosts, one per request of the
+ * extension — through the consent file, $XDG_STATE_HOME/kyso/consent:
+ * read again when it changes, rewritten (temporary file, rename, 0600,
+ * never through a symlink) under the same directory flock as the origins
+ * file. It stores wall-clock seconds; in memory they become monotonic
+ * again, a time left cut to its cap (HOST_DENY_BACKOFF_MAX_S,
+ * HOST_ONCE_NATIVE_S), so a clock set back or a reboot silences no origin
+ * longer than a fresh refusal would. A garbled or oversized file is read
+ * as empty and logged. Without a state dir (unit tests) all stays in
+ * memory.
  *
  * Prompt quotas are kept per site (host_origin_site: scheme and
  * registrable domain, by the Public Suffix List): who holds evil.test holds
@@ -42,7 +55,7 @@
 /* Origins in the origins file, and its size. */
 #define HOST_REMEMBERED_MAX 256
 #define HOST_ORIGINS_FILE_MAX (HOST_REMEMBERED_MAX * HOST_ORIGIN_MAX)
-/* Refused origins kept in memory (the oldest expired one makes room). */
+/* Refused origins kept (the one silenced shortest makes room). */
 #define HOST_DENY_MEMORY_MAX 256
 /* The first refusal silences an origin this long, each next one twice as
  * long as the one before, up to the cap. */
@@ -60,6 +73,13 @@
  * tab for the whole browser session: an https page's lasts this long; an
  * http page's covers only the request that asked (host_origins_once). */
 #define HOST_ONCE_NATIVE_S (5 * 60)
+/* Native "Chỉ lần này" grants kept (the one ending first makes room). */
+#define HOST_ONCE_SHARED_MAX 64
+/* The consent file: its entries, each at most an origin and numbers. */
+#define HOST_CONSENT_FILE_MAX                                                  \
+  ((HOST_DENY_MEMORY_MAX + HOST_PROMPT_SLOTS + HOST_ONCE_SHARED_MAX) *         \
+       (HOST_ORIGIN_MAX + 64) +                                                \
+   1024)
 
 typedef struct host_origins host_origins;
 
@@ -91,8 +111,9 @@ int host_origins_remembered(host_origins *o, const char *origin);
 kyso_status host_origins_remember(host_origins *o, const char *origin,
                                   kyso_error *err);
 
-/* Drops origin (canonical) from the origins file and from the refusals in
- * memory; *found says whether it was in either. */
+/* Drops origin (canonical) from the origins file and its refusal and
+ * native "Chỉ lần này" from the consent file; *found says whether it was
+ * remembered or refused. */
 kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
                                 kyso_error *err);
 
@@ -102,7 +123,7 @@ kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
 void host_origins_deny(host_origins *o, const char *origin, int64_t now);
 
 /* Seconds origin stays silenced after now (0: it may be asked). */
-int64_t host_origins_denied_for(const host_origins *o, const char *origin,
+int64_t host_origins_denied_for(host_origins *o, const char *origin,
                                 int64_t now);
 
 typedef enum host_prompt_quota {
@@ -138,6 +159,15 @@ void host_origins_prompt_site_only(host_origins *o, const char *origin,
  * over native messaging (native: 1) HOST_ONCE_REQUEST for an http origin,
  * else now + HOST_ONCE_NATIVE_S (the time it stops holding). */
 int64_t host_origins_once(const char *origin, int native, int64_t now);
+
+/* Records a native "Chỉ lần này" for origin (https; http covers only its
+ * request, nothing is kept) until `until` (at most HOST_ONCE_NATIVE_S
+ * after now), for every native host of the user. */
+void host_origins_once_grant(host_origins *o, const char *origin, int64_t until,
+                             int64_t now);
+
+/* 1 when such a grant for origin still holds at now. */
+int host_origins_once_holds(host_origins *o, const char *origin, int64_t now);
 
 typedef enum host_origin_source {
   HOST_ORIGIN_FROM_CONFIG = 0, /* host.conf: edit it to change */

@@ -4,6 +4,7 @@
 #include "origins_cmd.h"
 
 #include <stdio.h>
+#include <time.h>
 
 #include "host_controller.h" /* host_log */
 #include "host_origins.h"
@@ -11,7 +12,11 @@
 static void print_origin(void *arg, const char *origin, host_origin_state state,
                          host_origin_source source, int64_t denied_for) {
   (void)arg;
-  (void)denied_for; /* refusals live in a running host only */
+  if (denied_for > 0) { /* a refusal (consent file), silenced this long */
+    printf("%-8s %-10s %s (%lld s)\n", "denied", "refused", origin,
+           (long long)denied_for);
+    return;
+  }
   printf("%-8s %-10s %s\n", state == HOST_ORIGIN_ALLOWED ? "allowed" : "denied",
          source == HOST_ORIGIN_FROM_CONFIG ? "host.conf" : "remembered",
          origin);
@@ -19,12 +24,14 @@ static void print_origin(void *arg, const char *origin, host_origin_state state,
 
 int host_origins_list_cmd(const host_config *cfg) {
   host_origins *o = host_origins_new(cfg, host_log);
+  struct timespec ts;
 
   if (!o) {
     host_log("out of memory");
     return 2;
   }
-  host_origins_each(o, 0, print_origin, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &ts); /* the store's clock */
+  host_origins_each(o, (int64_t)ts.tv_sec, print_origin, NULL);
   host_origins_free(o);
   return fflush(stdout) == 0 ? 0 : 2;
 }

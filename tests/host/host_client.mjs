@@ -379,8 +379,11 @@ try {
     const { origins } = await import("./origins_cases.mjs");
     await origins({ ok, ORIGIN, StdioConn, WsConn, pinAnswers, pinLog, clearLog, prepare, finishAndCheck,
       errCode, noSig, pemDer }, process.argv[3]);
+  } else if (mode === "multi") {
+    const { multi } = await import("./native_multi_cases.mjs");
+    await multi({ ok, WsConn, pinAnswers, pinLog, clearLog, prepare, errCode, pemDer }, process.argv[3]);
   } else {
-    console.error("usage: host_client.mjs stdio|websocket|load|consent|attrs|origins SCENARIO");
+    console.error("usage: host_client.mjs stdio|websocket|load|consent|attrs|origins|multi SCENARIO");
     process.exit(2);
   }
 } catch (e) {

@@ -6,11 +6,15 @@
  * the time passed in: the first-use prompt quotas, the back-off of a
  * refusal, which origins may be remembered; sites by the Public Suffix
  * List (quotas and refusals per registrable domain, the domain dialogs
- * show); how long "Chỉ lần này" holds.
+ * show); how long "Chỉ lần này" holds; two stores sharing the consent
+ * file as two processes do.
  */
+#define _GNU_SOURCE /* mkdtemp */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "host_origin.h"
@@ -345,8 +349,89 @@ static void test_store(void) {
   host_origins_free(o);
 }
 
+/* Two stores on one state dir, as two kyso-host processes: refusals, their
+ * back-off, prompt quotas and native "Chỉ lần này" go through the consent
+ * file; a garbled one grants nothing. */
+static void test_shared_store(void) {
+  char dir[] = "/tmp/kyso-origin-test.XXXXXX", path[128], origins[128];
+  host_config cfg;
+  host_origins *a, *b;
+  int64_t t = 5000, wait = 0, left;
+  int i, found = 0;
+  kyso_error err;
+  FILE *f;
+
+  if (!mkdtemp(dir)) {
+    CHECK(0);
+    return;
+  }
+  snprintf(origins, sizeof(origins), "%s/origins", dir);
+  snprintf(path, sizeof(path), "%s/consent", dir);
+  memset(&cfg, 0, sizeof(cfg));
+  cfg.state_dir = dir;
+  cfg.origins_path = origins;
+  a = host_origins_new(&cfg, NULL);
+  b = host_origins_new(&cfg, NULL);
+  CHECK(a && b);
+  if (!a || !b)
+    goto done;
+  host_origins_deny(a, "https://no.kyso.test", t);
+  left = host_origins_denied_for(b, "https://no.kyso.test", t);
+  CHECK(left >= HOST_DENY_BACKOFF_FIRST_S - 1 &&
+        left <= HOST_DENY_BACKOFF_FIRST_S + 1);
+  host_origins_deny(b, "https://no.kyso.test", t);
+  left = host_origins_denied_for(a, "https://no.kyso.test", t);
+  CHECK(left >= 2 * HOST_DENY_BACKOFF_FIRST_S - 2 &&
+        left <= 2 * HOST_DENY_BACKOFF_FIRST_S + 2);
+  CHECK(host_origins_forget(b, "https://no.kyso.test", &found, &err) ==
+        KYSO_OK);
+  CHECK(found && host_origins_denied_for(a, "https://no.kyso.test", t) == 0);
+  /* the site's quota, taken by both */
+  for (i = 0; i < HOST_PROMPT_SITE_MAX; i++)
+    CHECK_EQ_INT(host_origins_prompt_take(
+                     i % 2 ? a : b, "https://p.quota.kyso.test", t, &wait),
+                 HOST_PROMPT_QUOTA_OK);
+  CHECK_EQ_INT(
+      host_origins_prompt_take(a, "https://q.quota.kyso.test", t, &wait),
+      HOST_PROMPT_QUOTA_SITE);
+  CHECK(wait > 0 && wait <= HOST_PROMPT_WINDOW_S);
+  /* "Chỉ lần này": https shared, http never kept */
+  host_origins_once_grant(a, "https://once.kyso.test", t + HOST_ONCE_NATIVE_S,
+                          t);
+  host_origins_once_grant(a, "http://once.kyso.test", t + HOST_ONCE_NATIVE_S,
+                          t);
+  CHECK(host_origins_once_holds(b, "https://once.kyso.test", t));
+  CHECK(!host_origins_once_holds(b, "https://once.kyso.test",
+                                 t + HOST_ONCE_NATIVE_S + 2));
+  CHECK(!host_origins_once_holds(b, "http://once.kyso.test", t));
+  /* garbled: nothing holds */
+  f = fopen(path, "w");
+  CHECK(f != NULL);
+  if (f) {
+    fputs("o https://once.kyso.test 99999999999\nd junk\n", f);
+    fclose(f);
+  }
+  CHECK(!host_origins_once_holds(b, "https://once.kyso.test", t));
+  /* a grant far on is cut to its cap */
+  f = fopen(path, "w");
+  if (f) {
+    fputs("o https://once.kyso.test 99999999999\n", f);
+    fclose(f);
+  }
+  CHECK(host_origins_once_holds(b, "https://once.kyso.test", t));
+  CHECK(!host_origins_once_holds(b, "https://once.kyso.test",
+                                 t + HOST_ONCE_NATIVE_S + 1));
+done:
+  host_origins_free(a);
+  host_origins_free(b);
+  unlink(path);
+  unlink(origins);
+  rmdir(dir);
+}
+
 int main(void) {
   test_canonical();
   test_store();
+  test_shared_store();
   return check_summary();
 }

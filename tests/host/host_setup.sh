@@ -30,6 +30,10 @@ host_setup() {
   XDG_STATE_HOME=$TEST_TMP/state
   # the revocation cache ($XDG_CACHE_HOME/kyso/revocation), never the user's
   XDG_CACHE_HOME=$TEST_TMP/cache
+  # the token locks ($XDG_RUNTIME_DIR/kyso), never the session's: a user's
+  # own kyso sign must not hold up the tests, nor they it
+  XDG_RUNTIME_DIR=$TEST_TMP/run
+  mkdir -p -m 700 "$XDG_RUNTIME_DIR"
   KYSO_HOST_CONF=$TEST_TMP/host.conf
   KYSO_PINENTRY_ANSWERS=$TEST_TMP/pinentry.answers
   KYSO_PINENTRY_LOG=$TEST_TMP/pinentry.log
@@ -48,7 +52,7 @@ pinentry = $KYSO_SCRIPTED_PINENTRY
 user_timeout = 20
 idle_timeout = 120
 CONF
-  export XDG_CONFIG_HOME XDG_STATE_HOME XDG_CACHE_HOME KYSO_HOST_CONF KYSO_PINENTRY_ANSWERS KYSO_PINENTRY_LOG \
+  export XDG_CONFIG_HOME XDG_STATE_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR KYSO_HOST_CONF KYSO_PINENTRY_ANSWERS KYSO_PINENTRY_LOG \
     KYSO_PINENTRY_PIN KYSO_HOST_PORT
 }
 

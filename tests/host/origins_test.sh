@@ -34,10 +34,13 @@ origins_run() {
 }
 
 # with_host SCENARIO [WRAPPER...]: the scenario against a websocket host of
-# its own (fresh prompt quotas and refusals).
+# its own, with fresh prompt quotas and refusals: these are shared by every
+# kyso-host through $XDG_STATE_HOME/kyso/consent and survive a restart, so
+# the test starts each scenario without that file.
 with_host() {
   local scenario=$1
   shift
+  rm -f "$XDG_STATE_HOME/kyso/consent"
   host_start_ws "$@"
   origins_run "$scenario"
   host_stop_ws
@@ -84,6 +87,7 @@ section "silent lock-out (pages that cancel their own first-use prompts)"
 with_host lockout
 
 section "native messaging"
+rm -f "$XDG_STATE_HOME/kyso/consent"
 origins_run native
 
 section "developer setting"

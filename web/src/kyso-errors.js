@@ -20,17 +20,28 @@ const TEXT = {
     en: ['Cannot reach the kyso signing software on this computer: it is not running or not installed.',
          'Start kyso (or log in again if you just installed it) and retry; if kyso is not installed, download and install it.'],
   },
+  // Not "not installed": kyso-host may well be running (Chrome's Local
+  // Network Access; the extension needs no port and no permission).
   LOCAL_ACCESS_BLOCKED: {
     vi: ['Trình duyệt đã chặn trang này kết nối tới phần mềm ký số trên máy (quyền truy cập mạng cục bộ).',
-         'Bấm biểu tượng bên trái thanh địa chỉ, cho phép "Truy cập mạng cục bộ" (Local network access) rồi tải lại trang; hoặc cài tiện ích kyso cho trình duyệt.'],
+         'Cài tiện ích trình duyệt kyso (khuyên dùng: không cần quyền này) rồi tải lại trang; hoặc bấm biểu tượng bên trái thanh địa chỉ, cho phép "Truy cập mạng cục bộ" (Local network access) rồi tải lại trang. Trang nằm trong khung (iframe) thì quản trị trang web phải cho khung đó quyền truy cập mạng cục bộ.'],
     en: ['The browser blocked this page from reaching the signing software on this computer (local network access).',
-         'Click the icon left of the address bar, allow "Local network access", then reload; or install the kyso browser extension.'],
+         'Install the kyso browser extension (recommended: it needs no such permission) and reload; or click the icon left of the address bar, allow "Local network access", then reload. In a frame (iframe), the site\'s administrator must grant that frame local network access.'],
+  },
+  // The page's Content-Security-Policy (connect-src) forbids the websocket
+  // to kyso-host: the browser never tried, so nothing is known about the
+  // host. kyso.js puts the socket's own address in place of the default.
+  CSP_BLOCKED: {
+    vi: ['Chính sách bảo mật nội dung (Content-Security-Policy) của trang web này không cho trang kết nối tới phần mềm ký số kyso trên máy.',
+         'Cài tiện ích trình duyệt kyso (khuyên dùng) rồi tải lại trang; hoặc nhờ quản trị trang web thêm connect-src ws://127.0.0.1:8750 vào Content-Security-Policy của trang.'],
+    en: ['This site\'s Content-Security-Policy does not let the page connect to the kyso signing software on this computer.',
+         'Install the kyso browser extension (recommended) and reload the page; or ask the site\'s administrator to add connect-src ws://127.0.0.1:8750 to the page\'s Content-Security-Policy.'],
   },
   ORIGIN_DENIED: {
     vi: ['Trang này không được phép dùng token ký số của bạn.',
-         'Nếu bạn tin trang này: kyso hỏi lại sau ít nhất 5 phút (hoặc ngay sau khi khởi động lại kyso); khi đó chọn "Luôn cho phép" hoặc "Chỉ lần này". Nếu trang bị chặn trong cấu hình (deny_origin), hãy nhờ quản trị gỡ bỏ.'],
+         'Nếu bạn tin trang này: kyso hỏi lại sau ít nhất 5 phút (hoặc ngay khi bạn bấm "Quên" trang này trong cửa sổ của tiện ích kyso, hay chạy kyso-host --forget-origin); khi đó chọn "Luôn cho phép" hoặc "Chỉ lần này". Nếu trang bị chặn trong cấu hình (deny_origin), hãy nhờ quản trị gỡ bỏ.'],
     en: ['This site is not allowed to use your signing token.',
-         'If you trust this site: kyso asks again after 5 minutes at least (or as soon as kyso is restarted); then choose "Always" or "Once". If it is denied in the configuration (deny_origin), ask your administrator.'],
+         'If you trust this site: kyso asks again after 5 minutes at least (or as soon as you click "Forget" for this site in the kyso extension\'s popup, or run kyso-host --forget-origin); then choose "Always" or "Once". If it is denied in the configuration (deny_origin), ask your administrator.'],
   },
   USER_CANCELLED: {
     vi: ['Bạn đã huỷ thao tác ký.', 'Bấm Ký lại khi bạn muốn ký.'],
@@ -69,6 +80,14 @@ const TEXT = {
          'Hoàn tất hoặc huỷ hộp thoại kyso đang mở, rồi thử lại.'],
     en: ['The signing software is waiting for you to answer another request.',
          'Finish or cancel the open kyso dialog, then retry.'],
+  },
+  // The kyso extension serves secure contexts only (https; http only on
+  // localhost for developers): the page's origin could be anyone's.
+  CONTEXT_INSECURE: {
+    vi: ['Trang này không được mở qua kết nối an toàn (https) nên tiện ích kyso không cho trang dùng token ký số.',
+         'Mở cổng thông tin bằng địa chỉ bắt đầu bằng https:// rồi ký lại; nếu trang nằm trong khung (iframe), trang chứa khung cũng phải là https. Nếu cổng chưa có https, báo cho quản trị trang web.'],
+    en: ['This page was not opened over a secure connection (https), so the kyso extension does not let it use your signing token.',
+         'Open the portal at an address starting with https:// and sign again; if the page is in a frame (iframe), the page around it must be https too. If the portal has no https, tell the site\'s administrator.'],
   },
   HOST_DISCONNECTED: {
     vi: ['Mất kết nối với phần mềm ký số kyso.', 'Kiểm tra kyso vẫn đang chạy rồi thử lại.'],
@@ -218,6 +237,9 @@ export class KysoError extends Error {
           : ['The signing software has had to ask about unknown sites too often lately.',
              `Retry in ${extra.retryAfter} seconds.`];
       }
+      if (code === 'CSP_BLOCKED' && typeof extra.socket === 'string' &&
+          /^ws:\/\/(127\.0\.0\.1|\[::1\]):\d{1,5}$/.test(extra.socket))
+        todo = todo.replace('ws://127.0.0.1:8750', extra.socket);
       texts[l] = { what, todo };
     }
     const main = texts[lang === 'en' ? 'en' : 'vi'];

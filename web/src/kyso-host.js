@@ -13,22 +13,29 @@
 // with another major version fails the waiting requests with
 // HOST_INCOMPATIBLE and closes the connection.
 //
-// The extension bridge (window.postMessage, same window; the content script
-// of a kyso extension implements the other side — the extension itself is
-// not part of this repository yet):
+// The extension bridge (window.postMessage, same window; the other side is
+// the content script of the kyso extension, extension/src/content.js):
 //   page -> ext  {kyso:'hello', bridge:1}
-//   ext -> page  {kyso:'ready', bridge:1, hello:{version, features}}
-//                (hello may be the version-less {hello:'kyso'}; a later
-//                {kyso:'ready', bridge:1, hello:{version, features}}
-//                gives the full one)
-//                or {kyso:'ready', bridge:1, hostMissing:true} when Chrome
-//                cannot start the native host (not installed)
-//   page -> ext  {kyso:'request', id:N, message:{...host request...}}
-//   ext -> page  {kyso:'response', id:N, message:{...host reply...}}
-//                or {kyso:'error', id:N, code:'HOST_NOT_INSTALLED' |
-//                'HOST_DISCONNECTED', message:'...'}
-// N is the page's own counter; the host request's own "id" is untouched.
-// The page waits BRIDGE_WAIT_MS for 'ready' and then uses the websocket.
+//   ext -> page  {kyso:'ack', bridge:1}  at once (the extension is there)
+//   ext -> page  {kyso:'ready', bridge:1, hello:{hello:'kyso'}}
+//                (version-less until one of the page's requests was served;
+//                a later {kyso:'ready', bridge:1, hello:{version, features}}
+//                gives the full one, before that reply)
+//                or {kyso:'ready', bridge:1, hostMissing:true} when the
+//                browser cannot start the native host (not installed)
+//                or {kyso:'ready', bridge:1, error:'CONTEXT_INSECURE'} (not
+//                a secure context: an https frame in an http page, say)
+//   page -> ext  {kyso:'request', bridge:1, id:N, message:{...host request...}}
+//   ext -> page  {kyso:'response', bridge:1, id:N, message:{...host reply...}}
+//                or {kyso:'error', bridge:1, id:N, code:'HOST_NOT_INSTALLED' |
+//                'HOST_DISCONNECTED' | 'CONTEXT_INSECURE' | 'INVALID_ARGUMENT'
+//                | 'BUSY', message:'...'}
+// N is unique in the page (every connection of it); the host request's own
+// "id" is the page's, the extension gives the host one of its own and the
+// page's origin (from the browser, never from the message).
+// The page waits bridgeWaitMs (BRIDGE_WAIT_MS) for the ack, else uses the
+// websocket; after the ack, READY_WAIT_MS for 'ready' (the extension starts
+// kyso-host to see that it is there).
 import { KysoError } from './kyso-errors.js';
 
 export const DEFAULT_PORT = 8750;
@@ -48,7 +55,8 @@ export const b64 = {
     return u8;
   },
 };
-const BRIDGE_WAIT_MS = 300;
+const BRIDGE_WAIT_MS = 1000;
+const READY_WAIT_MS = 20000;
 const HELLO_WAIT_MS = 5000;
 const PROTOCOL_MAJOR = '1';
 
@@ -86,11 +94,14 @@ function bridgeTarget() {
     ? location.origin : '*';
 }
 
+// Bridge ids, unique in the page: two connections must not share one.
+let bridgeSeq = 0;
+
 async function connectExtension(lang, waitMs) {
   if (typeof window === 'undefined' || typeof window.postMessage !== 'function') return null;
   const pending = new Map();
   let ready = null;
-  let nextId = 1;
+  let acked = null;
   let hello = null; // helloTracker once connected
   const failAll = (err) => {
     for (const p of pending.values()) p.reject(err);
@@ -99,7 +110,9 @@ async function connectExtension(lang, waitMs) {
   const onMessage = (ev) => {
     const m = ev.data;
     if (ev.source !== window || !m || typeof m !== 'object' || m.bridge !== 1) return;
-    if (m.kyso === 'ready' && ready) {
+    if (m.kyso === 'ack' && acked) {
+      acked();
+    } else if (m.kyso === 'ready' && ready) {
       ready(m);
     } else if (m.kyso === 'ready' && hello) {
       const h = readHello(m.hello);
@@ -112,15 +125,30 @@ async function connectExtension(lang, waitMs) {
     }
   };
   window.addEventListener('message', onMessage);
+  // The ack within waitMs (no extension else), then 'ready' within
+  // READY_WAIT_MS (an extension of an earlier bridge may send only that).
   const answer = await new Promise((resolve) => {
-    ready = resolve;
-    setTimeout(() => resolve(null), waitMs);
+    let timer = setTimeout(() => resolve(null), waitMs);
+    ready = (m) => {
+      clearTimeout(timer);
+      resolve(m);
+    };
+    acked = () => {
+      acked = null;
+      clearTimeout(timer);
+      timer = setTimeout(() => resolve(null), READY_WAIT_MS);
+    };
     window.postMessage({ kyso: 'hello', bridge: 1 }, bridgeTarget());
   });
   ready = null;
+  acked = null;
   if (!answer) {
     window.removeEventListener('message', onMessage);
     return null;
+  }
+  if (answer.error === 'CONTEXT_INSECURE') {
+    window.removeEventListener('message', onMessage);
+    throw new KysoError('CONTEXT_INSECURE', 'the kyso extension serves secure (https) pages only', {}, lang);
   }
   if (answer.hostMissing || !answer.hello) {
     window.removeEventListener('message', onMessage);
@@ -146,7 +174,7 @@ async function connectExtension(lang, waitMs) {
     get hello() { return hello.current; },
     request(message) {
       if (closed) return Promise.reject(new KysoError('HOST_DISCONNECTED', 'connection closed', {}, lang));
-      const id = nextId++;
+      const id = ++bridgeSeq;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         window.postMessage({ kyso: 'request', bridge: 1, id, message }, bridgeTarget());
@@ -178,12 +206,54 @@ async function localAccessDenied() {
   return false;
 }
 
+// The page's Content-Security-Policy may forbid connect-src to the socket:
+// the browser then fails it like a closed port (1006, or a SecurityError
+// thrown by older browsers) and tells the document only through a
+// `securitypolicyviolation` event naming the blocked URL. Watched from
+// before the socket is made; report-only policies block nothing. Chromium
+// fires only `error` for such a socket, never `close` (checked with Chromium
+// 156): .onHit ends the wait at once.
+const CSP_EVENT_WAIT_MS = 100;
+function watchCsp(url) {
+  const doc = globalThis.document;
+  const w = {
+    hit: false,
+    onHit: null,
+    // The event is queued as a task of its own: it may come after close.
+    async blocked() {
+      if (!w.hit && doc) await new Promise((r) => setTimeout(r, CSP_EVENT_WAIT_MS));
+      return w.hit;
+    },
+    stop() {},
+  };
+  if (!doc || typeof doc.addEventListener !== 'function') return w;
+  const want = new URL(url);
+  const onViolation = (ev) => {
+    if (ev.disposition === 'report') return;
+    let u;
+    try { u = new URL(String(ev.blockedURI)); } catch { return; }
+    if (u.protocol !== want.protocol || u.host !== want.host || w.hit) return;
+    w.hit = true;
+    if (w.onHit) w.onHit();
+  };
+  doc.addEventListener('securitypolicyviolation', onViolation);
+  w.stop = () => doc.removeEventListener('securitypolicyviolation', onViolation);
+  return w;
+}
+
+const cspBlocked = (lang, url, detail) => new KysoError('CSP_BLOCKED', detail, {
+  socket: url.replace(/\/$/, ''),
+}, lang);
+
 // Why the websocket never opened. The browser says nothing (1006), so:
-// a denied Local Network Access permission -> LOCAL_ACCESS_BLOCKED; else
-// HOST_NOT_RUNNING, whose text covers "not installed" too. An origin listed
-// in deny_origin is refused at the handshake and looks the same: the hint
-// in .maybe says so.
-async function connectFailure(lang, url) {
+// the page's CSP named it in a violation -> CSP_BLOCKED; a denied Local
+// Network Access permission -> LOCAL_ACCESS_BLOCKED (neither says anything
+// about kyso-host: never "not installed"); else HOST_NOT_RUNNING, whose
+// text covers "not installed" too. An origin listed in deny_origin is
+// refused at the handshake and looks the same: the hint in .maybe says so.
+async function connectFailure(lang, url, csp) {
+  if (await csp.blocked())
+    return cspBlocked(lang, url, `the page's Content-Security-Policy blocked ${url}`);
   if (await localAccessDenied())
     return new KysoError('LOCAL_ACCESS_BLOCKED', `cannot open ${url}`, {}, lang);
   const publicPage = typeof location !== 'undefined' && /^https?:$/.test(location.protocol) &&
@@ -199,10 +269,15 @@ async function openWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1',
   if (!WS) throw new KysoError('HOST_NOT_RUNNING', 'this environment has no WebSocket', {}, lang);
   const url = `ws://${address.includes(':') ? `[${address}]` : address}:${port}/`;
   let ws;
+  const csp = watchCsp(url);
   try {
     ws = new WS(url);
   } catch (e) {
-    // Thrown synchronously: a blocked port or a mixed-content rule.
+    // Thrown synchronously: a blocked port, a mixed-content rule, or a CSP
+    // in browsers that still throw for it.
+    const blocked = await csp.blocked();
+    csp.stop();
+    if (blocked) throw cspBlocked(lang, url, String(e));
     throw (await localAccessDenied())
       ? new KysoError('LOCAL_ACCESS_BLOCKED', String(e), {}, lang)
       : new KysoError('HOST_NOT_RUNNING', String(e), {}, lang);
@@ -221,12 +296,19 @@ async function openWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1',
       try { ws.close(); } catch { /* already closing */ }
     }, HELLO_WAIT_MS);
     ws.onopen = () => { opened = true; };
+    csp.onHit = () => {
+      clearTimeout(timer);
+      closed = true;
+      reject(cspBlocked(lang, url, `the page's Content-Security-Policy blocked ${url}`));
+      try { ws.close(); } catch { /* never opened */ }
+    };
+    if (csp.hit) csp.onHit();
     ws.onerror = () => {}; // onclose follows with the useful part
     ws.onclose = async () => {
       clearTimeout(timer);
       closed = true;
       reject(opened ? new KysoError('HOST_DISCONNECTED', 'closed before the greeting', {}, lang)
-                    : await connectFailure(lang, url));
+                    : await connectFailure(lang, url, csp));
     };
     ws.onmessage = (ev) => {
       clearTimeout(timer);
@@ -236,7 +318,7 @@ async function openWebSocket(lang, { port = DEFAULT_PORT, address = '127.0.0.1',
       if (!h) return reject(new KysoError('HOST_INCOMPATIBLE', 'unexpected greeting', {}, lang));
       resolve(h);
     };
-  });
+  }).finally(() => csp.stop());
   const close = () => {
     closed = true;
     failAll(new KysoError('HOST_DISCONNECTED', 'closed', {}, lang));
@@ -342,8 +424,10 @@ export async function connectHost(options = {}) {
         port: options.port, address: options.address, WebSocketImpl: options.WebSocket,
       });
     } catch (e) {
-      // Nothing listens either: now we know which of the two it is.
-      throw notInstalled && e.code === 'HOST_NOT_RUNNING' ? notInstalled : e;
+      // The extension is there but cannot start kyso-host: that is the answer,
+      // whatever stopped the websocket (nothing listens, CSP, Local Network Access).
+      throw notInstalled && ['HOST_NOT_RUNNING', 'CSP_BLOCKED', 'LOCAL_ACCESS_BLOCKED'].includes(e.code)
+        ? notInstalled : e;
     }
   }
   // A version-less greeting: the host is there; its version comes with the

@@ -112,10 +112,19 @@ export async function sortFiles(kyso, files) {
 // One kyso-host connection for the page, opened at the first lookup.
 let hostConn = null;
 let nextId = 1;
+// How to reach kyso-host: connectHost (extension bridge, then websocket)
+// unless a page sets its own (the extension's built-in verifier asks its
+// background, which speaks native messaging). fn(options) -> Promise<{
+// request(message) -> Promise<reply>}>.
+let connector = connectHost;
+export function setHostConnector(fn) {
+  connector = typeof fn === 'function' ? fn : connectHost;
+  hostConn = null;
+}
 
 async function host(options) {
   if (!hostConn) {
-    hostConn = connectHost({ port: options.port, lang: options.lang }).catch((e) => {
+    hostConn = connector({ port: options.port, lang: options.lang }).catch((e) => {
       hostConn = null;
       throw e;
     });

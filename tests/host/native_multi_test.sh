@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One kyso-host process per request (issue 14: the extension opens one
+# native-messaging port per request): refusals with their back-off,
+# first-use prompt quotas and native "Chỉ lần này" are shared by every
+# process of the user and the websocket service through the consent file;
+# one dialog at a time across processes (dialog.lock); a garbled,
+# oversized or symlinked consent file grants nothing and crashes nothing;
+# the extension's own requests (no page origin) list certificates and
+# origins without a dialog, and never sign. Real processes, SoftHSM2, the
+# scripted pinentry, faketime for the clock; see native_multi_cases.mjs.
+KYSO_HOST_PORT=${KYSO_NATIVE_MULTI_PORT:-19800} # helper A's range
+. "$(dirname "$0")/host_setup.sh"
+host_setup
+command -v faketime >/dev/null || die "faketime is not installed (installer/deps.sh)"
+: >"$TEST_TMP/natives.log"
+: >"$TEST_TMP/hosts.log"
+
+# multi_run SCENARIO: one scenario against a fresh consent file and a
+# websocket service of its own beside the native processes.
+multi_run() {
+  rm -f "$XDG_STATE_HOME/kyso/consent" "$XDG_STATE_HOME/kyso/origins"
+  host_start_ws
+  if node "$KYSO_HOST_TESTDIR/host_client.mjs" multi "$1"; then
+    pass "native_multi $1"
+  else
+    fail "native_multi $1"
+  fi
+  host_stop_ws
+  assert_eq 0 "$HOST_STATUS" "$1: the websocket service exits cleanly"
+  cat "$TEST_TMP/host.log" >>"$TEST_TMP/hosts.log"
+}
+
+section "refusals and their back-off across processes"
+multi_run refusal
+section "first-use prompt quotas across processes"
+multi_run quota
+section "native \"Chỉ lần này\" across processes"
+multi_run once
+section "one dialog at a time across processes"
+multi_run dialog
+section "garbled, oversized, symlinked consent files"
+multi_run files
+section "the extension's own requests"
+multi_run extension
+
+assert_not_contains "$(cat "$TEST_TMP/hosts.log" "$TEST_TMP/natives.log")" "$TOKEN_PIN" "the logs hold no PIN"
+test_summary
