@@ -10,13 +10,16 @@
 // posted to '*'). A request's message is copied through JSON (no getters,
 // prototypes or shared objects survive), at most REQUEST_MAX bytes of UTF-8,
 // an object with a string cmd, no __proto__ / constructor / prototype key
-// at any depth; else it is refused with INVALID_ARGUMENT for its id.
+// at any depth, nested at most JSON_DEPTH_MAX deep, every string and key
+// well-formed UTF-16 without U+0000; else it is refused with
+// INVALID_ARGUMENT for its id.
 (() => {
   'use strict';
 
   const REQUEST_MAX = 65536; // = limits.js REQUEST_MAX (tests check both)
   const PAGE_ID_MAX = 64; // = limits.js PAGE_ID_MAX
   const CMD_MAX = 64;
+  const JSON_DEPTH_MAX = 32; // = limits.js JSON_DEPTH_MAX
   const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
 
   function utf8Length(s) {
@@ -54,6 +57,28 @@
       utf8Length(v) <= PAGE_ID_MAX;
   }
 
+  // Well-formed UTF-16 (no lone surrogate), without U+0000.
+  function goodText(s) {
+    if (s.includes('\u0000')) return false;
+    if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+    return !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
+  }
+
+  // A parsed JSON value: nesting at most JSON_DEPTH_MAX, every string and
+  // key good text (kyso-host's parser refuses the rest with a reply that
+  // names no request). -> null | why not.
+  function valueProblem(v, depth) {
+    if (typeof v === 'string') return goodText(v) ? null : 'the request has a string that is not well-formed text';
+    if (!v || typeof v !== 'object') return null;
+    if (depth >= JSON_DEPTH_MAX) return 'the request is nested too deep';
+    for (const k of Object.keys(v)) {
+      if (!goodText(k)) return 'the request has a key that is not well-formed text';
+      const p = valueProblem(v[k], depth + 1);
+      if (p) return p;
+    }
+    return null;
+  }
+
   // UTF-8 bytes of json <= REQUEST_MAX, cheaply refusing the huge.
   function withinCap(json) {
     return typeof json === 'string' && json.length <= REQUEST_MAX && utf8Length(json) <= REQUEST_MAX;
@@ -71,11 +96,18 @@
     if (typeof json !== 'string') return { error: 'the request is not JSON' };
     if (!withinCap(json)) return { error: 'request larger than 64 KiB' };
     let bad = false;
-    const value = JSON.parse(json, function reviver(key, v) {
-      if (FORBIDDEN_KEYS.includes(key)) bad = true;
-      return v;
-    });
+    let value;
+    try {
+      value = JSON.parse(json, function reviver(key, v) {
+        if (FORBIDDEN_KEYS.includes(key)) bad = true;
+        return v;
+      });
+    } catch {
+      return { error: 'the request is not JSON' }; // too deep for the parser
+    }
     if (bad) return { error: 'the request has a forbidden key' };
+    const problem = valueProblem(value, 0);
+    if (problem) return { error: problem };
     const cmd = Object.hasOwn(value, 'cmd') ? value.cmd : undefined;
     if (typeof cmd !== 'string' || cmd.length === 0 || cmd.length > CMD_MAX)
       return { error: 'the request has no cmd' };
@@ -112,7 +144,7 @@
   }
 
   globalThis.kysoBridgeFilter = Object.freeze({
-    REQUEST_MAX, PAGE_ID_MAX, acceptPageMessage, copyMessage, utf8Length, withinCap, validId,
+    REQUEST_MAX, PAGE_ID_MAX, JSON_DEPTH_MAX, acceptPageMessage, copyMessage, utf8Length, withinCap, validId,
     isPlainRecord,
   });
 })();

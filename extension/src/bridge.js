@@ -7,6 +7,9 @@
 // content -> here  {t:'hello'} | {t:'request', id, message}
 // here -> content  {t:'ready', hello} | {t:'ready', hostMissing:true}
 //                  | {t:'ready', error:'CONTEXT_INSECURE'}
+//                  {t:'refused', code:'BUSY', message}  too many frames hold
+//                                              a port (in all, this tab, this
+//                                              origin); the port is then closed
 //                  {t:'hello', hello}          the host's full hello, once,
 //                                              before this frame's first result
 //                  {t:'response', id, message} the host's reply, id = the page's
@@ -19,8 +22,9 @@
 // extension's own standing is not the page's), origins / forget-origin.
 import { senderOrigin } from './origin.js';
 import {
-  REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, PAGE_ID_MAX,
-  PROBE_TTL_MS, CANCEL_LINGER_MS, jsonBytes, utf8Length,
+  REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, TAB_PORTS_MAX, ORIGIN_PORTS_MAX,
+  PAGE_ID_MAX, PROBE_TTL_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS, jsonBytes, utf8Length,
+  jsonValueProblem,
 } from './limits.js';
 import { openNativeSession, isFullHello, hostStatus } from './native.js';
 
@@ -44,8 +48,8 @@ const idKey = (v) => `${typeof v}:${v}`;
 // now(), setTimeout, clearTimeout, log, limits: {...overrides}}.
 export function createBridge(deps = {}) {
   const L = {
-    REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, PROBE_TTL_MS,
-    CANCEL_LINGER_MS, ...(deps.limits ?? {}),
+    REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, TAB_PORTS_MAX,
+    ORIGIN_PORTS_MAX, PROBE_TTL_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS, ...(deps.limits ?? {}),
   };
   const openSession = deps.openSession ?? ((h) => openNativeSession(h));
   const probe = deps.probe ?? (() => hostStatus());
@@ -57,6 +61,17 @@ export function createBridge(deps = {}) {
   const frames = new Set();
   let portSeq = 0;
   let inflight = 0; // main requests waiting, all frames
+  // Exchanges whose kyso-host process may still run (from its start until
+  // session.close() returned): what the limits count, so that at most
+  // GLOBAL_INFLIGHT_MAX processes (+ the pool's one spare) exist.
+  let open = 0;
+  const perTab = new Map(); // tab id -> frames holding a port
+  const perOrigin = new Map(); // origin (or '') -> frames holding a port
+  const bump = (map, k, d) => {
+    const n = (map.get(k) ?? 0) + d;
+    if (n > 0) map.set(k, n);
+    else map.delete(k);
+  };
   let probed = null; // {until, promise}
 
   // kyso-host there? A positive answer is reused for PROBE_TTL_MS; a
@@ -79,12 +94,23 @@ export function createBridge(deps = {}) {
 
   function onConnect(port) {
     if (!port || port.name !== BRIDGE_PORT_NAME) return false;
-    if (frames.size >= L.PORTS_MAX) {
-      log('too many frames hold a bridge port; one refused');
+    const where = senderOrigin(port.sender);
+    const tabId = Number.isInteger(port.sender?.tab?.id) ? port.sender.tab.id : null;
+    const originKey = where.origin ?? '';
+    const full = frames.size >= L.PORTS_MAX ? 'in all'
+      : tabId !== null && (perTab.get(tabId) ?? 0) >= L.TAB_PORTS_MAX ? 'in this tab'
+        : (perOrigin.get(originKey) ?? 0) >= L.ORIGIN_PORTS_MAX ? 'for this site' : null;
+    if (full) {
+      // This frame is refused, not the others; it learns why (BUSY), not
+      // that kyso is missing.
+      log(`too many frames hold a bridge port ${full}; one refused`);
+      try {
+        port.postMessage({ t: 'refused', code: 'BUSY',
+          message: `too many frames use kyso ${full}; try again later` });
+      } catch { /* gone */ }
       try { port.disconnect(); } catch { /* gone */ }
       return true;
     }
-    const where = senderOrigin(port.sender);
     const frame = {
       port,
       seq: ++portSeq,
@@ -96,8 +122,12 @@ export function createBridge(deps = {}) {
       inflight: 0,
       fullHello: null, // given to the page once one of its requests had a result
       closed: false,
+      tabId,
+      originKey,
     };
     frames.add(frame);
+    if (tabId !== null) bump(perTab, tabId, 1);
+    bump(perOrigin, originKey, 1);
     const post = (m) => {
       if (frame.closed) return;
       try {
@@ -122,6 +152,8 @@ export function createBridge(deps = {}) {
     if (frame.closed) return;
     frame.closed = true;
     frames.delete(frame);
+    if (frame.tabId !== null) bump(perTab, frame.tabId, -1);
+    bump(perOrigin, frame.originKey, -1);
     // Its requests' kyso-host processes see their stdin close and cancel
     // whatever dialog they had open.
     for (const ex of frame.exchanges) finishExchange(frame, ex);
@@ -140,9 +172,15 @@ export function createBridge(deps = {}) {
     release(frame, ex);
     if (ex.linger !== null) clearT(ex.linger);
     ex.linger = null;
+    if (ex.deadline !== null) clearT(ex.deadline);
+    ex.deadline = null;
     ex.pending.clear();
     frame.exchanges.delete(ex);
     ex.session?.close();
+    if (ex.counted) {
+      ex.counted = false;
+      open--;
+    }
   }
 
   function onFrameMessage(frame, m) {
@@ -171,6 +209,10 @@ export function createBridge(deps = {}) {
       return fail(frame, pageId, 'CONTEXT_INSECURE', 'this page is not a secure context (https)');
     if (!isPlainObject(message) || typeof message.cmd !== 'string')
       return fail(frame, pageId, 'INVALID_ARGUMENT', 'the request is not an object with a cmd');
+    // The content script refused these already; a renderer that skips it
+    // gets the same answer (the host would refuse them naming no request).
+    const problem = jsonValueProblem(message);
+    if (problem) return fail(frame, pageId, 'INVALID_ARGUMENT', problem);
     const hasMsgId = Object.hasOwn(message, 'id');
     const msgId = message.id;
     if (hasMsgId && !validPageId(msgId))
@@ -185,7 +227,9 @@ export function createBridge(deps = {}) {
     if (message.cmd === 'cancel') return onCancel(frame, pageId, message, hasMsgId, msgId, answer);
     if (hasMsgId && frame.byMsgId.has(idKey(msgId)))
       return fail(frame, pageId, 'INVALID_ARGUMENT', 'a request with this id is still waiting');
-    if (frame.inflight >= L.FRAME_INFLIGHT_MAX || inflight >= L.GLOBAL_INFLIGHT_MAX)
+    // Counted until their process was closed: a reply's linger for a
+    // crossing cancel still holds one.
+    if (frame.exchanges.size >= L.FRAME_INFLIGHT_MAX || open >= L.GLOBAL_INFLIGHT_MAX)
       return fail(frame, pageId, 'BUSY', 'too many kyso requests waiting; try again when one is answered');
 
     const ourId = `p${frame.seq}.${++frame.n}`;
@@ -198,13 +242,20 @@ export function createBridge(deps = {}) {
 
     const ex = {
       session: null, pending: new Map(), full: null, mainDone: false, linger: null,
-      hasMsgId, msgId, cancels: 0, ourId,
+      hasMsgId, msgId, cancels: 0, ourId, deadline: null, counted: true,
     };
     ex.pending.set(ourId, { kind: 'main', pageId, hasMsgId, msgId });
     frame.exchanges.add(ex);
     if (hasMsgId) frame.byMsgId.set(idKey(msgId), ex);
     inflight++;
     frame.inflight++;
+    open++;
+    // Whatever the host does (or does not), the page gets an answer and the
+    // slot comes back.
+    ex.deadline = setT(() => {
+      ex.deadline = null;
+      onGone(frame, ex, 'HOST_DISCONNECTED', 'kyso-host did not answer in time', false);
+    }, L.EXCHANGE_MAX_MS);
     ex.session = openSession({
       onHello: (h) => { if (isFullHello(h)) ex.full = h; },
       onReply: (r) => onReply(frame, ex, r),
@@ -229,6 +280,27 @@ export function createBridge(deps = {}) {
 
   function onReply(frame, ex, r) {
     if (frame.closed || !frame.exchanges.has(ex)) return;
+    // The host could not read a request ({"id":null,"error":...}): on this
+    // process, one main request was sent; it fails with the host's error
+    // (a cancel's message is built by us and always readable).
+    if (isPlainObject(r) && r.id === null && isPlainObject(r.error) && !ex.mainDone &&
+        (!Object.hasOwn(r, 'origin') || r.origin === frame.origin)) {
+      const entry = ex.pending.get(ex.ourId);
+      const error = {
+        code: typeof r.error.code === 'string' ? r.error.code.slice(0, 64) : 'INVALID_ARGUMENT',
+        message: typeof r.error.message === 'string' ? r.error.message.slice(0, 1024) : 'kyso-host could not read the request',
+      };
+      const rest = [...ex.pending.values()].filter((p) => p !== entry);
+      finishExchange(frame, ex);
+      if (entry) {
+        frame.post({ t: 'response', id: entry.pageId,
+          message: entry.hasMsgId ? { id: entry.msgId, error } : { error } });
+      }
+      for (const p of rest)
+        frame.post({ t: 'response', id: p.pageId,
+          message: p.hasMsgId ? { id: p.msgId, result: { cancelled: false } } : { result: { cancelled: false } } });
+      return;
+    }
     const entry = isPlainObject(r) && typeof r.id === 'string' ? ex.pending.get(r.id) : undefined;
     if (!entry) {
       log('dropped a host reply with an id this request did not send');
@@ -267,10 +339,11 @@ export function createBridge(deps = {}) {
     }
   }
 
-  function onGone(frame, ex, code, why) {
+  // ended: the session ended by itself (else it is closed here).
+  function onGone(frame, ex, code, why, ended = true) {
     if (!frame.exchanges.has(ex)) return;
     const pending = [...ex.pending.values()];
-    ex.session = null; // already ended
+    if (ended) ex.session = null;
     finishExchange(frame, ex);
     for (const p of pending) fail(frame, p.pageId, code, why);
   }
@@ -278,6 +351,6 @@ export function createBridge(deps = {}) {
   return {
     onConnect,
     // For tests and the popup: what is held now.
-    stats: () => ({ frames: frames.size, inflight }),
+    stats: () => ({ frames: frames.size, inflight, open }),
   };
 }

@@ -13,7 +13,8 @@
 //             | {t: 'error', code, message}
 //   codes: BAD_URL (not http/https), HTTP_ERROR (status), NOT_PDF (no "%PDF-"
 //   in the first KiB), TOO_BIG (over FETCH_MAX), NETWORK (fetch refused: CORS,
-//   offline), ABORTED.
+//   offline), ABORTED, REDIRECT (the verifier's own fetch only: it follows no
+//   redirect, which could lead the user's cookies to another origin).
 // A disconnect from the verifier aborts the fetch.
 (() => {
   'use strict';
@@ -49,8 +50,10 @@
     return !s.tab;
   }
 
-  // Streams url to port; returns when done. fetchFn for tests.
-  async function serve(port, url, fetchFn, signal) {
+  // Streams url to port; returns when done. fetchFn for tests. opts.own:
+  // the verifier page's own fetch (extension origin, host permission): no
+  // redirect is followed.
+  async function serve(port, url, fetchFn, signal, opts = {}) {
     const post = (m) => port.postMessage(m);
     let u;
     try {
@@ -64,9 +67,14 @@
     }
     let r;
     try {
-      r = await fetchFn(u.href, { credentials: 'include', redirect: 'follow', cache: 'no-store', signal });
+      r = await fetchFn(u.href, { credentials: 'include', redirect: opts.own ? 'manual' : 'follow', cache: 'no-store', signal });
     } catch (e) {
       post({ t: 'error', code: signal?.aborted ? 'ABORTED' : 'NETWORK', message: String(e?.message ?? e) });
+      return;
+    }
+    if (opts.own && (r.type === 'opaqueredirect' || r.redirected || (r.status >= 300 && r.status < 400))) {
+      r.body?.cancel().catch(() => {});
+      post({ t: 'error', code: 'REDIRECT', message: 'the server answered with a redirect; it is not followed' });
       return;
     }
     if (!r.ok) {

@@ -8,9 +8,12 @@
 //               | error:'CONTEXT_INSECURE'}; {kyso:'response', id, message}
 //               | {kyso:'error', id, code, message}; all with bridge:1, posted
 //               to the page's own origin only.
-// One runtime port per frame ('kyso-bridge'), opened at the page's first
-// hello or request; the background takes the page's origin from that port's
-// sender, never from here.
+// One runtime port per frame ('kyso-bridge'), opened at the page's hello or
+// request and closed again after IDLE_MS with nothing waiting (a frame that
+// only said hello holds none of the background's ports); the background takes
+// the page's origin from that port's sender, never from here. A port the
+// background refused (too many frames: {t:'refused', code:'BUSY'}) answers
+// what waited on it with BUSY, never "kyso is missing".
 (() => {
   'use strict';
 
@@ -19,7 +22,12 @@
   if (!filter || !api?.runtime?.connect || globalThis.kysoBridgeContent) return;
 
   const HELLOS_WAITING_MAX = 16;
+  const IDLE_MS = 10000;
+  const setT = globalThis.setTimeout;
+  const clearT = globalThis.clearTimeout;
   let port = null;
+  let idleTimer = null;
+  let refused = null; // {code, message}: the background refused this port
   let pageOrigin = null; // the origin the page's messages came from
   const helloOrigins = []; // one per hello forwarded, answered in order
   const waiting = new Map(); // page id key -> origin to answer to
@@ -34,9 +42,33 @@
     }
   }
 
+  const idle = () => waiting.size === 0 && helloOrigins.length === 0;
+
+  // Nothing waiting: the port goes after IDLE_MS (the next message opens
+  // another).
+  function armIdle() {
+    if (!port || !idle() || idleTimer !== null) return;
+    idleTimer = setT(() => {
+      idleTimer = null;
+      if (!port || !idle()) return;
+      const p = port;
+      port = null;
+      try {
+        p.disconnect();
+      } catch { /* gone */ }
+    }, IDLE_MS);
+  }
+
   function onBackground(m) {
+    onBackgroundMessage(m);
+    armIdle();
+  }
+
+  function onBackgroundMessage(m) {
     if (!m || typeof m !== 'object') return;
-    if (m.t === 'ready') {
+    if (m.t === 'refused') {
+      refused = { code: 'BUSY', message: String(m.message ?? 'too many frames use kyso') };
+    } else if (m.t === 'ready') {
       const origin = helloOrigins.shift() ?? pageOrigin;
       if (m.error) toPage({ kyso: 'ready', error: String(m.error) }, origin);
       else if (m.hostMissing) toPage({ kyso: 'ready', hostMissing: true }, origin);
@@ -55,18 +87,30 @@
 
   // The service worker went away (extension reloaded or updated): what was
   // waiting will never be answered.
+  // Or it refused this frame's port (BUSY).
   function onPortGone() {
     port = null;
+    const why = refused;
+    refused = null;
+    if (idleTimer !== null) clearT(idleTimer);
+    idleTimer = null;
     for (const [k, origin] of waiting) {
       const id = k.startsWith('number:') ? Number(k.slice(7)) : k.slice(7);
-      toPage({ kyso: 'error', id, code: 'HOST_DISCONNECTED', message: 'the kyso extension stopped' }, origin);
+      if (why) toPage({ kyso: 'error', id, code: why.code, message: why.message }, origin);
+      else toPage({ kyso: 'error', id, code: 'HOST_DISCONNECTED', message: 'the kyso extension stopped' }, origin);
     }
     waiting.clear();
-    for (const origin of helloOrigins.splice(0)) toPage({ kyso: 'ready', hostMissing: true }, origin);
+    for (const origin of helloOrigins.splice(0)) {
+      if (why) toPage({ kyso: 'ready', error: why.code }, origin);
+      else toPage({ kyso: 'ready', hostMissing: true }, origin);
+    }
   }
 
   function send(message) {
+    if (idleTimer !== null) clearT(idleTimer);
+    idleTimer = null;
     if (!port) {
+      refused = null;
       try {
         port = api.runtime.connect({ name: 'kyso-bridge' });
       } catch {

@@ -17,11 +17,29 @@ export const FRAME_INFLIGHT_MAX = 8;
 export const GLOBAL_INFLIGHT_MAX = 32;
 
 // Frames holding a bridge port at once (a frame connects only when its page
-// says hello to kyso); more are disconnected at once.
+// says hello to kyso, and keeps it while it waits for something); more are
+// refused (BUSY) and disconnected at once.
 export const PORTS_MAX = 256;
+
+// Frames of one tab, and of one page origin, holding a bridge port at once
+// (besides PORTS_MAX): one tab full of iframes cannot take every port. The
+// frame past them is refused (BUSY), not the others.
+export const TAB_PORTS_MAX = 16;
+export const ORIGIN_PORTS_MAX = 32;
 
 // A page's own ids: the bridge id (N) and the host-level "id" of its message.
 export const PAGE_ID_MAX = 64; // characters of a string id
+
+// Nesting of objects and arrays in a page's request (= bridge-filter.js):
+// PROTOCOL.md's deepest request is 4 levels; Chromium's native messaging
+// cannot serialise very deep JSON (the port would fail as if no host).
+export const JSON_DEPTH_MAX = 32;
+
+// A request (and the cancel that may follow it) ends within this time (ms)
+// whatever the host does: HOST_DISCONNECTED, its kyso-host process closed.
+// Longer than the host's longest wait: user_timeout at its config maximum
+// (3600 s, host_config.c) plus the signing of a batch and its LTV fetches.
+export const EXCHANGE_MAX_MS = 65 * 60 * 1000;
 
 // How long a "host is there" answer is reused for a page's hello (ms) before
 // kyso-host is started again to check; a missing host is never remembered.
@@ -66,4 +84,30 @@ export function jsonBytes(value) {
   // Never fewer bytes than UTF-16 units: cheap refusal of the huge.
   if (s.length > REQUEST_MAX) return s.length;
   return utf8Length(s);
+}
+
+// A JSON value as a page may send it: objects and arrays nested at most
+// depthMax deep, every string and key well-formed UTF-16 (no lone
+// surrogate: the host's UTF-8 parser refuses one, and its refusal names no
+// request) without U+0000. -> null when fine, else why not.
+export function jsonValueProblem(value, depthMax = JSON_DEPTH_MAX) {
+  const badString = (s) => s.includes('\u0000') || !isWellFormed(s);
+  const walk = (v, depth) => {
+    if (typeof v === 'string') return badString(v) ? 'a string is not well-formed text (lone surrogate or U+0000)' : null;
+    if (!v || typeof v !== 'object') return null;
+    if (depth >= depthMax) return `the request is nested deeper than ${depthMax}`;
+    for (const k of Object.keys(v)) {
+      if (badString(k)) return 'a key is not well-formed text (lone surrogate or U+0000)';
+      const p = walk(v[k], depth + 1);
+      if (p) return p;
+    }
+    return null;
+  };
+  return walk(value, 0);
+}
+
+// String.prototype.isWellFormed, where the engine lacks it.
+export function isWellFormed(s) {
+  if (typeof s.isWellFormed === 'function') return s.isWellFormed();
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
 }

@@ -1,6 +1,7 @@
 // file-name.js - the name to show for a fetched file: Content-Disposition's
 // filename* (RFC 5987, UTF-8) or filename, else the URL's last path segment;
-// control characters and path separators replaced, at most 200 characters.
+// bidi and format controls dropped, control characters and path separators
+// replaced, at most 200 characters.
 export function fileNameFrom(disposition, url) {
   let name = '';
   if (typeof disposition === 'string') {
@@ -21,6 +22,8 @@ export function fileNameFrom(disposition, url) {
       name = '';
     }
   }
+  // Bidi and format controls would make "gpj.pdf" read as "fdp.jpg".
+  name = name.replace(/[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]/g, '');
   name = name.replace(/[\u0000-\u001f\u007f/\\]/g, '_').trim().slice(0, 200);
   return name || 'document.pdf';
 }

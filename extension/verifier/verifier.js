@@ -11,8 +11,12 @@
 //      the page's own cookies and origin;
 //   2. when that frame has no content script (plain-http intranet, a PDF
 //      viewer) or its fetch is refused (CORS): this page itself, with
-//      credentials, after the user grants this one origin (optional host
-//      permission, asked at the button press).
+//      credentials, following no redirect, under an optional host permission
+//      for exactly the link's origin. By itself only for a link on the
+//      frame's own origin that no content script could fetch, with the
+//      permission granted before; else only after the user's click on a
+//      button naming the full URL and the page that offered it (and the
+//      permission asked then). fetch-policy.js.
 //
 // DOM hooks for tests (F), besides verify.html's own (body[data-state],
 // #report-body, window.kysoVerifier):
@@ -20,7 +24,9 @@
 //                        need-permission | fetched | error
 //                        data-error-code = JOB_UNKNOWN | JOB_EXPIRED | NOT_PDF |
 //                        TOO_BIG | HTTP_ERROR | BAD_URL | NETWORK | ABORTED |
-//                        PERMISSION_REFUSED (when state = error)
+//                        REDIRECT | PERMISSION_REFUSED (when state = error)
+//                        data-confirm = cross-origin | refused | permission
+//                        (need-permission: why the click is asked)
 //                        data-via = content-script | extension (when fetched)
 //   #job-url             the file's URL (text and href)
 //   #job-page            the page that showed the link
@@ -31,6 +37,7 @@
 import { setHostConnector } from '../web/verify-online.js';
 import { getLang, tr } from '../src/i18n.js';
 import { fileNameFrom } from './file-name.js';
+import { originPattern, ownFetchDecision } from './fetch-policy.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -46,6 +53,7 @@ const page = {
   errorText: null, // (lang) => text
   statusText: null, // (lang) => text
   via: null,
+  confirm: null, // why the user's click is asked (need-permission)
 };
 
 // ---- language: the extension's choice, unless the URL says ----------------
@@ -79,6 +87,8 @@ function render() {
   if (page.errorCode) box.dataset.errorCode = page.errorCode;
   else delete box.dataset.errorCode;
   if (page.via) box.dataset.via = page.via;
+  if (page.state === 'need-permission' && page.confirm) box.dataset.confirm = page.confirm;
+  else delete box.dataset.confirm;
   $('job-source-label').textContent = t('source');
   $('job-page-label').textContent = t('sourcePage');
   const url = page.job?.url ?? '';
@@ -90,7 +100,9 @@ function render() {
   $('job-status').textContent = page.statusText ? page.statusText() : '';
   const grant = $('job-grant');
   grant.hidden = page.state !== 'need-permission';
-  if (page.job) grant.textContent = t('grant', { origin: originOf(page.job.url) });
+  if (page.job) {
+    grant.textContent = t('grantFetch', { url: page.job.url, page: page.job.pageUrl ?? '—' });
+  }
   const err = $('job-error');
   err.hidden = !page.errorText;
   err.textContent = page.errorText ? page.errorText() : '';
@@ -130,6 +142,7 @@ function errorWords(m) {
     case 'HTTP_ERROR': return () => t('httpError', { status: Number(m.status) || '?' });
     case 'BAD_URL': return () => t('badUrl');
     case 'ABORTED': return () => t('fetchAborted');
+    case 'REDIRECT': return () => t('redirected');
     case 'NETWORK': return () => `${t('networkError')}: ${String(m.message ?? '')}`;
     default: return () => `${t('fetchFailed')}: ${String(m.message ?? m.code ?? '')}`;
   }
@@ -241,18 +254,17 @@ async function fetchHere(job) {
   const c = collector();
   const cf = globalThis.kysoContentFetch;
   const ctl = new AbortController();
-  cf.serve({ postMessage: (m) => c.onMessage(m) }, job.url, globalThis.fetch.bind(globalThis), ctl.signal)
+  cf.serve({ postMessage: (m) => c.onMessage(m) }, job.url, globalThis.fetch.bind(globalThis), ctl.signal,
+    { own: true })
     .catch((e) => c.fail({ code: 'NETWORK', message: String(e?.message ?? e) }));
   return c.promise;
 }
 
-function originPattern(url) {
-  return `${originOf(url)}/*`;
-}
-
 async function hasPermission(url) {
+  const pattern = originPattern(url);
+  if (!pattern) return false;
   try {
-    return await api.permissions.contains({ origins: [originPattern(url)] });
+    return await api.permissions.contains({ origins: [pattern] });
   } catch {
     return false;
   }
@@ -308,7 +320,13 @@ async function runJob(token) {
     fail('BAD_URL', () => t('badUrl'));
     return;
   }
+  const pattern = originPattern(page.job.url);
+  if (!pattern) {
+    fail('BAD_URL', () => t('badUrl'));
+    return;
+  }
   setState('fetching', { status: () => t('fetching') });
+  let contentScript = 'none';
   if (Number.isInteger(page.job.tabId)) {
     try {
       const got = await fetchViaContentScript(page.job);
@@ -316,25 +334,32 @@ async function runJob(token) {
       return;
     } catch (e) {
       // The frame could not fetch it (no content script there, CORS, a
-      // cross-origin redirect): this page tries itself. Anything the server
-      // said (not a PDF, HTTP error, too big) is the answer.
+      // cross-origin redirect): this page may try itself. Anything the
+      // server said (not a PDF, HTTP error, too big) is the answer.
       if (e.code !== 'NO_CONTENT_SCRIPT' && e.code !== 'NETWORK') {
         fail(e.code ?? 'NETWORK', errorWords(e));
         return;
       }
+      if (e.code === 'NETWORK') contentScript = 'refused';
     }
   }
-  if (await hasPermission(page.job.url)) {
+  const granted = await hasPermission(page.job.url);
+  if (ownFetchDecision(page.job, contentScript, granted) === 'auto') {
     await ownFetchFlow(page.job);
     return;
   }
-  setState('need-permission', { status: () => t('needPermission', { origin: originOf(page.job.url) }) });
+  const sameOrigin = originOf(page.job.url) === originOf(page.job.pageUrl ?? '');
+  page.confirm = !sameOrigin ? 'cross-origin' : contentScript === 'refused' ? 'refused' : 'permission';
+  const why = page.confirm === 'cross-origin' ? 'confirmCrossOrigin'
+    : page.confirm === 'refused' ? 'confirmRefused' : 'needPermission';
+  setState('need-permission', { status: () => t(why, {
+    origin: originOf(page.job.url), url: page.job.url, page: page.job.pageUrl ?? '—' }) });
   await new Promise((resolve) => {
     $('job-grant').addEventListener('click', async () => {
       let granted = false;
       try {
         // At the click (user gesture), before any other await.
-        granted = await api.permissions.request({ origins: [originPattern(page.job.url)] });
+        granted = await api.permissions.request({ origins: [pattern] });
       } catch {
         granted = false;
       }

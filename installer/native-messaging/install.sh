@@ -21,6 +21,12 @@
 # with the project's key: a province that packs the extension with its own
 # key passes its ID. Firefox's add-on id is kyso@kyso.vn.
 #
+# kyso-host must be replaceable by no one else: --system (every user's
+# browser runs it) refuses one whose file, or any directory above it, is
+# not root's or is writable by group or others (a root-owned sticky
+# directory such as /tmp excepted), symlinks resolved; --user refuses one
+# writable by others, or not the user's or root's.
+#
 # Idempotent: a file already right is left alone; a changed one is replaced
 # atomically (written beside it, then renamed). A symlink at a destination
 # is refused, never followed. --uninstall removes only the files named
@@ -118,6 +124,73 @@ else
 fi
 firefox_dir=${dirs[3]}
 
+# ---- who may replace kyso-host -------------------------------------------
+
+# unsafe PATH: why someone other than root (--system) or than the user or
+# root (--user) could replace PATH, if they could (else nothing): "owner
+# UID", "mode MODE" (--system: writable by group or others; --user: by
+# others) or "unreadable".
+unsafe() {
+  local p=$1 uid a m bits
+  if ! read -r uid a < <(stat -c '%u %a' -- "$p" 2>/dev/null); then
+    echo unreadable
+    return
+  fi
+  m=$((8#$a))
+  bits=$((8#002))
+  if [ "$scope" = system ]; then
+    bits=$((8#022))
+    [ "$uid" = 0 ] || {
+      echo "owner $uid"
+      return
+    }
+  elif [ "$uid" != 0 ] && [ "$uid" != "$(id -u)" ]; then
+    echo "owner $uid"
+    return
+  fi
+  [ ! -L "$p" ] || return 0 # a symlink's own mode means nothing
+  # a sticky directory of root's (/tmp): no one else may rename or remove
+  # what another owns in it
+  if [ -d "$p" ] && [ $((m & 8#1000)) != 0 ] && [ "$uid" = 0 ]; then return; fi
+  [ $((m & bits)) = 0 ] || echo "mode $a"
+}
+
+# check_host PATH: PATH, the file it resolves to and every directory above
+# either, all safe (unsafe); dies naming the first that is not.
+check_host() {
+  local real p why vi en paths=()
+  real=$(readlink -f -- "$1") || die "không tìm được đường dẫn thật của / cannot resolve: $1"
+  for p in "$1" "$real"; do
+    while :; do
+      paths+=("$p")
+      [ "$p" != / ] || break
+      p=$(dirname -- "$p")
+    done
+  done
+  for p in "${paths[@]}"; do
+    why=$(unsafe "$p")
+    case $why in
+    '') continue ;;
+    owner*)
+      vi="$p thuộc người dùng khác (uid ${why#owner })"
+      en="$p is owned by another user (uid ${why#owner })"
+      ;;
+    mode*)
+      vi="người khác ghi được vào $p (quyền ${why#mode })"
+      en="$p is writable by others (mode ${why#mode })"
+      ;;
+    *)
+      vi="không đọc được $p"
+      en="cannot read $p"
+      ;;
+    esac
+    if [ "$scope" = system ]; then
+      die "kyso-host không an toàn để đăng ký cho mọi người dùng: $vi. Tệp và mọi thư mục chứa nó phải thuộc root và chỉ root ghi được (ví dụ cài vào /usr/local/bin). / Unsafe kyso-host for every user: $en; the file and every directory above it must be root's and writable by root only (e.g. install it in /usr/local/bin)."
+    fi
+    die "kyso-host không an toàn: $vi; chỉ bạn (hoặc root) được sửa nó. / Unsafe kyso-host: $en; only you (or root) may change it."
+  done
+}
+
 # ---- the manifests ----------------------------------------------------------
 
 if [ "$uninstall" = 0 ]; then
@@ -142,6 +215,7 @@ if [ "$uninstall" = 0 ]; then
   if [ ! -f "$host" ] || [ ! -x "$host" ]; then
     die "kyso-host không có hoặc không chạy được / not an executable file: $host"
   fi
+  check_host "$host"
   [ ${#ids[@]} -gt 0 ] || ids=("$DEFAULT_EXTENSION_ID")
   origins=
   for id in "${ids[@]}"; do

@@ -6,12 +6,14 @@
 
 #include "host_controller.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -136,6 +138,13 @@ struct host_ctl {
   host_ltv *ltv; /* `revocation`, `timestamp`: their own threads */
   /* Held while busy: one dialog at a time across kyso-host processes. */
   host_dialog_lock *dialog_lock;
+  /* Another kyso-host's allowed site asks this one to close its first-use
+   * prompt: the SIGUSR1 self-pipe (host_dialog_lock_signals), read by
+   * preempt_thread. */
+  int preempt_fd;
+  int preempt_started;
+  int preempt_stop; /* under lock */
+  pthread_t preempt_thread;
 };
 
 /* "Chỉ lần này" for one origin on a connection. ("Từ chối" is kept per
@@ -1382,12 +1391,17 @@ static int origin_dialog_text(const host_job *j, int may_remember, char *desc,
 /* The first-use prompt for j->origin: "Luôn cho phép" (remembered; not
  * offered for plain http), "Chỉ lần này" (host_origins_once: this
  * connection; over native messaging a few minutes, or for an http page
- * this request only), "Từ chối" (ORIGIN_DENIED for every origin of the
- * site, no prompt, during a back-off that grows with each refusal). A page
- * that cancels its own prompt, or closes its connection meanwhile, has
- * refused itself: the same back-off for its site. A prompt the user never
- * saw is given back to the quotas. An allowed site's request may close it
- * meanwhile (start_job): j then answers BUSY. 1 when j may go on. */
+ * this request only), "Từ chối" (ORIGIN_DENIED for that origin, no prompt,
+ * during a back-off that grows with each refusal); a prompt shown and not
+ * answered in time is refused alike (an unknown page must not hold the
+ * dialog again and again for free). A page that cancels its own prompt,
+ * or closes its connection meanwhile, after the user was shown it has
+ * refused itself: the same back-off, kept as the page's own refusal
+ * (host_origins_deny_page: it never makes the user's refusals give way).
+ * A prompt the user never saw refuses nothing and is given back to the
+ * quotas. An allowed site's request may close it meanwhile (start_job, or
+ * another kyso-host through SIGUSR1: preempt_main): j then answers BUSY,
+ * its prompt given back, no one refused. 1 when j may go on. */
 static int ask_origin(host_ctl *ctl, host_job *j) {
   host_prompt *pr = ctl->prompt;
   host_prompt_result r = HOST_PROMPT_CANCELLED;
@@ -1429,12 +1443,13 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
   j->prompting = 0;
   preempted = j->preempted;
   cancelled = j->cancelled && !preempted;
-  if (j->prompt_taken && !shown) /* the user never saw it */
+  if (j->prompt_taken && (!shown || preempted))
+    /* the user never saw it, or it gave way to an allowed site */
     host_origins_prompt_give_back(ctl->origins, j->origin, j->prompt_at);
-  else if (j->prompt_taken && (cancelled || preempted) &&
+  else if (j->prompt_taken && cancelled &&
            now_s() - opened_at < HOST_PROMPT_FLASH_S)
-    /* closed by the page (or for an allowed site) before the user could
-     * answer: its own site pays, not every other site */
+    /* closed by the page before the user could answer: its own site
+     * pays, not every other site */
     host_origins_prompt_site_only(ctl->origins, j->origin, j->prompt_at);
   once = host_origins_once(j->origin, j->peer->native, now_s());
   if (r == HOST_PROMPT_OK && may_remember && !cancelled) {
@@ -1453,23 +1468,29 @@ static int ask_origin(host_ctl *ctl, host_job *j) {
       peer_allow_once(j->peer, j->origin, once);
     if (once > 0) /* native https: every native host, until once */
       host_origins_once_grant(ctl->origins, j->origin, once, now_s());
-  } else if (!preempted && (cancelled || r == HOST_PROMPT_CANCELLED)) {
-    /* "Từ chối" or the dialog closed: the user said no. Or the page
-     * cancelled its own prompt (cancel, closed connection): it refused
-     * itself, and may not ask again at once (else it could cancel prompts
-     * in a loop, each as good as unseen). Either way for this origin
-     * only (host_origins.h), for a while. */
+  } else if (!shown || preempted) {
+    /* never shown, or closed for an allowed site: no one refused */
+  } else if (cancelled) {
+    /* the page cancelled its own prompt (cancel, closed connection) after
+     * it was shown: it refused itself, and may not ask again at once (else
+     * it could cancel prompts in a loop), but as the page's own refusal,
+     * which never pushes out the user's (host_origins_deny_page) */
+    host_origins_deny_page(ctl->origins, j->origin, now_s());
+  } else if (r == HOST_PROMPT_CANCELLED || r == HOST_PROMPT_TIMEOUT) {
+    /* "Từ chối", the dialog closed, or not answered in time: the user's
+     * refusal, for this origin only (host_origins.h), for a while */
     host_origins_deny(ctl->origins, j->origin, now_s());
   }
   pthread_mutex_unlock(&ctl->lock);
 
-  outcome = always                     ? "allowed always"
-            : allowed                  ? "allowed once"
-            : preempted                ? "prompt closed for an allowed site"
-            : cancelled                ? "prompt cancelled by the page"
-            : r == HOST_PROMPT_TIMEOUT ? "not answered"
-            : r == HOST_PROMPT_FAILED  ? "prompt failed"
-                                       : "denied";
+  outcome = always      ? "allowed always"
+            : allowed   ? "allowed once"
+            : preempted ? "prompt closed for an allowed site"
+            : cancelled ? "prompt cancelled by the page"
+            : r == HOST_PROMPT_TIMEOUT && shown ? "not answered (refused)"
+            : r == HOST_PROMPT_TIMEOUT          ? "not answered"
+            : r == HOST_PROMPT_FAILED           ? "prompt failed"
+                                                : "denied";
   host_log("origin %s: %s%s", j->site, outcome,
            shown ? "" : " (no dialog shown)");
   if (preempted) { /* even if the user allowed it meanwhile */
@@ -1510,7 +1531,11 @@ static void *worker_main(void *arg) {
   while (j) {
     worker_job = j;
     reply_origin = j->echo[0] ? j->echo : NULL;
+    /* the lock's record: a first-use prompt, which another process's
+     * allowed site may ask to close, or not */
+    host_dialog_lock_mark(ctl->dialog_lock, j->origin_prompt);
     if (!j->origin_prompt || ask_origin(ctl, j)) {
+      host_dialog_lock_mark(ctl->dialog_lock, 0);
       if (j->kind == JOB_SIGN) {
         do_sign(ctl, j);
       } else if (j->kind == JOB_LTV) {
@@ -1579,14 +1604,16 @@ static const char *prompt_may_open(host_ctl *ctl, host_job *j, char *msg,
  * request is on the worker j answers BUSY, except that an allowed site's
  * request closes a first-use prompt and runs next (an unknown site must
  * not hold up signing for a known one). So does j while another kyso-host
- * process runs such a job (host_dialog_lock.h; no preemption across
- * processes). */
+ * process runs such a job (host_dialog_lock.h), except that an allowed
+ * site's request asks a process showing a first-use prompt to close it and
+ * waits for the lock (host_dialog_lock_preempt; ctl->lock is kept, up to
+ * 3 s). A lock that cannot be used refuses j (fail closed). */
 static void start_job(host_ctl *ctl, host_job *j) {
   const char *code = NULL;
   char msg[160] = "";
   int64_t retry_after = 0;
   host_job *running;
-  int locked = 0;
+  int locked = 0, taken = 0;
 
   pthread_mutex_lock(&ctl->lock);
   running = ctl->job;
@@ -1602,7 +1629,17 @@ static void start_job(host_ctl *ctl, host_job *j) {
       code = "BUSY";
       snprintf(msg, sizeof(msg), "another request is waiting for the user");
     }
-  } else if (!host_dialog_lock_try(ctl->dialog_lock)) {
+  } else if ((taken = host_dialog_lock_try(ctl->dialog_lock,
+                                           j->origin_prompt)) == 0 &&
+             !j->origin_prompt) {
+    taken = host_dialog_lock_preempt(ctl->dialog_lock);
+  }
+  if (code || !j) {
+    /* answered above, or j runs next */
+  } else if (taken < 0) {
+    code = "NATIVE_FATAL"; /* logged by the lock */
+    snprintf(msg, sizeof(msg), "cannot take the dialog lock");
+  } else if (taken == 0) {
     code = "BUSY"; /* another kyso-host process's dialog */
     snprintf(msg, sizeof(msg), "another request is waiting for the user");
   } else {
@@ -2047,6 +2084,43 @@ done:
 /* ---- the controller
  * --------------------------------------------------------------- */
 
+/* Reads the SIGUSR1 self-pipe: another kyso-host's allowed site asks this
+ * process to close its first-use prompt (host_dialog_lock.h). Done only
+ * when the running job is in one (j->prompting), as start_job does for an
+ * allowed site of this process: j answers BUSY, its prompt given back. */
+static void *preempt_main(void *arg) {
+  host_ctl *ctl = arg;
+  struct pollfd pfd;
+  char buf[64];
+  host_job *j;
+  int stop = 0, n;
+
+  pfd.fd = ctl->preempt_fd;
+  pfd.events = POLLIN;
+  while (!stop) {
+    n = poll(&pfd, 1, 1000); /* host_ctl_free wakes it to stop */
+    if (n > 0) {
+      while (read(ctl->preempt_fd, buf, sizeof(buf)) > 0)
+        ;
+    }
+    pthread_mutex_lock(&ctl->lock);
+    stop = ctl->preempt_stop;
+    j = ctl->job;
+    if (n > 0 && !stop && ctl->busy && j && j->prompting && !j->cancelled) {
+      j->preempted = 1;
+      j->cancelled = 1;
+      ctl->prompt->vtable->abort(ctl->prompt);
+      host_log("origin %s: first-use prompt closed for another kyso-host's "
+               "allowed site",
+               j->site);
+    } else if (n > 0 && !stop) {
+      host_log("SIGUSR1 ignored: no first-use prompt open");
+    }
+    pthread_mutex_unlock(&ctl->lock);
+  }
+  return NULL;
+}
+
 host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
   host_ctl *ctl = calloc(1, sizeof(*ctl));
   if (!ctl)
@@ -2055,6 +2129,11 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
   ctl->prompt = prompt;
   ctl->origins = host_origins_new(cfg, host_log);
   ctl->ltv = ctl->origins ? host_ltv_new(cfg) : NULL;
+  /* the SIGUSR1 handler before anything can take the lock */
+  ctl->preempt_fd = cfg->state_dir ? host_dialog_lock_signals() : -1;
+  if (cfg->state_dir && ctl->preempt_fd < 0)
+    host_log("no SIGUSR1 handler: other kyso-host processes cannot close "
+             "this one's first-use prompt");
   ctl->dialog_lock = ctl->ltv ? host_dialog_lock_new(cfg->state_dir) : NULL;
   if (!ctl->dialog_lock) {
     host_ltv_free(ctl->ltv);
@@ -2065,6 +2144,9 @@ host_ctl *host_ctl_new(host_config *cfg, host_prompt *prompt) {
   pthread_mutex_init(&ctl->lock, NULL);
   pthread_mutex_init(&ctl->token_lock, NULL);
   pthread_cond_init(&ctl->certs_cond, NULL);
+  if (ctl->preempt_fd >= 0)
+    ctl->preempt_started =
+        pthread_create(&ctl->preempt_thread, NULL, preempt_main, ctl) == 0;
   return ctl;
 }
 
@@ -2082,8 +2164,13 @@ void host_ctl_free(host_ctl *ctl) {
     ctl->prompt->vtable->abort(ctl->prompt);
   }
   ctl->certs_stop = 1;
+  ctl->preempt_stop = 1;
   pthread_cond_signal(&ctl->certs_cond);
   pthread_mutex_unlock(&ctl->lock);
+  if (ctl->preempt_started) {
+    host_dialog_lock_signals_wake();
+    pthread_join(ctl->preempt_thread, NULL);
+  }
   if (ctl->worker_started)
     pthread_join(ctl->worker, NULL);
   if (ctl->certs_started)

@@ -26,6 +26,8 @@ typedef struct deny_entry {
   char origin[HOST_ORIGIN_MAX]; /* canonical */
   int count;                    /* refusals so far */
   int64_t until;                /* silenced before this */
+  int page; /* only the page's own (a shown prompt it closed): never makes a
+               user's refusal give way (host_origins_deny_page) */
 } deny_entry;
 
 typedef struct prompt_entry {
@@ -468,7 +470,8 @@ const psl_ctx_t *host_origins_psl(const host_origins *o) {
  * $XDG_STATE_HOME/kyso/consent, one entry a line, times in wall-clock
  * seconds (a monotonic clock means nothing to another process):
  *
- *   d ORIGIN UNTIL COUNT          a refusal: silenced before UNTIL
+ *   d ORIGIN UNTIL COUNT u|p      a refusal: silenced before UNTIL (u: the
+ *                                 user's, p: a page closed its prompt)
  *   p SITE AT g|s PID KEY         a first-use prompt taken at AT (g: counts
  *                                 against HOST_PROMPT_GLOBAL_MAX too)
  *   o ORIGIN UNTIL                a native "Chỉ lần này" (https) until UNTIL
@@ -545,10 +548,11 @@ static int parse_consent(char *text, consent_state *cs, int64_t now,
         break;
     if (n == 0 || n == 7 || strlen(tok[0]) != 1)
       return 0;
-    if (tok[0][0] == 'd' && n == 4) {
+    if (tok[0][0] == 'd' && n == 5) {
       deny_entry *d;
       if (!canonical_token(tok[1]) || !parse_i64(tok[2], &a) ||
           !parse_i64(tok[3], &b) || b < 1 || b > 1000 ||
+          (strcmp(tok[4], "u") != 0 && strcmp(tok[4], "p") != 0) ||
           cs->denied_count >= HOST_DENY_MEMORY_MAX)
         return 0;
       if (a < wall - HOST_DENY_BACKOFF_MAX_S)
@@ -556,6 +560,7 @@ static int parse_consent(char *text, consent_state *cs, int64_t now,
       d = &cs->denied[cs->denied_count++];
       snprintf(d->origin, sizeof(d->origin), "%s", tok[1]);
       d->count = (int)b;
+      d->page = tok[4][0] == 'p';
       d->until = now + clamp_left(a - wall, HOST_DENY_BACKOFF_MAX_S);
       *clamped |= a - wall > HOST_DENY_BACKOFF_MAX_S;
     } else if (tok[0][0] == 'p' && n == 6) {
@@ -693,8 +698,9 @@ static char *format_consent(const consent_state *cs, int64_t now,
   EMIT("# kyso-host: refusals, first-use prompts, \"Chỉ lần này\" (shared by "
        "every kyso-host)\n");
   for (i = 0; i < cs->denied_count; i++)
-    EMIT("d %s %lld %d\n", cs->denied[i].origin,
-         (long long)(wall + cs->denied[i].until - now), cs->denied[i].count);
+    EMIT("d %s %lld %d %c\n", cs->denied[i].origin,
+         (long long)(wall + cs->denied[i].until - now), cs->denied[i].count,
+         cs->denied[i].page ? 'p' : 'u');
   for (i = 0; i < HOST_PROMPT_SLOTS; i++) {
     const prompt_entry *e = &cs->prompts[i];
     if (e->used && now - e->at < HOST_PROMPT_WINDOW_S)
@@ -874,23 +880,68 @@ kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
   return ret;
 }
 
-void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
+/* The entry of cs to reuse for a new refusal of origin (page: only the
+ * page's own), or NULL when it is not to be kept. A page's refusal never
+ * takes the place of a user's: the page's own make room first (the one
+ * silenced shortest; at HOST_DENY_PAGE_SITE_MAX for the site, that site's
+ * own); a user's takes the place of the page refusal silenced shortest,
+ * else of the user refusal silenced shortest. */
+static deny_entry *deny_slot(host_origins *o, const char *origin, int page) {
   consent_state *cs = o->cs;
+  char site[HOST_ORIGIN_MAX], other[HOST_ORIGIN_MAX];
+  deny_entry *pick = NULL, *mine = NULL, *user = NULL;
+  int i, site_count = 0;
+
+  if (page) {
+    site_of(o, origin, site);
+    for (i = 0; i < cs->denied_count; i++) {
+      deny_entry *d = &cs->denied[i];
+      if (!d->page)
+        continue;
+      site_of(o, d->origin, other);
+      if (strcmp(site, other) != 0)
+        continue;
+      site_count++;
+      if (!mine || d->until < mine->until)
+        mine = d;
+    }
+    if (site_count >= HOST_DENY_PAGE_SITE_MAX)
+      return mine; /* the site's own oldest makes room */
+  }
+  if (cs->denied_count < HOST_DENY_MEMORY_MAX)
+    return &cs->denied[cs->denied_count++];
+  for (i = 0; i < cs->denied_count; i++) {
+    deny_entry *d = &cs->denied[i];
+    if (d->page && (!pick || d->until < pick->until))
+      pick = d;
+    if (!d->page && (!user || d->until < user->until))
+      user = d;
+  }
+  if (pick)
+    return pick;
+  return page ? NULL : user; /* only the user's: a page's is not kept */
+}
+
+/* A refusal of origin at now, with the next back-off; page: see
+ * host_origins_deny_page. */
+static void deny(host_origins *o, const char *origin, int page, int64_t now) {
   int dirfd = consent_begin(o, now);
   deny_entry *d = deny_find(o, origin);
   int64_t backoff;
-  int i;
 
-  if (!d && cs->denied_count < HOST_DENY_MEMORY_MAX) {
-    d = &cs->denied[cs->denied_count++];
+  if (!d) {
+    d = deny_slot(o, origin, page);
+    if (!d) {
+      o->log("refusal of %s by its page not kept: the refusals kept are "
+             "the user's",
+             origin);
+      consent_end(o, dirfd, now);
+      return;
+    }
     memset(d, 0, sizeof(*d));
-  } else if (!d) {
-    /* Full: the one silenced for the shortest time makes room. */
-    d = &cs->denied[0];
-    for (i = 1; i < cs->denied_count; i++)
-      if (cs->denied[i].until < d->until)
-        d = &cs->denied[i];
-    memset(d, 0, sizeof(*d));
+    d->page = page;
+  } else if (!page) {
+    d->page = 0; /* the user's now: kept as such */
   }
   snprintf(d->origin, sizeof(d->origin), "%s", origin);
   if (d->count < 1000)
@@ -901,6 +952,14 @@ void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
     backoff = HOST_DENY_BACKOFF_MAX_S;
   d->until = now + backoff;
   consent_end(o, dirfd, now);
+}
+
+void host_origins_deny(host_origins *o, const char *origin, int64_t now) {
+  deny(o, origin, 0, now);
+}
+
+void host_origins_deny_page(host_origins *o, const char *origin, int64_t now) {
+  deny(o, origin, 1, now);
 }
 
 int64_t host_origins_denied_for(host_origins *o, const char *origin,

@@ -55,8 +55,11 @@
 /* Origins in the origins file, and its size. */
 #define HOST_REMEMBERED_MAX 256
 #define HOST_ORIGINS_FILE_MAX (HOST_REMEMBERED_MAX * HOST_ORIGIN_MAX)
-/* Refused origins kept (the one silenced shortest makes room). */
+/* Refused origins kept (the one silenced shortest makes room; a page's own
+ * refusal never makes a user's give way: host_origins_deny_page). */
 #define HOST_DENY_MEMORY_MAX 256
+/* A page's own refusals kept per site (that site's oldest makes room). */
+#define HOST_DENY_PAGE_SITE_MAX 8
 /* The first refusal silences an origin this long, each next one twice as
  * long as the one before, up to the cap. */
 #define HOST_DENY_BACKOFF_FIRST_S (5 * 60)
@@ -117,10 +120,20 @@ kyso_status host_origins_remember(host_origins *o, const char *origin,
 kyso_status host_origins_forget(host_origins *o, const char *origin, int *found,
                                 kyso_error *err);
 
-/* origin was refused at now (the user's "Từ chối", or the page cancelled
- * or closed its own first-use prompt): silences that origin, and only it,
- * with the next back-off. */
+/* The user refused origin at now ("Từ chối", the dialog closed, or a
+ * first-use prompt shown and not answered in time): silences that origin,
+ * and only it, with the next back-off. Kept before any page's own refusal:
+ * when HOST_DENY_MEMORY_MAX are kept, a page's makes room first. */
 void host_origins_deny(host_origins *o, const char *origin, int64_t now);
+
+/* origin's page cancelled or closed its own first-use prompt after the
+ * user was shown it: the same back-off, but the page's own refusal never
+ * makes a user's refusal give way (when only the user's are kept, this one
+ * is not), and at most HOST_DENY_PAGE_SITE_MAX are kept per site (its
+ * oldest makes room), so throw-away origins cannot push the user's "Từ
+ * chối" out nor restart its back-off. A prompt never shown is no refusal
+ * (the controller does not call this). */
+void host_origins_deny_page(host_origins *o, const char *origin, int64_t now);
 
 /* Seconds origin stays silenced after now (0: it may be asked). */
 int64_t host_origins_denied_for(host_origins *o, const char *origin,

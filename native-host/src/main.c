@@ -43,6 +43,10 @@ int main(int argc, char **argv) {
   host_prompt *prompt = NULL;
   host_ctl *ctl = NULL;
 
+  /* SIGUSR1 asks a kyso-host to close its first-use prompt
+   * (host_dialog_lock.h): ignored until the controller installs its
+   * handler, never the default action (exit). */
+  signal(SIGUSR1, SIG_IGN);
   /* Before reading anything: no core dumps, no ptrace by the user's other
    * processes, a locked heap for PINs (host_harden.h). */
   if (host_process_harden() != 0)

@@ -40,6 +40,8 @@
 #define PINENTRY_GRACE_S 5
 /* Startup and non-interactive commands answer quickly. */
 #define PINENTRY_COMMAND_TIMEOUT_S 10
+/* How often a wait for the pinentry looks whether it was aborted. */
+#define ABORT_POLL_MS 100
 /* A pinentry exits on BYE; one still running after this is killed. */
 #define PINENTRY_EXIT_GRACE_MS 500
 
@@ -74,6 +76,8 @@ static int64_t now_ms(void) {
 }
 
 /* Reads one line into pp->line (without "\n") before deadline_ms. */
+static int aborted(pinentry_prompt *pp);
+
 static host_prompt_result read_line(pinentry_prompt *pp, int64_t deadline_ms) {
   char *nl;
   size_t len;
@@ -99,9 +103,14 @@ static host_prompt_result read_line(pinentry_prompt *pp, int64_t deadline_ms) {
       return HOST_PROMPT_TIMEOUT;
     pfd.fd = pp->from_child;
     pfd.events = POLLIN;
-    r = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
+    r = poll(&pfd, 1, left > ABORT_POLL_MS ? ABORT_POLL_MS : (int)left);
     if (r < 0 && errno != EINTR)
       return HOST_PROMPT_FAILED;
+    /* Aborted (cancel, preemption): do not wait for a pinentry that does
+     * not die of its SIGTERM at once (a script in a child's sleep defers
+     * it); pe_end kills it after its grace. */
+    if (r <= 0 && aborted(pp))
+      return HOST_PROMPT_CANCELLED;
     if (r <= 0)
       continue;
     r = read(pp->from_child, pp->rbuf + pp->have, PIN_LINE_SIZE - 1 - pp->have);

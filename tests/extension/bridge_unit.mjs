@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createBridge } from '../../extension/src/bridge.js';
-import { REQUEST_MAX } from '../../extension/src/limits.js';
+import { REQUEST_MAX, EXCHANGE_MAX_MS } from '../../extension/src/limits.js';
 import { fakePort, fakeSessions, fakeTimers, tick } from './bridge_fakes.mjs';
 
 const PAGE = 'https://vanban.tiengiang.gov.vn';
@@ -95,7 +95,7 @@ test('a request: our id, the sender\'s origin over the page\'s, one session, clo
   await s.reply({ id: 'p1.1', origin: PAGE, result: { certificates: [] } });
   assert.deepEqual(p.sent, [{ t: 'response', id: 7, message: { id: 'k1', result: { certificates: [] } } }]);
   assert.equal(s.closed, true, 'one native port per request, closed after its reply');
-  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0 });
+  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0, open: 0 });
 });
 
 test('replies with another origin, an unknown id or no origin are dropped', async () => {
@@ -109,12 +109,13 @@ test('replies with another origin, an unknown id or no origin are dropped', asyn
   await s.reply({ id: 'p1.1', result: { certificates: ['no origin'] } });
   await s.reply({ id: 'p1.2', origin: PAGE, result: {} });
   await s.reply({ id: 'k1', origin: PAGE, result: {} });
-  await s.reply({ id: null, origin: PAGE, error: { code: 'INVALID_ARGUMENT' } });
+  await s.reply({ id: null, origin: 'https://other.example', error: { code: 'INVALID_ARGUMENT' } });
+  await s.reply({ id: null, origin: PAGE, result: {} });
   await s.reply(['p1.1']);
   await s.reply({ id: 'p1.1', origin: `${PAGE}/`, result: {} });
   assert.deepEqual(p.sent, [], 'nothing reached the page');
   assert.equal(s.closed, false, 'still waiting for the real reply');
-  assert.ok(logs.length >= 6, 'each drop is logged');
+  assert.ok(logs.length >= 7, 'each drop is logged');
   await s.reply({ id: 'p1.1', origin: PAGE, result: { certificates: [] } });
   assert.equal(p.sent.length, 1);
   assert.equal(p.sent[0].message.id, 'k1');
@@ -283,7 +284,7 @@ test('limits: per frame and in all, BUSY past them, room again after a reply', a
   await s.reply({ id: 'p1.1', origin: PAGE, result: { certificates: [] } });
   await request(b, 3, { id: 'b3', cmd: 'certificates' });
   assert.equal(t.ns.sessions.length, 4, 'room again');
-  assert.deepEqual(t.bridge.stats(), { frames: 2, inflight: 3 });
+  assert.deepEqual(t.bridge.stats(), { frames: 2, inflight: 3, open: 3 });
 });
 
 test('frames holding a port are bounded', () => {
@@ -379,7 +380,7 @@ test('a frame\'s port closing ends its requests\' host processes only', async ()
   const [s1, s2, s3] = t.ns.sessions;
   assert.equal(s1.closed && s2.closed, true, 'the tab closed: its kyso-host processes are told (port closed)');
   assert.equal(s3.closed, false);
-  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 1 });
+  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 1, open: 1 });
   await s1.reply({ id: 'p1.1', origin: PAGE, result: {} });
   assert.equal(a.sent.length, 0);
 });
@@ -396,5 +397,116 @@ test('the host gone: HOST_NOT_INSTALLED before its hello, HOST_DISCONNECTED afte
   await request(p, 3, { id: 'k3', cmd: 'cancel', request: 'k2' });
   await s.gone('HOST_DISCONNECTED', 'Native host has exited.');
   assert.deepEqual(p.sent.slice(1).map((m) => [m.id, m.code]), [[2, 'HOST_DISCONNECTED'], [3, 'HOST_DISCONNECTED']]);
-  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0 });
+  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0, open: 0 });
+});
+
+test('the host could not read a request ({id:null, error}): that request fails with the host\'s error, its process closes', async () => {
+  const t = setup();
+  const p = t.frame();
+  await request(p, 1, { id: 'k1', cmd: 'certificates' });
+  const s = t.ns.sessions[0];
+  await s.hello();
+  await s.reply({ id: null, error: { code: 'INVALID_ARGUMENT', message: 'bad JSON' } });
+  assert.deepEqual(p.sent, [{ t: 'response', id: 1,
+    message: { id: 'k1', error: { code: 'INVALID_ARGUMENT', message: 'bad JSON' } } }]);
+  assert.equal(s.closed, true);
+  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0, open: 0 });
+  // Without a page message id; a pending cancel gets {cancelled:false}.
+  await request(p, 2, { cmd: 'certificates' });
+  await request(p, 3, { cmd: 'certificates', id: 'k3' });
+  await request(p, 4, { id: 'c', cmd: 'cancel', request: 'k3' });
+  const s3 = t.ns.sessions[2];
+  await s3.reply({ id: null, error: { code: 'INVALID_ARGUMENT', message: 'x'.repeat(5000) } });
+  assert.equal(p.sent.at(-2).message.error.message.length, 1024, 'bounded');
+  assert.deepEqual(p.sent.at(-1), { t: 'response', id: 4, message: { id: 'c', result: { cancelled: false } } });
+  await t.ns.sessions[1].reply({ id: null, error: { code: 'INVALID_ARGUMENT', message: 'm' } });
+  assert.deepEqual(p.sent.at(-1), { t: 'response', id: 2, message: { error: { code: 'INVALID_ARGUMENT', message: 'm' } } });
+  assert.deepEqual(t.bridge.stats(), { frames: 1, inflight: 0, open: 0 });
+});
+
+test('32 requests the host never answers do not hold the slots forever: EXCHANGE_MAX_MS, then HOST_DISCONNECTED', async () => {
+  const t = setup();
+  const ports = [];
+  for (let f = 0; f < 4; f++) {
+    const p = t.frame({ origin: `https://f${f}.example`, tab: { id: 10 + f } });
+    ports.push(p);
+    for (let i = 0; i < 8; i++) await request(p, i, { id: `k${i}`, cmd: 'certificates' });
+  }
+  assert.equal(t.ns.sessions.length, 32);
+  const other = t.frame({ origin: 'https://other.example', tab: { id: 99 } });
+  await request(other, 1, { cmd: 'certificates' });
+  assert.equal(other.sent.at(-1).code, 'BUSY', 'all slots held');
+  t.timers.advance(EXCHANGE_MAX_MS - 1);
+  assert.equal(t.bridge.stats().open, 32, 'not before the deadline');
+  t.timers.advance(1);
+  assert.equal(t.bridge.stats().open, 0);
+  assert.ok(t.ns.sessions.every((s) => s.closed), 'every process closed');
+  for (const p of ports) {
+    assert.equal(p.sent.length, 8);
+    assert.ok(p.sent.every((m) => m.t === 'error' && m.code === 'HOST_DISCONNECTED'));
+  }
+  await request(other, 2, { cmd: 'certificates' });
+  assert.equal(t.ns.sessions.length, 33, 'room again');
+  assert.ok(EXCHANGE_MAX_MS > 3600 * 1000, 'longer than the host\'s longest user_timeout');
+});
+
+test('requests the host cannot read are refused here: lone surrogates, U+0000, too deep', async () => {
+  const t = setup();
+  const p = t.frame();
+  let deep = { cmd: 'certificates' };
+  let c = deep;
+  for (let i = 0; i < 40; i++) c = c.x = {};
+  const bad = [{ cmd: 'certificates', x: '\ud800' }, { cmd: 'certificates', x: 'a\u0000b' },
+    { cmd: 'certificates', ['\udc00']: 1 }, { cmd: 'certificates', ['a\u0000']: 1 }, deep,
+    { cmd: 'certificates', l: [['\udfff']] }];
+  for (const [i, m] of bad.entries()) await request(p, i, m);
+  assert.equal(t.ns.sessions.length, 0, 'no host started');
+  assert.deepEqual(p.sent.map((m) => m.code), bad.map(() => 'INVALID_ARGUMENT'));
+  await request(p, 9, { cmd: 'certificates', x: '😀 Tiếng Việt' });
+  assert.equal(t.ns.sessions.length, 1, 'a surrogate pair is fine');
+});
+
+test('ports: per tab and per origin besides in all; the frame past them is told BUSY, the others keep theirs', async () => {
+  const t = setup({ limits: { TAB_PORTS_MAX: 2, ORIGIN_PORTS_MAX: 3 } });
+  const tab = (id, origin = PAGE) => ({ origin, url: `${origin}/`, tab: { id } });
+  t.frame(tab(1));
+  t.frame(tab(1, 'https://a.example'));
+  const third = fakePort({ sender: tab(1, 'https://b.example') });
+  assert.equal(t.bridge.onConnect(third), true);
+  assert.equal(third.disconnected, true);
+  assert.equal(third.sent[0].t, 'refused');
+  assert.equal(third.sent[0].code, 'BUSY');
+  const inTab2 = t.frame(tab(2));
+  t.frame(tab(3));
+  const fourthOfOrigin = fakePort({ sender: tab(4) });
+  t.bridge.onConnect(fourthOfOrigin);
+  assert.deepEqual(fourthOfOrigin.sent.map((m) => [m.t, m.code]), [['refused', 'BUSY']]);
+  assert.equal(t.bridge.stats().frames, 4);
+  // A frame gone gives its room back.
+  await inTab2.drop();
+  const again = t.frame(tab(4));
+  assert.equal(again.disconnected, false);
+  const all = setup({ limits: { PORTS_MAX: 1 } });
+  all.frame();
+  const over = fakePort({ sender: tab(7, 'https://x.example') });
+  all.bridge.onConnect(over);
+  assert.deepEqual(over.sent.map((m) => m.code), ['BUSY'], 'the global cap also says BUSY');
+});
+
+test('a request whose reply came but whose process lingers for a crossing cancel still counts (processes <= GLOBAL_INFLIGHT_MAX)', async () => {
+  const t = setup({ limits: { GLOBAL_INFLIGHT_MAX: 2, FRAME_INFLIGHT_MAX: 2 } });
+  const p = t.frame();
+  await request(p, 1, { id: 'k1', cmd: 'certificates' });
+  await request(p, 2, { id: 'k2', cmd: 'certificates' });
+  const s = t.ns.sessions[0];
+  await request(p, 3, { id: 'c', cmd: 'cancel', request: 'k1' });
+  await s.reply({ id: 'p1.1', origin: PAGE, result: { certificates: [] } });
+  assert.equal(s.closed, false, 'lingering');
+  const q = t.frame({ origin: 'https://q.example', tab: { id: 5 } });
+  await request(q, 1, { cmd: 'certificates' });
+  assert.equal(q.sent.at(-1).code, 'BUSY', 'the lingering process still counts');
+  assert.equal(t.ns.sessions.filter((x) => !x.closed).length, 2);
+  t.timers.advance(5000);
+  await request(q, 2, { cmd: 'certificates' });
+  assert.equal(t.ns.sessions.length, 3, 'room once it closed');
 });

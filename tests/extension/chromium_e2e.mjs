@@ -286,6 +286,48 @@ async function signMode(out) {
     check(certs.certificates?.length === 2 && confirms(pinLog()) === 1 && (texts[0] ?? '').includes(origin),
       `revoked in the popup, ${origin} is asked again at its next request (${confirms(pinLog())} CONFIRM)`);
 
+    // Requests kyso-host could not read (a lone surrogate, U+0000, deep
+    // nesting) are refused by the extension at once; 40 of them (more than
+    // the 32 request slots) leave the page served.
+    // (Built in the page: a lone surrogate would not survive the way here.)
+    const junkAnswers = await page.evaluate(async () => {
+      const list = [];
+      for (let i = 0; i < 40; i++) {
+        let m;
+        if (i % 3 === 0) m = { cmd: 'certificates', x: String.fromCharCode(0xd800) };
+        else if (i % 3 === 1) m = { cmd: 'certificates', [`k${String.fromCharCode(0)}`]: 1 };
+        else {
+          m = { cmd: 'certificates', deep: [] };
+          let a = m.deep;
+          for (let j = 0; j < 40; j++) a = a[0] = [];
+        }
+        list.push(m);
+      }
+      return Promise.all(list.map((m, i) => window.kysoTest.bridgeRequest(7000 + i, m, 5000)));
+    });
+    check(junkAnswers.every((a) => a.kyso === 'error' && a.code === 'INVALID_ARGUMENT'),
+      `40 requests with a lone surrogate, U+0000 or 40 levels of nesting: INVALID_ARGUMENT (${short(junkAnswers.find((a) => a.code !== 'INVALID_ARGUMENT') ?? junkAnswers[0])})`);
+    m = await call(page, 'bridgeRequest', 9003, { id: 'after-junk', cmd: 'certificates' });
+    check(m.kyso === 'response' && Array.isArray(m.message?.result?.certificates),
+      `after them the page is still served (${short(m)})`);
+
+    // One tab full of frames saying hello: past 16 bridge ports in a tab the
+    // frame that asks is told BUSY (never "not installed"); another tab is
+    // not refused.
+    const crowd = await openTestPage(context, env.WEB_URL);
+    const frameUrl = `${env.WEB_URL_FRAME}/ext-test/index.html?port=${env.KYSO_HOST_PORT}`;
+    await Promise.all(Array.from({ length: 17 }, () => call(crowd, 'addFrame', frameUrl)));
+    const crowdFrames = crowd.frames().filter((f) => f.url().startsWith(env.WEB_URL_FRAME));
+    await Promise.all(crowdFrames.map((f) => f.waitForSelector('body[data-ready="1"]', { timeout: STEP_TIMEOUT_MS })));
+    const crowdAnswers = await Promise.all(crowdFrames.map((f) => call(f, 'connect', { transport: 'extension' })));
+    const busy = crowdAnswers.filter((a) => a.error === 'BUSY').length;
+    const served = crowdAnswers.filter((a) => a.transport === 'extension').length;
+    check(crowdFrames.length === 17 && busy === 1 && served === 16,
+      `17 frames of one tab say hello together: 16 connect, 1 is told BUSY (${crowdAnswers.map((a) => a.transport ?? a.error).join(',')})`);
+    c = await call(page, 'connect', {});
+    check(c.transport === 'extension', `meanwhile another tab still connects (${short(c)})`);
+    await crowd.close();
+
     const bad = page.kysoLogs.filter((l) => l.startsWith('pageerror'));
     check(bad.length === 0, `no page errors (${bad.join(' | ').slice(0, 300)})`);
   } finally {

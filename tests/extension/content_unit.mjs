@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
-import { fakePort, tick } from './bridge_fakes.mjs';
+import { fakePort, fakeTimers, tick } from './bridge_fakes.mjs';
 
 const FILTER = readFileSync(new URL('../../extension/src/bridge-filter.js', import.meta.url), 'utf8');
 const CONTENT = readFileSync(new URL('../../extension/src/content.js', import.meta.url), 'utf8');
@@ -31,14 +31,15 @@ function load({ secure = true } = {}) {
       },
     },
   };
-  const ctx = vm.createContext({ window, chrome });
+  const timers = fakeTimers();
+  const ctx = vm.createContext({ window, chrome, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout });
   vm.runInContext(FILTER, ctx, { filename: 'bridge-filter.js' });
   vm.runInContext(CONTENT, ctx, { filename: 'content.js' });
   vm.runInContext(CONTENT, ctx, { filename: 'content.js (twice)' });
   const fire = (data, { origin = ORIGIN, source = window } = {}) => {
     for (const f of listeners) f({ data, origin, source });
   };
-  return { window, posted, ports, fire, listeners };
+  return { window, posted, ports, fire, listeners, timers };
 }
 
 test('hello: ack at once, then ready from the background, to the page\'s origin only', async () => {
@@ -122,4 +123,49 @@ test('the background goes away: waiting answers fail, the next message opens a n
   c.fire({ kyso: 'request', bridge: 1, id: 2, message: { cmd: 'certificates' } });
   assert.equal(c.ports.length, 2);
   assert.deepEqual(c.ports[1].sent, [{ t: 'request', id: 2, message: { cmd: 'certificates' } }]);
+});
+
+test('a port the background refused (too many frames): BUSY to what waited, never hostMissing', async () => {
+  const c = load();
+  c.fire({ kyso: 'hello', bridge: 1 });
+  c.fire({ kyso: 'request', bridge: 1, id: 1, message: { cmd: 'certificates' } });
+  await c.ports[0].deliver({ t: 'refused', code: 'BUSY', message: 'too many frames use kyso in this tab' });
+  await c.ports[0].drop();
+  await tick();
+  assert.deepEqual(c.posted.slice(1).map((p) => p.m), [
+    { kyso: 'error', id: 1, code: 'BUSY', message: 'too many frames use kyso in this tab', bridge: 1 },
+    { kyso: 'ready', error: 'BUSY', bridge: 1 },
+  ]);
+  // The next message asks again; a port that then vanishes is the extension gone.
+  c.fire({ kyso: 'hello', bridge: 1 });
+  assert.equal(c.ports.length, 2);
+  await c.ports[1].drop();
+  await tick();
+  assert.deepEqual(c.posted.at(-1).m, { kyso: 'ready', hostMissing: true, bridge: 1 });
+});
+
+test('the port is closed after 10 s with nothing waiting, kept while something waits, reopened on demand', async () => {
+  const c = load();
+  c.fire({ kyso: 'hello', bridge: 1 });
+  c.fire({ kyso: 'request', bridge: 1, id: 1, message: { cmd: 'sign' } });
+  await c.ports[0].deliver({ t: 'ready', hello: { hello: 'kyso' } });
+  c.timers.advance(60000);
+  assert.equal(c.ports[0].disconnected, false, 'a request waits: the port stays');
+  await c.ports[0].deliver({ t: 'response', id: 1, message: { result: {} } });
+  c.timers.advance(9000);
+  assert.equal(c.ports[0].disconnected, false);
+  c.timers.advance(1000);
+  assert.equal(c.ports[0].disconnected, true, 'idle 10 s: closed');
+  assert.equal(c.posted.filter((p) => p.m.kyso === 'error').length, 0, 'our own close is no error to the page');
+  c.fire({ kyso: 'request', bridge: 1, id: 2, message: { cmd: 'certificates' } });
+  assert.equal(c.ports.length, 2, 'a new port for the next message');
+  assert.deepEqual(c.ports[1].sent, [{ t: 'request', id: 2, message: { cmd: 'certificates' } }]);
+  // A hello alone also lets go once answered.
+  await c.ports[1].deliver({ t: 'response', id: 2, message: { result: {} } });
+  c.fire({ kyso: 'hello', bridge: 1 });
+  c.timers.advance(20000);
+  assert.equal(c.ports[1].disconnected, false, 'the hello waits for ready');
+  await c.ports[1].deliver({ t: 'ready', hello: { hello: 'kyso' } });
+  c.timers.advance(10000);
+  assert.equal(c.ports[1].disconnected, true);
 });

@@ -6,8 +6,8 @@
 // http://localhost:PORT asking through the extension only: certificates,
 // then one signature; then a request posted straight onto the bridge with
 // a forged "origin" (one host.conf allows): the host must ask for the
-// page's own origin (the scripted pinentry's log); then, the host manifest
-// moved away, HOST_NOT_INSTALLED. Prints
+// page's own origin (the scripted pinentry's log). Before all that, the host
+// manifest moved away: HOST_NOT_INSTALLED. Prints
 // "PASS|FAIL<TAB>message" lines for judge_node; the signed file goes to
 // OUTDIR/signed.pdf for pdfsig and kyso verify (firefox_e2e_test.sh).
 //
@@ -69,6 +69,22 @@ async function main() {
     await page.goto(env.KYSO_PAGE_URL, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body?.dataset.ready === '1', { timeout: 20000 });
 
+    // kyso-host uninstalled (the host manifest gone): Firefox's own failure
+    // ("No such native application") reaches the page as HOST_NOT_INSTALLED.
+    // First of all: after a request's reply the extension keeps a spare
+    // kyso-host started ahead (native.js createSessionPool), which would
+    // still answer with the manifest gone.
+    const manifest = path.join(env.KYSO_FIREFOX_HOME, '.mozilla', 'native-messaging-hosts', 'vn.kyso.host.json');
+    fs.renameSync(manifest, `${manifest}.off`);
+    try {
+      const missing = await withTimeout(page.evaluate(() =>
+        window.kysoTest.bridgeRequest('missing-1', { id: 'missing-1', cmd: 'certificates' })), 'host missing');
+      check(missing.kyso === 'error' && missing.code === 'HOST_NOT_INSTALLED',
+        `no host manifest: the request ends in HOST_NOT_INSTALLED (${JSON.stringify(missing).slice(0, 200)})`);
+    } finally {
+      fs.renameSync(`${manifest}.off`, manifest);
+    }
+
     const conn = await withTimeout(page.evaluate(() =>
       window.kysoTest.connect({ transport: 'extension', bridgeWaitMs: 3000 })), 'connect');
     check(conn.transport === 'extension',
@@ -105,18 +121,6 @@ async function main() {
       'the page gets the reply without the host\'s origin key');
     check(asked.includes(`${pageOrigin} (qua tiện ích kyso)`) && !asked.includes(new URL(env.KYSO_FORGED_ORIGIN).host),
       `forged "origin" ignored: the host asked about ${pageOrigin}, not ${env.KYSO_FORGED_ORIGIN}`);
-    // kyso-host uninstalled (the host manifest gone): Firefox's own failure
-    // ("No such native application") reaches the page as HOST_NOT_INSTALLED.
-    const manifest = path.join(env.KYSO_FIREFOX_HOME, '.mozilla', 'native-messaging-hosts', 'vn.kyso.host.json');
-    fs.renameSync(manifest, `${manifest}.off`);
-    try {
-      const missing = await withTimeout(page.evaluate(() =>
-        window.kysoTest.bridgeRequest('missing-1', { id: 'missing-1', cmd: 'certificates' })), 'host missing');
-      check(missing.kyso === 'error' && missing.code === 'HOST_NOT_INSTALLED',
-        `no host manifest: the request ends in HOST_NOT_INSTALLED (${JSON.stringify(missing).slice(0, 200)})`);
-    } finally {
-      fs.renameSync(`${manifest}.off`, manifest);
-    }
     check(errors.length === 0, `no page error (${errors.join('; ')})`);
     if (env.KYSO_ARTIFACTS) {
       fs.mkdirSync(env.KYSO_ARTIFACTS, { recursive: true });

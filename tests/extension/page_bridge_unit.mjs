@@ -82,6 +82,17 @@ test('hostMissing: HOST_NOT_INSTALLED', async () => {
   await assert.rejects(connectHost({ transport: 'extension', bridgeWaitMs: 300 }), (e) => e.code === 'HOST_NOT_INSTALLED');
 });
 
+test('ready with error BUSY (the extension refused this frame\'s port): BUSY, never HOST_NOT_INSTALLED', async () => {
+  ext = { onHello() { say({ kyso: 'ack' }); say({ kyso: 'ready', error: 'BUSY' }, 5); }, onRequest() {} };
+  for (const transport of ['extension', 'auto']) {
+    await assert.rejects(connectHost({ transport, bridgeWaitMs: 300 }), (e) => {
+      assert.equal(e.code, 'BUSY', transport);
+      assert.equal(e.name, 'KysoError');
+      return true;
+    });
+  }
+});
+
 test('bridge ids are unique across the page\'s connections; errors carry the extension\'s code', async () => {
   const seen = [];
   ext = {

@@ -441,3 +441,49 @@ test('content-fetch: the verifier hanging up aborts the fetch', async () => {
   assert.equal(aborted, true);
   assert.equal(p.sent.filter((m) => m.t === 'end').length, 0);
 });
+
+test('verifier fetch policy: its own fetch starts by itself only for a same-origin link no content script could fetch', async () => {
+  const P = await import(new URL('verifier/fetch-policy.js', EXT));
+  const job = (url, pageUrl) => ({ url, pageUrl });
+  const same = job('https://vb.example/dl?id=1', 'https://vb.example/list');
+  assert.equal(P.ownFetchDecision(same, 'none', true), 'auto');
+  assert.equal(P.ownFetchDecision(same, 'none', false), 'confirm', 'not granted: ask');
+  assert.equal(P.ownFetchDecision(same, 'refused', true), 'confirm', 'the content script answered and was refused');
+  for (const [url, pageUrl] of [['https://intranet.example/x?del=1', 'https://evil.example/'],
+    ['http://vb.example/dl', 'https://vb.example/'], ['https://vb.example:8443/dl', 'https://vb.example/'],
+    ['https://vb.example/dl', null], ['https://vb.example/dl', 'about:blank'], ['https://vb.example/dl', 'chrome://newtab/']])
+    assert.equal(P.ownFetchDecision(job(url, pageUrl), 'none', true), 'confirm', `${url} from ${pageUrl}`);
+  assert.equal(P.originPattern('https://vb.example:8443/a/b?c'), 'https://vb.example:8443/*');
+  assert.equal(P.originPattern('http://10.0.0.5/a'), 'http://10.0.0.5/*');
+  for (const bad of ['https://*.example.vn/a', 'https://%2a.example.vn/a', 'https://a*b.example/',
+    'ftp://vb.example/', 'not a url', 'javascript:alert(1)'])
+    assert.equal(P.originPattern(bad), null, bad);
+});
+
+test('content-fetch: the verifier\'s own fetch follows no redirect (REDIRECT), the content script\'s does', async () => {
+  const sent = [];
+  const calls = [];
+  const redirecting = async (url, opts) => {
+    calls.push(opts);
+    if (opts.redirect === 'manual') return { type: 'opaqueredirect', status: 0, ok: false, redirected: false, body: null, headers: new Headers() };
+    return new Response(pdfBytes(2000), { status: 200 });
+  };
+  await CF.serve({ postMessage: (m) => sent.push(m) }, 'https://vb.example/dl', redirecting, new AbortController().signal, { own: true });
+  assert.equal(calls[0].redirect, 'manual');
+  assert.equal(calls[0].credentials, 'include');
+  assert.deepEqual(sent.map((m) => [m.t, m.code]), [['error', 'REDIRECT']]);
+  const s2 = [];
+  await CF.serve({ postMessage: (m) => s2.push(m) }, 'https://vb.example/dl',
+    async (u, o) => (calls.push(o), new Response(null, { status: 302, headers: { location: 'https://x.example/' } })),
+    new AbortController().signal, { own: true });
+  assert.equal(s2[0].code, 'REDIRECT', 'a 3xx as such');
+  const { sent: s3, calls: c3 } = await runServe([pdfBytes(2000)]);
+  assert.equal(c3[0].opts.redirect, 'follow', 'the frame\'s own fetch: the browser\'s rules for the page');
+  assert.equal(s3.at(-1).t, 'end');
+});
+
+test('file names: bidi and format controls are dropped', () => {
+  assert.equal(fileNameFrom('attachment; filename*=UTF-8\'\'bao%20cao%E2%80%AEfdp.exe', 'https://a/'), 'bao caofdp.exe');
+  assert.equal(fileNameFrom(null, 'https://a/%E2%81%A6x%E2%80%8F%EF%BB%BFy%D8%9C.pdf'), 'xy.pdf');
+  assert.equal(fileNameFrom('attachment; filename="\u202ereadme\u2069.pdf"', 'https://a/'), 'readme.pdf');
+});

@@ -346,6 +346,50 @@ static void test_store(void) {
     snprintf(last, sizeof(last), "https://d%d", HOST_DENY_MEMORY_MAX + 9);
     CHECK(host_origins_denied_for(o, last, t) > 0);
   }
+  /* a page's own refusals never make the user's give way, nor restart its
+   * back-off; at most HOST_DENY_PAGE_SITE_MAX of them per site */
+  t += HOST_DENY_BACKOFF_MAX_S * 2; /* every refusal above over */
+  for (i = 0; i < HOST_DENY_MEMORY_MAX; i++) {
+    char name[40];
+    snprintf(name, sizeof(name), "https://u%d.test", i);
+    host_origins_forget(o, name, &found, &err);
+  }
+  for (i = 0; i < HOST_DENY_MEMORY_MAX + 10; i++) {
+    char name[40];
+    snprintf(name, sizeof(name), "https://d%d", i);
+    host_origins_forget(o, name, &found, &err);
+  }
+  host_origins_deny(o, "https://user.test", t);
+  host_origins_deny(o, "https://user.test", t); /* back-off count 2 */
+  for (i = 0; i < 3 * HOST_DENY_MEMORY_MAX; i++) {
+    char name[48];
+    snprintf(name, sizeof(name), "https://x%d.p%d.test", i, i);
+    host_origins_deny_page(o, name, t + 1 + i); /* silenced longer */
+  }
+  CHECK_EQ_INT(host_origins_denied_for(o, "https://user.test", t),
+               2 * HOST_DENY_BACKOFF_FIRST_S);
+  {
+    char last[48];
+    snprintf(last, sizeof(last), "https://x%d.p%d.test",
+             3 * HOST_DENY_MEMORY_MAX - 1, 3 * HOST_DENY_MEMORY_MAX - 1);
+    CHECK(host_origins_denied_for(o, last, t) > 0); /* a page's made room */
+  }
+  for (i = 0; i < HOST_DENY_PAGE_SITE_MAX + 4; i++) {
+    char name[48];
+    snprintf(name, sizeof(name), "https://s%d.cap.test", i);
+    host_origins_deny_page(o, name, t + 10000 + i);
+  }
+  CHECK(host_origins_denied_for(o, "https://s0.cap.test", t) == 0);
+  CHECK(host_origins_denied_for(o, "https://s3.cap.test", t) == 0);
+  CHECK(host_origins_denied_for(o, "https://s4.cap.test", t) > 0);
+  /* the user's own fill the table: a page's new refusal is not kept */
+  for (i = 0; i < HOST_DENY_MEMORY_MAX; i++) {
+    char name[40];
+    snprintf(name, sizeof(name), "https://u%d.test", i);
+    host_origins_deny(o, name, t + 20000 + i);
+  }
+  host_origins_deny_page(o, "https://late.page.test", t + 30000);
+  CHECK(host_origins_denied_for(o, "https://late.page.test", t) == 0);
   host_origins_free(o);
 }
 

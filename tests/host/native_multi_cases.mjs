@@ -12,7 +12,18 @@
 //   quota     first-use prompts of one site counted across processes
 //   once      native "Chỉ lần này": https holds in the next process, not on
 //             the websocket, and ends (faketime); http covers its request
-//   dialog    two processes asking at once: one dialog, the other BUSY
+//   dialog    two processes asking at once: one dialog, the other BUSY; an
+//             allowed site's sign closes another process's first-use
+//             prompt (SIGUSR1) and is served, never a consent/PIN dialog's
+//   refusals  what counts as a refusal: a prompt never shown is none; a
+//             page closing its shown prompt refuses itself, but never pushes
+//             out the user's "Từ chối" nor restarts its back-off (a full
+//             table, a cap per site); a prompt not answered in time is the
+//             user's refusal
+//   lockfail  a dialog lock that cannot be used refuses the job (fail
+//             closed); the websocket service locks the file the path names
+//             now (state dir deleted and made again); SIGUSR1 to an idle
+//             host is ignored
 //   files     garbled, oversized, symlinked, out-of-range consent files
 //   extension the extension's own requests (argv chrome-extension://ID/,
 //             Firefox's manifest + add-on id): certificates, origins,
@@ -50,7 +61,9 @@ export async function multi(h, scenario) {
   // One request as the extension sends it: a kyso-host of its own, started
   // with the extension's argv (Chrome: chrome-extension://ID/), closed after
   // the reply. {hello, reply, status}. fake: faketime's offset in seconds.
-  const native = (message, { argv = [EXT], fake = 0, timeoutMs = 20000, spawned = null } = {}) => new Promise((resolve) => {
+  // then(send): called once the request is written; send(obj) writes
+  // another message on the same port (e.g. its cancel).
+  const native = (message, { argv = [EXT], fake = 0, timeoutMs = 20000, spawned = null, then = null } = {}) => new Promise((resolve) => {
     const args = ["--config", env.KYSO_HOST_CONF, ...argv];
     // libfaketime is preloaded before a sanitizer build's runtime: tell ASan
     const asan = { ...process.env, ASAN_OPTIONS: [env.ASAN_OPTIONS, "verify_asan_link_order=0"].filter(Boolean).join(":") };
@@ -71,12 +84,17 @@ export async function multi(h, scenario) {
           if (!out.hello) out.hello = m;
           if (!sent) {
             sent = true;
-            const b = Buffer.from(JSON.stringify(message), "utf8"), l = Buffer.alloc(4);
-            l.writeUInt32LE(b.length, 0);
-            proc.stdin.write(Buffer.concat([l, b]));
+            const send = (msg) => {
+              const b = Buffer.from(JSON.stringify(msg), "utf8"), l = Buffer.alloc(4);
+              l.writeUInt32LE(b.length, 0);
+              if (!proc.stdin.writableEnded) proc.stdin.write(Buffer.concat([l, b]));
+            };
+            send(message);
+            if (then) then(send, proc);
           }
           continue;
         }
+        if (m.id !== message.id) continue; // e.g. its cancel's answer
         out.reply = m;
         proc.stdin.end(); // the extension closes the port after the reply
       }
@@ -105,7 +123,7 @@ export async function multi(h, scenario) {
     let r = await native(page(O));
     ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 1, `refusal: the user refuses ${O} (${errCode(r.reply)})`);
     exitsClean(r, "refusal");
-    ok(new RegExp(`^d ${O} \\d+ 1$`, "m").test(consent()), `refusal: kept in the consent file: ${consent()}`);
+    ok(new RegExp(`^d ${O} \\d+ 1 u$`, "m").test(consent()), `refusal: kept in the consent file: ${consent()}`);
     ok((fs.statSync(consentFile).mode & 0o777) === 0o600, "refusal: the consent file is 0600");
     r = await native(page(O));
     ok(errCode(r.reply) === "ORIGIN_DENIED" && /not asked again/.test(r.reply.error.message) && prompts(pinLog()) === 1,
@@ -139,7 +157,7 @@ export async function multi(h, scenario) {
     r = await native(page(O), { fake: 360 });
     ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 3,
       `refusal: once the back-off is over (another process, clock +6 min) it is asked again, refused again (${prompts(pinLog())} dialogs)`);
-    ok(new RegExp(`^d ${O} \\d+ 2$`, "m").test(consent()), "refusal: the second refusal counted in the file");
+    ok(new RegExp(`^d ${O} \\d+ 2 u$`, "m").test(consent()), "refusal: the second refusal counted in the file");
     d = await listed(O);
     // until = (now + 360) + 2 * 300: seen from the real clock, 960 s left
     ok(d && d.retryAfter > 2 * DENY_BACKOFF_FIRST_S + 360 - 30 && d.retryAfter <= 2 * DENY_BACKOFF_FIRST_S + 360,
@@ -155,7 +173,7 @@ export async function multi(h, scenario) {
     w = await c.request({ id: 1, cmd: "certificates" });
     ok(errCode(w) === "ORIGIN_DENIED" && prompts(pinLog()) === 1, "refusal: the websocket asks about it again (refused again)");
     c.close();
-    ok(new RegExp(`^d ${O} \\d+ 1$`, "m").test(consent()), "refusal: a forgotten origin's back-off starts over");
+    ok(new RegExp(`^d ${O} \\d+ 1 u$`, "m").test(consent()), "refusal: a forgotten origin's back-off starts over");
     // kyso-host --origins lists the websocket's refusal; --forget-origin
     // from a shell drops it for every process
     const list = spawnSync(env.KYSO_HOST, ["--config", env.KYSO_HOST_CONF, "--origins"], { encoding: "utf8" });
@@ -226,16 +244,40 @@ export async function multi(h, scenario) {
     ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 2, "once http: the next process asks again (refused)");
   } else if (scenario === "dialog") {
     clearLog();
-    pinAnswers(["sleep:4", "notok"]); // the first dialog stays open 4 s
+    pinAnswers(["sleep:8"]); // the first-use dialog stays open 8 s
     let firstDone = false;
     const first = native(page("https://slow.kyso-multi.test")).then((f) => { firstDone = true; return f; });
-    ok(await dialogsShown(1), "dialog: the first process's dialog is open");
+    ok(await dialogsShown(1), "dialog: the first process's first-use dialog is open");
     let r = await native(page("https://second.kyso-multi3.test"));
     ok(errCode(r.reply) === "BUSY" && r.reply.error.message === "another request is waiting for the user" &&
       !("retryAfter" in r.reply.error), `dialog: a second process's first-use request is BUSY (${brief(r.reply)})`);
     ok(!firstDone, "dialog: at once, while the first dialog is open");
+    const lock = `${env.XDG_STATE_HOME}/kyso/dialog.lock`;
+    ok(/^\d+ +p\n$/.test(fs.readFileSync(lock, "utf8")), `dialog: the lock file names its holder, in a first-use prompt (${JSON.stringify(fs.readFileSync(lock, "utf8"))})`);
+    // an allowed site's sign in another process closes that first-use
+    // prompt (SIGUSR1 to its holder) and is served: an unknown page does
+    // not lock the portal out
+    const t0 = Date.now();
     r = await native(page("https://portal.kyso.test", "sign", { certificate: id, documents: one() }));
-    ok(errCode(r.reply) === "BUSY", `dialog: so is an allowed site's sign (consent dialog) in another process (${errCode(r.reply)})`);
+    ok(r.reply && r.reply.result && r.reply.result.signatures, `dialog: an allowed site's sign in another process preempts the first-use prompt and is served (${brief(r.reply)})`);
+    ok(Date.now() - t0 < 7000, `dialog: without waiting for that prompt's answer (${Date.now() - t0} ms)`);
+    const f = await first;
+    ok(errCode(f.reply) === "BUSY" && /closed for a request of an allowed site/.test(f.reply.error.message),
+      `dialog: the preempted page gets BUSY (${brief(f.reply)})`);
+    exitsClean(f, "dialog: the preempted process");
+    ok(/first-use prompt closed for another kyso-host's allowed site/.test(f.stderr), "dialog: and says why");
+    ok(!/^d https:\/\/slow\.kyso-multi\.test /m.test(consent()) && !/^p https:\/\/kyso-multi\.test /m.test(consent()),
+      `dialog: the preempted prompt is no refusal and counts for no quota: ${consent()}`);
+    ok(prompts(pinLog()) === 2, `dialog: dialogs: the first-use one, then the sign's consent (${prompts(pinLog())})`);
+    // a consent/PIN dialog is never preempted: another allowed sign is BUSY
+    clearLog();
+    pinAnswers(["sleep:3"]);
+    const signing = native(page("https://portal.kyso.test", "sign", { certificate: id, documents: one() }));
+    ok(await dialogsShown(1), "dialog: an allowed site's consent dialog is open");
+    ok(/^\d+ +j\n$/.test(fs.readFileSync(lock, "utf8")), "dialog: its record says it is no first-use prompt");
+    const t1 = Date.now();
+    r = await native(page("https://portal.kyso.test", "sign", { certificate: id, documents: one() }));
+    ok(errCode(r.reply) === "BUSY" && Date.now() - t1 < 2500, `dialog: so is an allowed site's sign (consent dialog) in another process, at once (${errCode(r.reply)}, ${Date.now() - t1} ms)`);
     const c = await WsConn.open("https://portal.kyso.test");
     await c.next(3000);
     const w = await c.request({ id: 1, cmd: "sign", certificate: id, documents: one() });
@@ -243,16 +285,17 @@ export async function multi(h, scenario) {
     const cw = await c.request({ id: 2, cmd: "certificates" });
     ok(cw && cw.result, "dialog: an allowed site's certificates (no dialog) is served meanwhile");
     c.close();
-    const f = await first;
-    ok(f.reply && f.reply.result, `dialog: the first request is answered (${errCode(f.reply)})`);
-    ok(prompts(pinLog()) === 1, `dialog: one dialog was shown, not several (${prompts(pinLog())})`);
+    const sg = await signing;
+    ok(sg.reply && sg.reply.result, `dialog: the signing request is answered (${errCode(sg.reply)})`);
+    clearLog();
+    pinAnswers(["notok"]);
     r = await native(page("https://second.kyso-multi3.test"));
-    ok(r.reply && r.reply.result && prompts(pinLog()) === 2, `dialog: once it is closed the next process may ask (${errCode(r.reply)})`);
+    ok(r.reply && r.reply.result && prompts(pinLog()) === 1, `dialog: once it is closed the next process may ask (${errCode(r.reply)})`);
     // a process killed with its dialog open leaves no lock behind
     pinAnswers(["sleep:3"]);
     let victim = null;
     const killed = native(page("https://killed.kyso-multi4.test"), { spawned: (p) => { victim = p; } });
-    ok(await dialogsShown(3), "dialog: a third dialog is open");
+    ok(await dialogsShown(2), "dialog: another dialog is open");
     victim.kill("SIGKILL");
     const k = await killed;
     ok(k.status === "SIGKILL", "dialog: its process killed mid-dialog (its pinentry lives on)");
@@ -260,7 +303,6 @@ export async function multi(h, scenario) {
     pinAnswers(["notok"]);
     r = await native(page("https://after.kyso-multi5.test"));
     ok(r.reply && r.reply.result, `dialog: the next process is not BUSY (${errCode(r.reply)})`);
-    const lock = `${env.XDG_STATE_HOME}/kyso/dialog.lock`;
     ok(fs.existsSync(lock) && (fs.statSync(lock).mode & 0o777) === 0o600, "dialog: the lock file is $XDG_STATE_HOME/kyso/dialog.lock, 0600");
   } else if (scenario === "files") {
     const later = wall() + 3 * 24 * 3600;
@@ -277,7 +319,7 @@ export async function multi(h, scenario) {
     fs.writeFileSync(consentFile, `o https://garbled.kyso-multi.test ${later}\nd https://x.test nonsense 1\n`, { mode: 0o600 });
     let r = await ask("https://garbled.kyso-multi.test", "a garbled file");
     ok(/garbled/.test(r.stderr), `files: the host says the file was garbled: ${r.stderr.trim()}`);
-    ok(/^d https:\/\/garbled\.kyso-multi\.test \d+ 1$/m.test(consent()) && !/nonsense/.test(consent()),
+    ok(/^d https:\/\/garbled\.kyso-multi\.test \d+ 1 u$/m.test(consent()) && !/nonsense/.test(consent()),
       "files: the next answer rewrites the file whole");
     // binary junk
     fs.writeFileSync(consentFile, crypto.randomBytes(4096));
@@ -301,7 +343,7 @@ export async function multi(h, scenario) {
     ok(!fs.lstatSync(consentFile).isSymbolicLink(), "files: the link is replaced by a file of the host's");
     // a valid grant far in the future holds at most HOST_ONCE_NATIVE_S, a
     // refusal at most HOST_DENY_BACKOFF_MAX_S (a clock set back)
-    fs.writeFileSync(consentFile, `o https://far.kyso-multi.test ${later}\nd https://far-deny.kyso-multi.test ${later} 3\n`, { mode: 0o600 });
+    fs.writeFileSync(consentFile, `o https://far.kyso-multi.test ${later}\nd https://far-deny.kyso-multi.test ${later} 3 u\n`, { mode: 0o600 });
     clearLog();
     r = await native(page("https://far.kyso-multi.test"));
     ok(r.reply && r.reply.result && prompts(pinLog()) === 0, `files: a well-formed grant holds (${errCode(r.reply)})`);
@@ -351,6 +393,123 @@ export async function multi(h, scenario) {
     r = await native({ id: 9, cmd: "certificates" }, { argv: ["--native-messaging", "--origin", "https://web.kyso-multi.test"] });
     ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 1,
       "extension: a web origin's connection without origin is asked as before (not the extension)");
+  } else if (scenario === "refusals") {
+    const esc = (o) => o.replace(/[.]/g, "\\.");
+    const dLine = (o) => consent().match(new RegExp(`^d ${esc(o)} (\\d+) (\\d+) ([up])$`, "m"));
+    const dCount = () => (consent().match(/^d /gm) || []).length;
+    // the page closes its port once the user was shown its first-use prompt
+    const closedAfterShown = async (o) => {
+      clearLog();
+      pinAnswers(["sleep:8"]);
+      let proc = null;
+      const pending = native(page(o), { spawned: (p) => { proc = p; } });
+      const shown = await dialogsShown(1);
+      proc.stdin.end();
+      const r = await pending;
+      // (no reply: the port is closed)
+      ok(shown && (r.reply === null || errCode(r.reply) === "USER_CANCELLED") && r.status === 0,
+        `refusals: ${o} closes its shown prompt (${errCode(r.reply)}, ${r.status})`);
+      return r;
+    };
+    // 1. a prompt never shown is no refusal: a request and its cancel at once
+    clearLog();
+    pinAnswers(Array(6).fill("cancel"));
+    for (let i = 0; i < 6; i++) {
+      const o = `https://x${i}.throw.kyso-multi7.test`;
+      await native(page(o), { then: (send) => send({ id: "c", cmd: "cancel", request: 1, origin: o }) });
+    }
+    const shownN = prompts(pinLog());
+    const throwN = (consent().match(/^d https:\/\/x\d\.throw\.kyso-multi7\.test /gm) || []).length;
+    ok(shownN < 6 && throwN <= shownN,
+      `refusals: a cancelled prompt never shown refuses nothing (${throwN} refusals kept, ${shownN} of 6 dialogs shown)`);
+    // 2. the user's refusal (back-off count 3) in a full table of the pages'
+    // own, all silenced longer: a page's new refusal pushes out a page's
+    const E = "https://evil.kyso-multi6.test";
+    const w0 = wall();
+    let text = `d ${E} ${w0 + 600} 3 u\n`;
+    for (let i = 0; i < 255; i++) text += `d https://f${i}.fill${i}.kyso-multi8.test ${w0 + 1200 + i} 1 p\n`;
+    fs.writeFileSync(consentFile, text, { mode: 0o600 });
+    await closedAfterShown("https://new.kyso-multi9.test");
+    let e = dLine(E), n = dLine("https://new.kyso-multi9.test");
+    ok(e && e[2] === "3" && e[3] === "u", `refusals: the user's refusal stays, its back-off count 3 (${e && e[0]})`);
+    ok(n && n[2] === "1" && n[3] === "p", `refusals: the page's own refusal is kept as such (${n && n[0]})`);
+    ok(dCount() === 256 && !dLine("https://f0.fill0.kyso-multi8.test"), `refusals: a page's refusal made room (${dCount()} kept)`);
+    let r = await native(page(E));
+    ok(errCode(r.reply) === "ORIGIN_DENIED" && /not asked again/.test(r.reply.error.message), `refusals: ${E} is still silenced (${brief(r.reply)})`);
+    // 3. a table of the user's refusals only: a page's refusal is not kept
+    text = `d ${E} ${w0 + 600} 3 u\n`;
+    for (let i = 0; i < 255; i++) text += `d https://u${i}.user${i}.kyso-multi8.test ${w0 + 1200 + i} 1 u\n`;
+    fs.writeFileSync(consentFile, text, { mode: 0o600 });
+    r = await closedAfterShown("https://new2.kyso-multi9.test");
+    e = dLine(E);
+    ok(e && e[2] === "3" && !dLine("https://new2.kyso-multi9.test") && dCount() === 256,
+      `refusals: only the user's are kept: the page's is the one dropped (${e && e[0]})`);
+    ok(/not kept/.test(r.stderr), "refusals: and the host says so");
+    // 4. at most 8 of a site's own refusals: its oldest makes room
+    text = `d ${E} ${w0 + 600} 3 u\n`;
+    for (let i = 0; i < 8; i++) text += `d https://a${i}.cap.kyso-multi10.test ${w0 + 100 + i} 1 p\n`;
+    fs.writeFileSync(consentFile, text, { mode: 0o600 });
+    await closedAfterShown("https://z.cap.kyso-multi10.test");
+    ok((consent().match(/^d https:\/\/\w+\.cap\.kyso-multi10\.test /gm) || []).length === 8 &&
+      dLine("https://z.cap.kyso-multi10.test") && !dLine("https://a0.cap.kyso-multi10.test") && dLine(E),
+      `refusals: a site keeps at most 8 refusals of its own: ${consent()}`);
+    // 5. a first-use prompt not answered in time is the user's refusal
+    const T = "https://away.kyso-multi11.test";
+    clearLog();
+    pinAnswers(["timeout"]);
+    r = await native(page(T));
+    ok(errCode(r.reply) === "USER_TIMEOUT" && prompts(pinLog()) === 1, `refusals: the user does not answer ${T} (${errCode(r.reply)})`);
+    const t = dLine(T);
+    ok(t && t[2] === "1" && t[3] === "u" && Number(t[1]) > wall() + DENY_BACKOFF_FIRST_S - 30,
+      `refusals: a prompt that timed out is the user's refusal, with the back-off (${t && t[0]})`);
+    r = await native(page(T));
+    ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 1, `refusals: no dialog for it meanwhile (${errCode(r.reply)})`);
+  } else if (scenario === "lockfail") {
+    const dir = `${env.XDG_STATE_HOME}/kyso`, lock = `${dir}/dialog.lock`;
+    const sign = () => page("https://portal.kyso.test", "sign", { certificate: id, documents: one() });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const makers = [
+      ["a FIFO", () => spawnSync("mkfifo", ["-m", "600", lock])],
+      ["a directory", () => fs.mkdirSync(lock, { mode: 0o700 })],
+      ["a symlink", () => { fs.writeFileSync(`${env.TEST_TMP}/lock-target`, ""); fs.symlinkSync(`${env.TEST_TMP}/lock-target`, lock); }],
+    ];
+    for (const [what, make] of makers) {
+      fs.rmSync(lock, { recursive: true, force: true });
+      make();
+      clearLog();
+      let r = await native(sign());
+      ok(errCode(r.reply) === "NATIVE_FATAL" && r.reply.error.message === "cannot take the dialog lock" && pinLog() === "",
+        `lockfail: dialog.lock ${what}: an allowed site's sign is refused, no dialog (${brief(r.reply)})`);
+      ok(/cannot take the dialog lock/.test(r.stderr), "lockfail: the host says why");
+      r = await native(page("https://new.kyso-multi12.test"));
+      ok(errCode(r.reply) === "NATIVE_FATAL" && pinLog() === "", `lockfail: dialog.lock ${what}: so is a first-use prompt (${errCode(r.reply)})`);
+    }
+    fs.rmSync(lock, { recursive: true, force: true });
+    // the websocket service keeps its lock file open: with the state dir
+    // deleted and made again it locks the file the path names now
+    const c = await WsConn.open("https://portal.kyso.test");
+    await c.next(3000);
+    clearLog();
+    let w = await c.request({ id: 1, cmd: "sign", certificate: id, documents: one() });
+    ok(w && w.result, `lockfail: the websocket signs (${errCode(w)})`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { mode: 0o700 });
+    pinAnswers(["sleep:4"]);
+    const signing = native(sign());
+    ok(await dialogsShown(2), "lockfail: another process's consent dialog is open, on the new lock file");
+    w = await c.request({ id: 2, cmd: "sign", certificate: id, documents: one() });
+    ok(errCode(w) === "BUSY" && prompts(pinLog()) === 2, `lockfail: the websocket's sign is BUSY, not a second dialog (${errCode(w)})`);
+    const sg = await signing;
+    ok(sg.reply && sg.reply.result, `lockfail: the other process signs (${errCode(sg.reply)})`);
+    c.close();
+    // SIGUSR1 to a host with no first-use prompt is ignored
+    process.kill(Number(env.KYSO_WS_PID), "SIGUSR1");
+    await sleep(300);
+    const c2 = await WsConn.open("https://portal.kyso.test");
+    const hello = await c2.next(3000);
+    const cw = hello && hello.version ? await c2.request({ id: 1, cmd: "certificates" }) : null;
+    ok(cw && cw.result, "lockfail: the websocket service ignores a SIGUSR1 with no first-use prompt open");
+    c2.close();
   } else {
     ok(false, `unknown scenario ${scenario}`);
   }

@@ -3,7 +3,11 @@
 # native-messaging port per request): refusals with their back-off,
 # first-use prompt quotas and native "Chỉ lần này" are shared by every
 # process of the user and the websocket service through the consent file;
-# one dialog at a time across processes (dialog.lock); a garbled,
+# one dialog at a time across processes (dialog.lock), but an allowed
+# site's sign closes another process's first-use prompt (SIGUSR1), and a
+# lock that cannot be used refuses (fail closed); a prompt never shown
+# refuses nothing, a page's own refusals never push out the user's, a
+# prompt not answered in time is a refusal; a garbled,
 # oversized or symlinked consent file grants nothing and crashes nothing;
 # the extension's own requests (no page origin) list certificates and
 # origins without a dialog, and never sign. Real processes, SoftHSM2, the
@@ -20,7 +24,7 @@ command -v faketime >/dev/null || die "faketime is not installed (installer/deps
 multi_run() {
   rm -f "$XDG_STATE_HOME/kyso/consent" "$XDG_STATE_HOME/kyso/origins"
   host_start_ws
-  if node "$KYSO_HOST_TESTDIR/host_client.mjs" multi "$1"; then
+  if KYSO_WS_PID=$HOST_PID node "$KYSO_HOST_TESTDIR/host_client.mjs" multi "$1"; then
     pass "native_multi $1"
   else
     fail "native_multi $1"
@@ -38,6 +42,10 @@ section "native \"Chỉ lần này\" across processes"
 multi_run once
 section "one dialog at a time across processes"
 multi_run dialog
+section "what counts as a refusal; the user's kept before the pages' own"
+multi_run refusals
+section "a dialog lock that cannot be used; a state dir made again; SIGUSR1"
+multi_run lockfail
 section "garbled, oversized, symlinked consent files"
 multi_run files
 section "the extension's own requests"

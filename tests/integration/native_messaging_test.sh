@@ -241,6 +241,60 @@ assert_eq "" "$(find "$ROOT" -type f)" "  no file left"
 run_cmd bash "$INSTALL" --system --root relative/dir --host "$HOST"
 assert_failure "a relative --root refused"
 
+section "install.sh: a kyso-host someone else could replace is refused"
+# tests run as root: nobody (65534) plays the other user
+OWN=$TEST_TMP/own
+ROOT2=$TEST_TMP/root2
+mkdir -p "$ROOT2"
+refused() { # LABEL SCOPE HOST: refused with a reason in both languages, nothing written
+  local label=$1 scope=$2 host=$3
+  if [ "$scope" = system ]; then
+    run_cmd bash "$INSTALL" --system --root "$ROOT2" --host "$host"
+  else
+    run_cmd bash "$INSTALL" --user --host "$host"
+  fi
+  assert_failure "$label: refused"
+  assert_match "$(cat "$RUN_ERR")" "không an toàn.*Unsafe kyso-host" "$label: says why (vi / en)"
+  assert_eq "" "$(find "$ROOT2" -type f)" "$label: nothing written"
+}
+fresh_own() { # a root-owned 0755 directory with a root-owned 0755 kyso-host
+  rm -rf "$OWN"
+  mkdir -m 0755 "$OWN"
+  cp -- "$KYSO_HOST" "$OWN/kyso-host"
+  chmod 0755 "$OWN/kyso-host"
+}
+fresh_own
+run_cmd bash "$INSTALL" --system --root "$ROOT2" --host "$OWN/kyso-host" --dry-run
+assert_success "--system: a root-owned kyso-host in a root-owned directory is accepted"
+chown 65534:65534 "$OWN/kyso-host"
+refused "--system: a kyso-host owned by nobody" system "$OWN/kyso-host"
+assert_contains "$(cat "$RUN_ERR")" "owned by another user (uid 65534)" "  names the owner"
+refused "--user: a kyso-host owned by nobody" user "$OWN/kyso-host"
+fresh_own
+chmod 0775 "$OWN/kyso-host"
+refused "--system: a group-writable kyso-host" system "$OWN/kyso-host"
+run_cmd bash "$INSTALL" --user --host "$OWN/kyso-host" --dry-run
+assert_success "--user: group-writable is the user's business"
+chmod 0757 "$OWN/kyso-host"
+refused "--user: a kyso-host writable by others" user "$OWN/kyso-host"
+fresh_own
+chown 65534:65534 "$OWN"
+refused "--system: its directory owned by nobody (who may rename it away)" system "$OWN/kyso-host"
+# nobody really can replace it there: what the check is for
+chmod 0755 "$TEST_TMP" # (control) nobody must reach the directory
+setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "cp /bin/true '$OWN/kyso-host.new' && mv -f '$OWN/kyso-host.new' '$OWN/kyso-host'" || true
+chmod 0700 "$TEST_TMP"
+assert_eq 65534 "$(stat -c %u "$OWN/kyso-host")" "  (control: nobody could indeed replace root's kyso-host there)"
+fresh_own
+chmod 0777 "$OWN"
+refused "--system: its directory writable by others" system "$OWN/kyso-host"
+refused "--user: its directory writable by others" user "$OWN/kyso-host"
+fresh_own
+ln -s "$OWN/kyso-host" "$TEST_TMP/link-host"
+chmod 0777 "$OWN"
+refused "--system: a symlink to a kyso-host in a directory writable by others" system "$TEST_TMP/link-host"
+rm -rf "$OWN" "$TEST_TMP/link-host"
+
 section "the manifests CMake generates (build/native-messaging/)"
 NM=$KYSO_BUILD_DIR/native-messaging
 CMAKE_IDS=${KYSO_EXTENSION_IDS//,/ }

@@ -150,6 +150,11 @@ async function connectExtension(lang, waitMs) {
     window.removeEventListener('message', onMessage);
     throw new KysoError('CONTEXT_INSECURE', 'the kyso extension serves secure (https) pages only', {}, lang);
   }
+  if (answer.error === 'BUSY') {
+    // The extension is there and kyso too; too many frames use it now.
+    window.removeEventListener('message', onMessage);
+    throw new KysoError('BUSY', 'too many pages use the kyso extension now; try again later', {}, lang);
+  }
   if (answer.hostMissing || !answer.hello) {
     window.removeEventListener('message', onMessage);
     throw new KysoError('HOST_NOT_INSTALLED', 'the extension cannot start kyso-host', {}, lang);
