@@ -8,8 +8,10 @@
 // here -> content  {t:'ready', hello} | {t:'ready', hostMissing:true}
 //                  | {t:'ready', error:'CONTEXT_INSECURE'}
 //                  {t:'refused', code:'BUSY', message}  too many frames hold
-//                                              a port (in all, this tab, this
-//                                              origin); the port is then closed
+//                                              a port (in all, of this origin
+//                                              in this tab but the top frame,
+//                                              this origin); the port is then
+//                                              closed
 //                  {t:'hello', hello}          the host's full hello, once,
 //                                              before this frame's first result
 //                  {t:'response', id, message} the host's reply, id = the page's
@@ -23,7 +25,7 @@
 import { senderOrigin } from './origin.js';
 import {
   REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, TAB_PORTS_MAX, ORIGIN_PORTS_MAX,
-  PAGE_ID_MAX, PROBE_TTL_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS, jsonBytes, utf8Length,
+  PAGE_ID_MAX, PROBE_TTL_MS, PROBE_WAIT_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS, jsonBytes, utf8Length,
   jsonValueProblem,
 } from './limits.js';
 import { openNativeSession, isFullHello, hostStatus } from './native.js';
@@ -49,7 +51,8 @@ const idKey = (v) => `${typeof v}:${v}`;
 export function createBridge(deps = {}) {
   const L = {
     REQUEST_MAX, FRAME_INFLIGHT_MAX, GLOBAL_INFLIGHT_MAX, PORTS_MAX, TAB_PORTS_MAX,
-    ORIGIN_PORTS_MAX, PROBE_TTL_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS, ...(deps.limits ?? {}),
+    ORIGIN_PORTS_MAX, PROBE_TTL_MS, PROBE_WAIT_MS, CANCEL_LINGER_MS, EXCHANGE_MAX_MS,
+    ...(deps.limits ?? {}),
   };
   const openSession = deps.openSession ?? ((h) => openNativeSession(h));
   const probe = deps.probe ?? (() => hostStatus());
@@ -65,7 +68,7 @@ export function createBridge(deps = {}) {
   // session.close() returned): what the limits count, so that at most
   // GLOBAL_INFLIGHT_MAX processes (+ the pool's one spare) exist.
   let open = 0;
-  const perTab = new Map(); // tab id -> frames holding a port
+  const perTab = new Map(); // "tab origin" -> its frames but the top one holding a port
   const perOrigin = new Map(); // origin (or '') -> frames holding a port
   const bump = (map, k, d) => {
     const n = (map.get(k) ?? 0) + d;
@@ -76,14 +79,29 @@ export function createBridge(deps = {}) {
 
   // kyso-host there? A positive answer is reused for PROBE_TTL_MS; a
   // missing host is asked again next time (the user may just install it).
+  // A probe still pending is shared, but never past PROBE_WAIT_MS: it then
+  // answers "missing" (and the next hello asks again) whatever the probe
+  // does later.
   function probeHost() {
     const t = now();
-    if (probed && (probed.until === null || t < probed.until)) return probed.promise;
-    const entry = { until: null, promise: null };
-    entry.promise = Promise.resolve()
+    if (probed && (probed.until === null ? t - probed.started < L.PROBE_WAIT_MS : t < probed.until))
+      return probed.promise;
+    const entry = { until: null, started: t, promise: null };
+    let timer = null;
+    const timeout = new Promise((resolve) => {
+      timer = setT(() => {
+        timer = null;
+        log('kyso-host probe got no answer in time');
+        resolve(false);
+      }, L.PROBE_WAIT_MS);
+    });
+    const asked = Promise.resolve()
       .then(() => probe())
-      .then((r) => !!r?.installed, () => false)
+      .then((r) => !!r?.installed, () => false);
+    entry.promise = Promise.race([asked, timeout])
       .then((ok) => {
+        if (timer !== null) clearT(timer);
+        timer = null;
         if (ok) entry.until = now() + L.PROBE_TTL_MS;
         else if (probed === entry) probed = null;
         return ok;
@@ -97,8 +115,13 @@ export function createBridge(deps = {}) {
     const where = senderOrigin(port.sender);
     const tabId = Number.isInteger(port.sender?.tab?.id) ? port.sender.tab.id : null;
     const originKey = where.origin ?? '';
-    const full = frames.size >= L.PORTS_MAX ? 'in all'
-      : tabId !== null && (perTab.get(tabId) ?? 0) >= L.TAB_PORTS_MAX ? 'in this tab'
+    // The per-tab cap counts the frames of one origin in the tab (a
+    // third-party widget and its child frames cannot take the slots of the
+    // page's own origin), and never counts or refuses the top frame: the
+    // page the user opened always gets its port.
+    const tabKey = tabId !== null && port.sender?.frameId !== 0 ? `${tabId} ${originKey}` : null;
+    const full = frames.size >= L.PORTS_MAX ? 'in this browser'
+      : tabKey !== null && (perTab.get(tabKey) ?? 0) >= L.TAB_PORTS_MAX ? 'in this page'
         : (perOrigin.get(originKey) ?? 0) >= L.ORIGIN_PORTS_MAX ? 'for this site' : null;
     if (full) {
       // This frame is refused, not the others; it learns why (BUSY), not
@@ -106,7 +129,7 @@ export function createBridge(deps = {}) {
       log(`too many frames hold a bridge port ${full}; one refused`);
       try {
         port.postMessage({ t: 'refused', code: 'BUSY',
-          message: `too many frames use kyso ${full}; try again later` });
+          message: `too many kyso connections ${full}; try again later` });
       } catch { /* gone */ }
       try { port.disconnect(); } catch { /* gone */ }
       return true;
@@ -122,11 +145,11 @@ export function createBridge(deps = {}) {
       inflight: 0,
       fullHello: null, // given to the page once one of its requests had a result
       closed: false,
-      tabId,
+      tabKey,
       originKey,
     };
     frames.add(frame);
-    if (tabId !== null) bump(perTab, tabId, 1);
+    if (tabKey !== null) bump(perTab, tabKey, 1);
     bump(perOrigin, originKey, 1);
     const post = (m) => {
       if (frame.closed) return;
@@ -152,7 +175,7 @@ export function createBridge(deps = {}) {
     if (frame.closed) return;
     frame.closed = true;
     frames.delete(frame);
-    if (frame.tabId !== null) bump(perTab, frame.tabId, -1);
+    if (frame.tabKey !== null) bump(perTab, frame.tabKey, -1);
     bump(perOrigin, frame.originKey, -1);
     // Its requests' kyso-host processes see their stdin close and cancel
     // whatever dialog they had open.

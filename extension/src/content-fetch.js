@@ -6,12 +6,17 @@
 // Only the extension's own pages can reach it: api.tabs.connect(tabId,
 // {frameId, name: 'kyso-fetch'}) from the verifier page; a port from anything
 // else is disconnected at once. Protocol on the port:
-//   verifier -> {t: 'fetch', url}
+//   verifier -> {t: 'fetch', url, expectOrigin}
+//               expectOrigin: the origin of the frame (else the page) the
+//               user clicked in, recorded at the click (menu.js): a frame
+//               that navigated since (to a victim's origin, whose cookies
+//               the fetch would carry) is refused, PAGE_CHANGED.
 //   here     -> {t: 'start', size: <Content-Length or null>, type, disposition, url: <final URL>}
 //               {t: 'chunk', data: <base64, at most CHUNK_MAX bytes decoded>}...
 //               {t: 'end', size}
 //             | {t: 'error', code, message}
-//   codes: BAD_URL (not http/https), HTTP_ERROR (status), NOT_PDF (no "%PDF-"
+//   codes: PAGE_CHANGED (this frame's origin is not expectOrigin, or none
+//   was sent), BAD_URL (not http/https), HTTP_ERROR (status), NOT_PDF (no "%PDF-"
 //   in the first KiB), TOO_BIG (over FETCH_MAX), NETWORK (fetch refused: CORS,
 //   offline), ABORTED, REDIRECT (the verifier's own fetch only: it follows no
 //   redirect, which could lead the user's cookies to another origin).
@@ -156,7 +161,9 @@
     post({ t: 'end', size: total });
   }
 
-  function onConnect(port, fetchFn = globalThis.fetch.bind(globalThis)) {
+  // here(): this frame's origin now (tests pass their own).
+  function onConnect(port, fetchFn = globalThis.fetch.bind(globalThis),
+    here = () => globalThis.location?.origin) {
     if (port.name !== 'kyso-fetch') return;
     if (!fromExtensionPage(port)) {
       port.disconnect();
@@ -177,6 +184,13 @@
       }
       busy = true;
       const safePort = { postMessage: (x) => { if (!gone) port.postMessage(x); } };
+      const origin = here();
+      if (typeof m.expectOrigin !== 'string' || typeof origin !== 'string' || origin === 'null' ||
+          origin !== m.expectOrigin) {
+        safePort.postMessage({ t: 'error', code: 'PAGE_CHANGED',
+          message: 'the page is no longer the one the link was clicked in' });
+        return;
+      }
       serve(safePort, m.url, fetchFn, ctl.signal)
         .catch((e) => safePort.postMessage({ t: 'error', code: 'NETWORK', message: String(e?.message ?? e) }));
     });

@@ -101,7 +101,7 @@
     }
     waiting.clear();
     for (const origin of helloOrigins.splice(0)) {
-      if (why) toPage({ kyso: 'ready', error: why.code }, origin);
+      if (why) toPage({ kyso: 'ready', error: why.code, message: why.message }, origin);
       else toPage({ kyso: 'ready', hostMissing: true }, origin);
     }
   }

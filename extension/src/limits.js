@@ -21,9 +21,12 @@ export const GLOBAL_INFLIGHT_MAX = 32;
 // refused (BUSY) and disconnected at once.
 export const PORTS_MAX = 256;
 
-// Frames of one tab, and of one page origin, holding a bridge port at once
-// (besides PORTS_MAX): one tab full of iframes cannot take every port. The
-// frame past them is refused (BUSY), not the others.
+// Frames of one origin in one tab (the top frame not counted, never
+// refused by it), and of one page origin in all, holding a bridge port at
+// once (besides PORTS_MAX): one tab full of iframes cannot take every port,
+// and a third-party widget's frames cannot take the page's own. The frame
+// past them is refused (BUSY, "too many kyso connections in this page"),
+// not the others.
 export const TAB_PORTS_MAX = 16;
 export const ORIGIN_PORTS_MAX = 32;
 
@@ -51,6 +54,11 @@ export const SPARE_IDLE_MS = 30000;
 
 // kyso-host must greet within this time (ms) after it was started.
 export const HELLO_WAIT_MS = 10000;
+
+// A page's hello waits at most this long (ms) for the "is kyso-host there"
+// probe; past it the page is told the host is missing and the probe is not
+// reused (a little over HELLO_WAIT_MS: the probe's own limit comes first).
+export const PROBE_WAIT_MS = HELLO_WAIT_MS + 2000;
 
 // After a request's reply, how long (ms) its port stays open for the answer
 // to a cancel that crossed it; then that cancel is answered {cancelled:false}.

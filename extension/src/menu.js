@@ -58,6 +58,9 @@ export async function handleMenuClick(info, tab) {
   const url = info.menuItemId === MENU_LINK ? info.linkUrl : (info.frameUrl ?? info.pageUrl);
   if (typeof url !== 'string' || !isHttpUrl(url)) return null;
   const frameId = Number.isInteger(info.frameId) ? info.frameId : 0;
+  // The frame's URL at the click: its origin is what the fetch through it
+  // expects (pages.js); Chromium's documentId pins the very document.
   const pageUrl = info.frameUrl ?? info.pageUrl ?? tab?.url ?? null;
-  return openVerifierJob({ tabId: tab?.id, frameId, url, pageUrl }, tab);
+  const documentId = typeof info.documentId === 'string' ? info.documentId : undefined;
+  return openVerifierJob({ tabId: tab?.id, frameId, url, pageUrl, documentId }, tab);
 }

@@ -211,23 +211,27 @@ export function createSessionPool(deps = {}) {
   // takes it; anything else it says before that is a fault.
   function startSpare() {
     const s = { session: null, handlers: null, hello: [], gone: null, timer: null, waiters: [] };
+    // status() waiters are answered by this process's greeting (or its end)
+    // even once a request took it (open()): never left waiting.
+    const settle = (r) => { for (const w of s.waiters.splice(0)) w(r); };
     s.session = openNativeSession({
       onHello: (h) => {
+        settle({ installed: true, hello: h, error: null });
         if (s.handlers) return s.handlers.onHello?.(h);
         s.hello.push(h);
-        for (const w of s.waiters.splice(0)) w({ installed: true, hello: h, error: null });
       },
       onReply: (m) => {
         if (s.handlers) return s.handlers.onReply?.(m);
         log('the spare kyso-host spoke before any request; closed');
         drop(s);
         s.session.close();
+        settle({ installed: false, hello: null, error: 'HOST_DISCONNECTED: spoke before its hello' });
       },
       onGone: (code, why) => {
+        settle({ installed: false, hello: null, error: `${code}: ${why}` });
         if (s.handlers) return s.handlers.onGone?.(code, why);
         s.gone = { code, why };
         drop(s);
-        for (const w of s.waiters.splice(0)) w({ installed: false, hello: null, error: `${code}: ${why}` });
       },
     }, deps);
     if (!s.session.open) return null;
@@ -242,7 +246,7 @@ export function createSessionPool(deps = {}) {
     return s;
   }
 
-  return {
+  const pool = {
     open(handlers) {
       const s = spare;
       let session;
@@ -272,6 +276,22 @@ export function createSessionPool(deps = {}) {
         s.handlers = wrapped;
         for (const h of s.hello) wrapped.onHello(h);
         session = s.session;
+        if (s.waiters.length) {
+          // status() callers wait for its greeting; if the request closes
+          // it before one came, they are asked again on a process of their
+          // own.
+          const inner = session;
+          session = {
+            post: (m) => inner.post(m),
+            close: () => {
+              inner.close();
+              const ws = s.waiters.splice(0);
+              if (ws.length) pool.status().then((r) => { for (const w of ws) w(r); });
+            },
+            get greeted() { return inner.greeted; },
+            get open() { return inner.open; },
+          };
+        }
       } else {
         if (s) drop(s);
         session = openNativeSession(wrapped, deps);
@@ -292,6 +312,8 @@ export function createSessionPool(deps = {}) {
       if (!s) return;
       drop(s);
       s.session.close();
+      for (const w of s.waiters.splice(0)) w({ installed: false, hello: null, error: 'HOST_DISCONNECTED: closed' });
     },
   };
+  return pool;
 }

@@ -75,7 +75,19 @@ async function jobsRemove(tokens) {
   await s.remove(tokens.map((t) => JOB_KEY_PREFIX + t));
 }
 
-// job: {tabId, frameId, url, pageUrl}. Returns the token.
+// http(s) URL -> its origin, else null.
+function originOfUrl(u) {
+  if (typeof u !== 'string') return null;
+  try {
+    const x = new URL(u);
+    return x.protocol === 'https:' || x.protocol === 'http:' ? x.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+// job: {tabId, frameId, url, pageUrl (the clicked frame's URL, else the
+// page's), documentId?}. Returns the token.
 export function createJob(job) {
   return serial(async () => {
     const all = await jobsGetAll();
@@ -90,6 +102,10 @@ export function createJob(job) {
       frameId: Number.isInteger(job.frameId) ? job.frameId : 0,
       url: String(job.url),
       pageUrl: typeof job.pageUrl === 'string' ? job.pageUrl : null,
+      // The origin the frame had at the click: content-fetch.js refuses to
+      // fetch from a frame that navigated since (PAGE_CHANGED).
+      expectOrigin: originOfUrl(job.pageUrl),
+      documentId: typeof job.documentId === 'string' && job.documentId.length <= 256 ? job.documentId : null,
       created: now,
     };
     const s = session();
@@ -113,7 +129,9 @@ export function takeJob(token) {
     if (!(deps.now() - record.created < JOB_TTL_MS))
       return { error: { code: 'JOB_EXPIRED', message: 'the verification job has expired' } };
     const { tabId, frameId, url, pageUrl } = record;
-    return { job: { tabId, frameId, url, pageUrl } };
+    const job = { tabId, frameId, url, pageUrl, expectOrigin: record.expectOrigin ?? null };
+    if (typeof record.documentId === 'string') job.documentId = record.documentId;
+    return { job };
   });
 }
 

@@ -143,6 +143,7 @@ function errorWords(m) {
     case 'BAD_URL': return () => t('badUrl');
     case 'ABORTED': return () => t('fetchAborted');
     case 'REDIRECT': return () => t('redirected');
+    case 'PAGE_CHANGED': return () => t('pageChanged');
     case 'NETWORK': return () => `${t('networkError')}: ${String(m.message ?? '')}`;
     default: return () => `${t('fetchFailed')}: ${String(m.message ?? m.code ?? '')}`;
   }
@@ -227,7 +228,18 @@ function fetchViaContentScript(job) {
   const c = collector();
   let port;
   try {
-    port = api.tabs.connect(job.tabId, { frameId: job.frameId, name: 'kyso-fetch' });
+    // The very document the user clicked in when the browser named it
+    // (Chromium's documentId), else the frame; the content script also
+    // checks its origin is still the one of the click (expectOrigin).
+    port = null;
+    if (typeof job.documentId === 'string') {
+      try {
+        port = api.tabs.connect(job.tabId, { documentId: job.documentId, name: 'kyso-fetch' });
+      } catch {
+        port = null; // a browser without documentId here
+      }
+    }
+    port ??= api.tabs.connect(job.tabId, { frameId: job.frameId, name: 'kyso-fetch' });
   } catch (e) {
     c.fail({ code: 'NO_CONTENT_SCRIPT', message: String(e?.message ?? e) });
     return c.promise;
@@ -241,7 +253,7 @@ function fetchViaContentScript(job) {
     void api.runtime.lastError;
     c.fail(heard ? { code: 'ABORTED' } : { code: 'NO_CONTENT_SCRIPT' });
   });
-  port.postMessage({ t: 'fetch', url: job.url });
+  port.postMessage({ t: 'fetch', url: job.url, expectOrigin: job.expectOrigin ?? null });
   return c.promise.finally(() => {
     try {
       port.disconnect();

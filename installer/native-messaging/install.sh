@@ -23,9 +23,12 @@
 #
 # kyso-host must be replaceable by no one else: --system (every user's
 # browser runs it) refuses one whose file, or any directory above it, is
-# not root's or is writable by group or others (a root-owned sticky
-# directory such as /tmp excepted), symlinks resolved; --user refuses one
-# writable by others, or not the user's or root's.
+# not root's, and a path through a symlink (give the resolved path:
+# readlink -f); --user refuses one whose file or a directory above it (of
+# the path given and of the resolved one) is not the user's or root's.
+# Both refuse any of them writable by group or others, or carrying a POSIX
+# ACL (ls -l shows a "+"); a root-owned sticky directory such as /tmp is
+# excepted.
 #
 # Idempotent: a file already right is left alone; a changed one is replaced
 # atomically (written beside it, then renamed). A symlink at a destination
@@ -52,7 +55,7 @@ die() {
 }
 usage() { # [STATUS]: 2 (to stderr) unless --help
   if [ "${1:-2}" = 0 ]; then
-    sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
     exit 0
   fi
   sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
@@ -128,18 +131,16 @@ firefox_dir=${dirs[3]}
 
 # unsafe PATH: why someone other than root (--system) or than the user or
 # root (--user) could replace PATH, if they could (else nothing): "owner
-# UID", "mode MODE" (--system: writable by group or others; --user: by
-# others) or "unreadable".
+# UID", "mode MODE" (writable by group or others), "acl" (a POSIX ACL:
+# others may write through it; ls marks it "+") or "unreadable".
 unsafe() {
-  local p=$1 uid a m bits
+  local p=$1 uid a m bits=$((8#022)) l
   if ! read -r uid a < <(stat -c '%u %a' -- "$p" 2>/dev/null); then
     echo unreadable
     return
   fi
   m=$((8#$a))
-  bits=$((8#002))
   if [ "$scope" = system ]; then
-    bits=$((8#022))
     [ "$uid" = 0 ] || {
       echo "owner $uid"
       return
@@ -149,6 +150,15 @@ unsafe() {
     return
   fi
   [ ! -L "$p" ] || return 0 # a symlink's own mode means nothing
+  if ! l=$(LC_ALL=C ls -ld -- "$p" 2>/dev/null); then
+    echo unreadable
+    return
+  fi
+  l=${l%% *}
+  if [ "${l:10:1}" = + ]; then
+    echo acl
+    return
+  fi
   # a sticky directory of root's (/tmp): no one else may rename or remove
   # what another owns in it
   if [ -d "$p" ] && [ $((m & 8#1000)) != 0 ] && [ "$uid" = 0 ]; then return; fi
@@ -160,6 +170,11 @@ unsafe() {
 check_host() {
   local real p why vi en paths=()
   real=$(readlink -f -- "$1") || die "không tìm được đường dẫn thật của / cannot resolve: $1"
+  # --system: a symlink on the way (a link's own directory is not checked
+  # below) could be repointed by whoever may write that directory
+  if [ "$scope" = system ] && [ "$real" != "$1" ]; then
+    die "kyso-host không an toàn để đăng ký cho mọi người dùng: $1 đi qua liên kết tượng trưng (symlink); hãy dùng đường dẫn thật: --host $real / Unsafe kyso-host for every user: $1 goes through a symlink; pass the resolved path: --host $real"
+  fi
   for p in "$1" "$real"; do
     while :; do
       paths+=("$p")
@@ -177,7 +192,11 @@ check_host() {
       ;;
     mode*)
       vi="người khác ghi được vào $p (quyền ${why#mode })"
-      en="$p is writable by others (mode ${why#mode })"
+      en="$p is writable by group or others (mode ${why#mode })"
+      ;;
+    acl)
+      vi="$p có ACL (người khác có thể ghi được; xem getfacl)"
+      en="$p carries a POSIX ACL (others may write through it; see getfacl)"
       ;;
     *)
       vi="không đọc được $p"
@@ -187,7 +206,7 @@ check_host() {
     if [ "$scope" = system ]; then
       die "kyso-host không an toàn để đăng ký cho mọi người dùng: $vi. Tệp và mọi thư mục chứa nó phải thuộc root và chỉ root ghi được (ví dụ cài vào /usr/local/bin). / Unsafe kyso-host for every user: $en; the file and every directory above it must be root's and writable by root only (e.g. install it in /usr/local/bin)."
     fi
-    die "kyso-host không an toàn: $vi; chỉ bạn (hoặc root) được sửa nó. / Unsafe kyso-host: $en; only you (or root) may change it."
+    die "kyso-host không an toàn: $vi; chỉ bạn (hoặc root) được sửa nó và mọi thư mục chứa nó (chmod go-w, setfacl -b). / Unsafe kyso-host: $en; only you (or root) may change it and every directory above it (chmod go-w, setfacl -b)."
   done
 }
 
@@ -283,6 +302,7 @@ install_one() { # DIR KIND
     say "sẽ ghi / would write: $file"
     return
   fi
+  check_host "$host" # again, right before writing
   mkdirs "$dir"
   tmp=$(mktemp "$dir/.$NAME.json.XXXXXX")
   if ! { manifest "$kind" >"$tmp" && chmod 0644 -- "$tmp" && mv -fT -- "$tmp" "$file"; }; then

@@ -22,6 +22,9 @@
 /* The holder's record: "PID p\n" (a first-use prompt) or "PID j\n",
  * padded with spaces to this size (written in place, never truncated). */
 #define RECORD_SIZE 32
+/* The "want" lock's byte and the holder's: see want_lock, holder_lock. */
+#define WANT_BYTE RECORD_SIZE
+#define HOLDER_BYTE (RECORD_SIZE + 1)
 /* How long a preempting request waits for the lock, and how often it
  * looks. */
 #define PREEMPT_WAIT_MS 3000
@@ -185,9 +188,48 @@ static int want_lock(int fd, short type) {
   memset(&fl, 0, sizeof(fl));
   fl.l_type = type;
   fl.l_whence = SEEK_SET;
-  fl.l_start = RECORD_SIZE;
+  fl.l_start = WANT_BYTE;
   fl.l_len = 1;
   return fcntl(fd, F_OFD_SETLK, &fl);
+}
+
+/* The holder lock: a classic POSIX record lock (owned by this process,
+ * so F_GETLK tells another process its pid, checked by the kernel) on
+ * another byte, taken with the flock and dropped before it. A process
+ * drops its POSIX locks on a file when it closes ANY fd of it: this file
+ * is opened once per process and l->fd kept until it is freed. Only a
+ * process whose SIGUSR1 handler is installed (or SIGUSR1 ignored: main)
+ * takes it, so SIGUSR1 to its pid never kills it. */
+static int holder_lock(int fd, short type) {
+  struct sigaction sa;
+  struct flock fl;
+
+  if (type != F_UNLCK &&
+      (sigaction(SIGUSR1, NULL, &sa) != 0 || sa.sa_handler == SIG_DFL)) {
+    errno = ENOTSUP; /* SIGUSR1 would kill this process */
+    return -1;
+  }
+  memset(&fl, 0, sizeof(fl));
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = HOLDER_BYTE;
+  fl.l_len = 1;
+  return fcntl(fd, F_SETLK, &fl);
+}
+
+/* The pid of the process holding the holder lock, 0 when none (or not
+ * one this process can see: another pid namespace). */
+static long holder_pid(int fd) {
+  struct flock fl;
+
+  memset(&fl, 0, sizeof(fl));
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = HOLDER_BYTE;
+  fl.l_len = 1;
+  if (fcntl(fd, F_GETLK, &fl) != 0 || fl.l_type == F_UNLCK || fl.l_pid <= 1)
+    return 0;
+  return (long)fl.l_pid;
 }
 
 int host_dialog_lock_try(host_dialog_lock *l, int prompt) {
@@ -230,51 +272,57 @@ int host_dialog_lock_try(host_dialog_lock *l, int prompt) {
   }
   l->held = 1;
   write_record(l, prompt);
+  if (holder_lock(l->fd, F_WRLCK) != 0) /* then no one can preempt it */
+    host_log("cannot take the dialog lock's holder lock: %s", strerror(errno));
   return 1;
 }
 
-/* pid is a kyso-host of this user's: the same program as this one. */
-static int same_program(long pid) {
+/* pid, when /proc tells (a kyso-host is not dumpable: only root reads
+ * its exe link), runs another program than this one. */
+static int other_program(long pid) {
   char proc[64], self[PATH_MAX], other[PATH_MAX];
-  struct stat st;
   ssize_t a, b;
 
-  snprintf(proc, sizeof(proc), "/proc/%ld", pid);
-  if (stat(proc, &st) != 0 || st.st_uid != geteuid())
-    return 0;
   snprintf(proc, sizeof(proc), "/proc/%ld/exe", pid);
   a = readlink("/proc/self/exe", self, sizeof(self) - 1);
   b = readlink(proc, other, sizeof(other) - 1);
-  if (a <= 0 || b <= 0 || a != b)
-    return 0;
-  return memcmp(self, other, (size_t)a) == 0;
+  if (a <= 0 || b <= 0)
+    return 0; /* not readable: the holder lock said who it is */
+  return a != b || memcmp(self, other, (size_t)a) != 0;
 }
 
-/* The holder's pid when its record says it shows a first-use prompt. */
+/* The holder's pid when it holds the holder lock (the kernel says its
+ * pid) and its record names that pid and says it shows a first-use
+ * prompt; 0 otherwise. */
 static long prompt_holder(const host_dialog_lock *l) {
   char rec[RECORD_SIZE + 1], *end = NULL;
-  ssize_t n = pread(l->fd, rec, RECORD_SIZE, 0);
-  long pid;
+  long holder = holder_pid(l->fd), pid;
+  ssize_t n;
 
+  if (!holder)
+    return 0;
+  n = pread(l->fd, rec, RECORD_SIZE, 0);
   if (n != RECORD_SIZE || rec[RECORD_SIZE - 2] != 'p')
     return 0;
   rec[RECORD_SIZE - 3] = '\0';
   errno = 0;
   pid = strtol(rec, &end, 10);
-  if (errno || end == rec || (*end && *end != ' ') || pid <= 1 ||
+  if (errno || end == rec || (*end && *end != ' ') || pid != holder ||
       pid == (long)getpid())
     return 0;
   return pid;
 }
 
 /* Asks the holder of l (another process: this one's try failed) to close
- * its first-use prompt when it is one: a kyso-host of this user's, and it
- * alone. Its handler only wakes its controller, which closes the prompt
- * only if it is one. *asked: the pid last asked (not asked twice). */
+ * its first-use prompt when it is one: the process holding the holder
+ * lock of this user's private lock file, and it alone (kill(2) refuses
+ * another user's process). Its handler only wakes its controller, which
+ * closes the prompt only if it is one. *asked: the pid last asked (not
+ * asked twice). */
 static void ask_holder(const host_dialog_lock *l, long *asked) {
   long pid = prompt_holder(l);
 
-  if (!pid || pid == *asked || !same_program(pid) ||
+  if (!pid || pid == *asked || other_program(pid) ||
       kill((pid_t)pid, SIGUSR1) != 0)
     return;
   *asked = pid;
@@ -307,8 +355,10 @@ int host_dialog_lock_preempt(host_dialog_lock *l) {
 }
 
 void host_dialog_lock_release(host_dialog_lock *l) {
-  if (l && l->held && l->fd >= 0)
+  if (l && l->held && l->fd >= 0) {
+    holder_lock(l->fd, F_UNLCK);
     flock(l->fd, LOCK_UN);
+  }
   if (l)
     l->held = 0;
 }

@@ -21,14 +21,17 @@
  * means no dialog, not dialogs without the lock.
  *
  * The holder writes its record in the file: its pid and whether what it
- * shows is a first-use prompt ("PID p") or not ("PID j"). An allowed
- * site's request that finds the lock held by another kyso-host's first-use
- * prompt sends that process SIGUSR1 — after checking the lock is held (its
- * own try failed), the process is the user's and runs the same program
- * (/proc/PID/exe) — and waits up to 3 s for the lock, holding meanwhile a
- * "want" lock (an OFD lock on a byte of the file) that keeps new first-use
- * prompts from taking the lock first (they answer BUSY). The SIGUSR1 handler
- * (host_dialog_lock_signals) only writes a byte to a self-pipe that the
+ * shows is a first-use prompt ("PID p") or not ("PID j"), and holds a
+ * classic POSIX record lock (F_SETLK) on a byte of the file while it holds
+ * the lock. An allowed site's request that finds the lock held by another
+ * kyso-host's first-use prompt sends that process SIGUSR1 — to the pid
+ * F_GETLK names as that record lock's owner (the kernel's word, not
+ * /proc/PID/exe: a kyso-host is not dumpable, its exe link unreadable to
+ * the same user), only when the record names that pid and says "p"; kill(2)
+ * refuses another user's process — and waits up to 3 s for the lock, holding
+ * meanwhile a "want" lock (an OFD lock on a byte of the file) that keeps new
+ * first-use prompts from taking the lock first (they answer BUSY). The SIGUSR1
+ * handler (host_dialog_lock_signals) only writes a byte to a self-pipe that the
  * controller's thread reads; that thread closes the prompt only if its
  * running job is in a first-use prompt. main() ignores SIGUSR1 until the
  * controller installs the handler, before it can take the lock.

@@ -7,7 +7,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { createBridge } from '../../extension/src/bridge.js';
-import { REQUEST_MAX, EXCHANGE_MAX_MS } from '../../extension/src/limits.js';
+import { REQUEST_MAX, EXCHANGE_MAX_MS, PROBE_WAIT_MS } from '../../extension/src/limits.js';
 import { fakePort, fakeSessions, fakeTimers, tick } from './bridge_fakes.mjs';
 
 const PAGE = 'https://vanban.tiengiang.gov.vn';
@@ -467,11 +467,13 @@ test('requests the host cannot read are refused here: lone surrogates, U+0000, t
 });
 
 test('ports: per tab and per origin besides in all; the frame past them is told BUSY, the others keep theirs', async () => {
-  const t = setup({ limits: { TAB_PORTS_MAX: 2, ORIGIN_PORTS_MAX: 3 } });
+  // TAB_PORTS_MAX counts one origin's frames in a tab (tab() frames have no
+  // frameId: not the top frame, counted).
+  const t = setup({ limits: { TAB_PORTS_MAX: 1, ORIGIN_PORTS_MAX: 3 } });
   const tab = (id, origin = PAGE) => ({ origin, url: `${origin}/`, tab: { id } });
   t.frame(tab(1));
   t.frame(tab(1, 'https://a.example'));
-  const third = fakePort({ sender: tab(1, 'https://b.example') });
+  const third = fakePort({ sender: tab(1) });
   assert.equal(t.bridge.onConnect(third), true);
   assert.equal(third.disconnected, true);
   assert.equal(third.sent[0].t, 'refused');
@@ -509,4 +511,64 @@ test('a request whose reply came but whose process lingers for a crossing cancel
   t.timers.advance(5000);
   await request(q, 2, { cmd: 'certificates' });
   assert.equal(t.ns.sessions.length, 3, 'room once it closed');
+});
+
+test('a probe that never answers: the page is told the host is missing after PROBE_WAIT_MS, and the next hello asks again', async () => {
+  const ns = fakeSessions();
+  const timers = fakeTimers();
+  let probes = 0;
+  let answer = () => new Promise(() => {}); // hangs
+  const bridge = createBridge({
+    openSession: ns.open,
+    probe: () => { probes++; return answer(); },
+    now: timers.now, setTimeout: timers.setTimeout, clearTimeout: timers.clearTimeout,
+    log() {},
+  });
+  const p = fakePort({ sender: { origin: PAGE, url: `${PAGE}/`, tab: { id: 1 } } });
+  bridge.onConnect(p);
+  await p.deliver({ t: 'hello' });
+  await tick();
+  assert.deepEqual(p.sent, [], 'waiting for the probe');
+  timers.advance(PROBE_WAIT_MS - 1);
+  await p.deliver({ t: 'hello' });
+  await tick();
+  assert.equal(probes, 1, 'a pending probe is shared within PROBE_WAIT_MS');
+  timers.advance(1);
+  await tick();
+  assert.deepEqual(p.sent, [{ t: 'ready', hostMissing: true }, { t: 'ready', hostMissing: true }]);
+  answer = async () => ({ installed: true });
+  await p.deliver({ t: 'hello' });
+  await tick();
+  assert.equal(probes, 2, 'the stuck probe is not reused');
+  assert.deepEqual(p.sent.at(-1), { t: 'ready', hello: { hello: 'kyso' } });
+});
+
+test('per-tab cap: counted per origin within the tab, the top frame never refused by it; BUSY says "in this page"', async () => {
+  const t = setup({ limits: { TAB_PORTS_MAX: 2 } });
+  const WIDGET = 'https://widget.example';
+  const sub = (origin, frameId) => ({ origin, url: `${origin}/`, frameId, tab: { id: 1 } });
+  // A third-party widget and its child frames fill their origin's slots.
+  t.frame(sub(WIDGET, 5));
+  t.frame(sub(WIDGET, 6));
+  const third = fakePort({ sender: sub(WIDGET, 7) });
+  t.bridge.onConnect(third);
+  assert.equal(third.disconnected, true);
+  assert.deepEqual(third.sent.map((m) => [m.t, m.code]), [['refused', 'BUSY']]);
+  assert.match(third.sent[0].message, /too many kyso connections in this page/);
+  // The page's own top frame and its own-origin frames still connect.
+  const top = t.frame(sub(PAGE, 0));
+  assert.equal(top.disconnected, false);
+  const own1 = t.frame(sub(PAGE, 2));
+  const own2 = t.frame(sub(PAGE, 3));
+  assert.equal(own1.disconnected || own2.disconnected, false, 'the top frame takes none of its origin\'s slots');
+  const own3 = fakePort({ sender: sub(PAGE, 4) });
+  t.bridge.onConnect(own3);
+  assert.equal(own3.disconnected, true, 'the cap still holds for child frames');
+  // The top frame reconnecting (its idle port closed) is never refused by the tab cap.
+  await top.drop();
+  const again = t.frame(sub(PAGE, 0));
+  assert.equal(again.disconnected, false);
+  await again.deliver({ t: 'hello' });
+  await tick();
+  assert.deepEqual(again.sent, [{ t: 'ready', hello: { hello: 'kyso' } }]);
 });

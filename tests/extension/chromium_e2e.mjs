@@ -323,7 +323,14 @@ async function signMode(out) {
     const busy = crowdAnswers.filter((a) => a.error === 'BUSY').length;
     const served = crowdAnswers.filter((a) => a.transport === 'extension').length;
     check(crowdFrames.length === 17 && busy === 1 && served === 16,
-      `17 frames of one tab say hello together: 16 connect, 1 is told BUSY (${crowdAnswers.map((a) => a.transport ?? a.error).join(',')})`);
+      `17 frames of one origin in one tab say hello together: 16 connect, 1 is told BUSY (${crowdAnswers.map((a) => a.transport ?? a.error).join(',')})`);
+    const busyAnswer = crowdAnswers.find((a) => a.error === 'BUSY');
+    check(/too many kyso connections in this page/.test(busyAnswer?.detail ?? ''),
+      `the BUSY frame is told why (${short(busyAnswer)})`);
+    // The tab's own top frame (another origin than the crowd's, and never
+    // refused by the per-tab cap) still connects.
+    const crowdTop = await call(crowd, 'connect', { transport: 'extension' });
+    check(crowdTop.transport === 'extension', `the crowded tab's top frame still connects (${short(crowdTop)})`);
     c = await call(page, 'connect', {});
     check(c.transport === 'extension', `meanwhile another tab still connects (${short(c)})`);
     await crowd.close();

@@ -134,7 +134,7 @@ test('a port the background refused (too many frames): BUSY to what waited, neve
   await tick();
   assert.deepEqual(c.posted.slice(1).map((p) => p.m), [
     { kyso: 'error', id: 1, code: 'BUSY', message: 'too many frames use kyso in this tab', bridge: 1 },
-    { kyso: 'ready', error: 'BUSY', bridge: 1 },
+    { kyso: 'ready', error: 'BUSY', message: 'too many frames use kyso in this tab', bridge: 1 },
   ]);
   // The next message asks again; a port that then vanishes is the extension gone.
   c.fire({ kyso: 'hello', bridge: 1 });

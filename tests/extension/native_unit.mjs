@@ -5,7 +5,7 @@
 // Firefox do. node only.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeRequest, hostStatus, openNativeSession, isHello, HOST_NAME } from '../../extension/src/native.js';
+import { nativeRequest, hostStatus, openNativeSession, isHello, HOST_NAME, createSessionPool } from '../../extension/src/native.js';
 import { fakePort, fakeTimers, tick } from './bridge_fakes.mjs';
 
 const FULL = { version: '1.0', features: ['certificates'] };
@@ -146,4 +146,50 @@ test('openNativeSession: close() ends quietly, post after close is refused', asy
   assert.equal(s.post({ id: 1 }), false);
   await ports[0].drop();
   assert.deepEqual(gone, [], 'our own close is no failure');
+});
+
+test('pool: status() waiting on a spare a request then takes is answered by its hello (no probe hangs)', async () => {
+  const { api, ports } = fakeApi();
+  const pool = createSessionPool({ api, log() {} });
+  const st = pool.status();
+  assert.equal(ports.length, 1, 'the spare started');
+  const hellos = [];
+  const s = pool.open({ onHello: (h) => hellos.push(h), onReply() {}, onGone() {} });
+  assert.equal(ports.length, 1, 'the request took the spare');
+  let answered = null;
+  st.then((r) => { answered = r; });
+  await tick();
+  assert.equal(answered, null, 'no answer before the greeting');
+  await ports[0].deliver(FULL);
+  await tick();
+  assert.deepEqual(answered, { installed: true, hello: FULL, error: null });
+  assert.deepEqual(hellos, [FULL], 'the request sees the greeting too');
+  s.close();
+  pool.close();
+});
+
+test('pool: the request closes the taken spare before its hello: status() asks again on a process of its own', async () => {
+  const { api, ports } = fakeApi();
+  const pool = createSessionPool({ api, log() {} });
+  const st = pool.status();
+  const s = pool.open({ onHello() {}, onReply() {}, onGone() {} });
+  s.close();
+  assert.equal(ports[0].disconnected, true);
+  assert.equal(ports.length, 2, 'a new process asked');
+  await ports[1].deliver({ hello: 'kyso' });
+  assert.deepEqual(await st, { installed: true, hello: { hello: 'kyso' }, error: null });
+  pool.close();
+});
+
+test('pool: the taken spare fails before its hello: status() says not installed', async () => {
+  const { api, ports, dropChromium } = fakeApi();
+  const pool = createSessionPool({ api, log() {} });
+  const st = pool.status();
+  const gone = [];
+  pool.open({ onHello() {}, onReply() {}, onGone: (c) => gone.push(c) });
+  await dropChromium(ports[0], 'Specified native messaging host not found.');
+  const r = await st;
+  assert.equal(r.installed, false);
+  assert.match(r.error, /HOST_NOT_INSTALLED/);
+  assert.deepEqual(gone, ['HOST_NOT_INSTALLED']);
 });

@@ -91,6 +91,14 @@ test('ready with error BUSY (the extension refused this frame\'s port): BUSY, ne
       return true;
     });
   }
+  // The extension's words (which cap refused) become the error's detail.
+  const words = 'too many kyso connections in this page; try again later';
+  ext = { onHello() { say({ kyso: 'ack' }); say({ kyso: 'ready', error: 'BUSY', message: words }, 5); }, onRequest() {} };
+  await assert.rejects(connectHost({ transport: 'extension', bridgeWaitMs: 300 }), (e) => {
+    assert.equal(e.code, 'BUSY');
+    assert.equal(e.detail, words);
+    return true;
+  });
 });
 
 test('bridge ids are unique across the page\'s connections; errors carry the extension\'s code', async () => {

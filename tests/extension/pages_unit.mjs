@@ -142,7 +142,7 @@ test('jobs are one use and expire after 2 minutes', async () => {
   assert.ok(fake.storage.session.data.has(pages.JOB_KEY_PREFIX + token));
   const first = await pages.handlePageMessage({ t: 'page', cmd: 'take-job', job: token },
     { id: ID, url: `${BASE}verifier/verifier.html?job=${token}` });
-  assert.deepEqual(first, { job });
+  assert.deepEqual(first, { job: { ...job, expectOrigin: 'https://vb.example' } });
   const again = await pages.handlePageMessage({ t: 'page', cmd: 'take-job', job: token }, page);
   assert.equal(again.error.code, 'JOB_UNKNOWN');
   // concurrent takes: exactly one wins
@@ -199,7 +199,17 @@ test('menu click makes a job and opens the verifier beside the tab', async () =>
   assert.equal(created[0].openerTabId, 42);
   const { job } = await pages.takeJob(token);
   assert.deepEqual(job, { tabId: 42, frameId: 2, url: 'https://vb.example/download?id=7',
-    pageUrl: 'https://vb.example/frame' });
+    pageUrl: 'https://vb.example/frame', expectOrigin: 'https://vb.example' });
+  // The origin expected is the clicked frame's (else the page's); Chromium's
+  // documentId is kept to reach that very document.
+  const t3 = await menu.handleMenuClick({ menuItemId: menu.MENU_LINK, linkUrl: 'https://vb.example/d?id=8',
+    frameId: 3, frameUrl: 'https://widget.example:8443/w', pageUrl: 'https://vb.example/inbox',
+    documentId: 'ABCDEF0123' }, tab);
+  assert.deepEqual((await pages.takeJob(t3)).job, { tabId: 42, frameId: 3, url: 'https://vb.example/d?id=8',
+    pageUrl: 'https://widget.example:8443/w', expectOrigin: 'https://widget.example:8443', documentId: 'ABCDEF0123' });
+  const t4 = await menu.handleMenuClick({ menuItemId: menu.MENU_LINK, linkUrl: 'https://vb.example/d?id=9',
+    frameId: 0, pageUrl: 'https://vb.example/inbox' }, tab);
+  assert.equal((await pages.takeJob(t4)).job.expectOrigin, 'https://vb.example');
   // the page item takes the frame's (or page's) URL
   const t2 = await menu.handleMenuClick({ menuItemId: menu.MENU_PAGE, pageUrl: 'https://vb.example/a.pdf',
     frameId: 0 }, tab);
@@ -340,14 +350,40 @@ test('content-fetch registers a listener and only serves the extension\'s own pa
   // the verifier page: served, with the user's credentials
   const calls = [];
   const ok = fakePort({ id: ID, url: `${BASE}verifier/verifier.html?job=x` });
-  CF.onConnect(ok, fakeFetch([pdfBytes(100)], {}, calls));
-  ok.msgListeners[0]({ t: 'fetch', url: 'https://vb.example/a' });
+  CF.onConnect(ok, fakeFetch([pdfBytes(100)], {}, calls), () => 'https://vb.example');
+  ok.msgListeners[0]({ t: 'fetch', url: 'https://vb.example/a', expectOrigin: 'https://vb.example' });
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(calls[0].opts.credentials, 'include');
   assert.deepEqual(ok.sent.map((m) => m.t), ['start', 'chunk', 'end']);
   // a second request on the same port ends it
   ok.msgListeners[0]({ t: 'fetch', url: 'https://vb.example/b' });
   assert.equal(ok.disconnected, true);
+});
+
+test('content-fetch: a frame whose origin is not the one of the click (it navigated since) is refused PAGE_CHANGED, nothing fetched', async () => {
+  const cases = [
+    ['https://victim.example', 'https://evil.example'], // navigated to the victim's origin
+    ['https://vb.example', undefined], // no expected origin sent
+    ['https://vb.example', 'https://vb.example:8443'],
+    ['null', 'null'], // an opaque origin is never a match
+  ];
+  for (const [now, expectOrigin] of cases) {
+    const calls = [];
+    const p = fakePort({ id: ID, url: `${BASE}verifier/verifier.html?job=x` });
+    CF.onConnect(p, fakeFetch([pdfBytes(100)], {}, calls), () => now);
+    p.msgListeners[0]({ t: 'fetch', url: 'https://victim.example/secret.pdf', expectOrigin });
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(calls.length, 0, `${now} vs ${expectOrigin}: nothing fetched`);
+    assert.deepEqual(p.sent.map((m) => [m.t, m.code]), [['error', 'PAGE_CHANGED']], `${now} vs ${expectOrigin}`);
+  }
+  // The same origin as at the click: served.
+  const calls = [];
+  const p = fakePort({ id: ID, url: `${BASE}verifier/verifier.html?job=x` });
+  CF.onConnect(p, fakeFetch([pdfBytes(100)], {}, calls), () => 'https://victim.example');
+  p.msgListeners[0]({ t: 'fetch', url: 'https://victim.example/a.pdf', expectOrigin: 'https://victim.example' });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(calls.length, 1);
+  assert.deepEqual(p.sent.map((m) => m.t), ['start', 'chunk', 'end']);
 });
 
 test('content-fetch streams base64 chunks of at most 1 MiB', async () => {
@@ -433,8 +469,8 @@ test('content-fetch: the verifier hanging up aborts the fetch', async () => {
         opts.signal.addEventListener('abort', () => ctl.error(new DOMException('aborted', 'AbortError')));
       },
     }));
-  });
-  p.msgListeners[0]({ t: 'fetch', url: 'https://vb.example/slow' });
+  }, () => 'https://vb.example');
+  p.msgListeners[0]({ t: 'fetch', url: 'https://vb.example/slow', expectOrigin: 'https://vb.example' });
   await new Promise((r) => setTimeout(r, 20));
   for (const fn of p.discListeners) fn();
   await new Promise((r) => setTimeout(r, 20));

@@ -20,6 +20,9 @@
 //             out the user's "Từ chối" nor restarts its back-off (a full
 //             table, a cap per site); a prompt not answered in time is the
 //             user's refusal
+//   nonroot   (run by the test as uid 65534 through KYSO_NATIVE_WRAP) an
+//             allowed site's sign preempts another process's first-use
+//             prompt though that process's /proc/PID/exe is unreadable
 //   lockfail  a dialog lock that cannot be used refuses the job (fail
 //             closed); the websocket service locks the file the path names
 //             now (state dir deleted and made again); SIGUSR1 to an idle
@@ -67,8 +70,11 @@ export async function multi(h, scenario) {
     const args = ["--config", env.KYSO_HOST_CONF, ...argv];
     // libfaketime is preloaded before a sanitizer build's runtime: tell ASan
     const asan = { ...process.env, ASAN_OPTIONS: [env.ASAN_OPTIONS, "verify_asan_link_order=0"].filter(Boolean).join(":") };
+    // KYSO_NATIVE_WRAP: a command the host runs under (setpriv: another user)
+    const wrap = (env.KYSO_NATIVE_WRAP || "").split(" ").filter(Boolean);
     const proc = fake ? spawn("faketime", ["-f", `+${fake}`, env.KYSO_HOST, ...args], { stdio: ["pipe", "pipe", "pipe"], env: asan })
-      : spawn(env.KYSO_HOST, args, { stdio: ["pipe", "pipe", "pipe"] });
+      : wrap.length ? spawn(wrap[0], [...wrap.slice(1), env.KYSO_HOST, ...args], { stdio: ["pipe", "pipe", "pipe"] })
+        : spawn(env.KYSO_HOST, args, { stdio: ["pipe", "pipe", "pipe"] });
     const out = { hello: null, reply: null, status: null, stderr: "" };
     if (spawned) spawned(proc);
     let buf = Buffer.alloc(0), sent = false;
@@ -242,6 +248,30 @@ export async function multi(h, scenario) {
     pinAnswers(["cancel"]);
     r = await native(page(H));
     ok(errCode(r.reply) === "ORIGIN_DENIED" && prompts(pinLog()) === 2, "once http: the next process asks again (refused)");
+  } else if (scenario === "nonroot") {
+    ok(/setpriv/.test(env.KYSO_NATIVE_WRAP || ""), "nonroot: the hosts run through setpriv");
+    clearLog();
+    pinAnswers(["sleep:8"]); // the first-use dialog stays open 8 s
+    const first = native(page("https://slow.kyso-multi-nr.test"));
+    ok(await dialogsShown(1), "nonroot: the first process's first-use dialog is open");
+    const lock = `${env.XDG_STATE_HOME}/kyso/dialog.lock`;
+    const rec = fs.readFileSync(lock, "utf8");
+    const holder = Number(rec.trim().split(/ +/)[0]);
+    ok(/^\d+ +p\n$/.test(rec) && fs.statSync(`/proc/${holder}`).uid !== 0,
+      `nonroot: the holder (${holder}) is no root process (${fs.existsSync(`/proc/${holder}`) && fs.statSync(`/proc/${holder}`).uid})`);
+    const wrap = env.KYSO_NATIVE_WRAP.split(" ");
+    const rl = spawnSync(wrap[0], [...wrap.slice(1), "readlink", `/proc/${holder}/exe`], { encoding: "utf8" });
+    ok(rl.status !== 0, `nonroot: (control) the same user cannot read the holder's /proc/PID/exe (${rl.status} ${rl.stderr.trim()})`);
+    const t0 = Date.now();
+    const r = await native(page("https://portal.kyso.test", "sign", { certificate: id, documents: one() }));
+    ok(r.reply && r.reply.result && r.reply.result.signatures,
+      `nonroot: an allowed site's sign in another process preempts the first-use prompt and is served (${brief(r.reply)})`);
+    ok(Date.now() - t0 < 7000, `nonroot: without waiting for that prompt's answer (${Date.now() - t0} ms)`);
+    ok(new RegExp(`asked kyso-host ${holder} to close its first-use prompt`).test(r.stderr), "nonroot: it asked the lock's holder");
+    const f = await first;
+    ok(errCode(f.reply) === "BUSY" && /closed for a request of an allowed site/.test(f.reply.error.message),
+      `nonroot: the preempted page gets BUSY (${brief(f.reply)})`);
+    exitsClean(f, "nonroot: the preempted process");
   } else if (scenario === "dialog") {
     clearLog();
     pinAnswers(["sleep:8"]); // the first-use dialog stays open 8 s

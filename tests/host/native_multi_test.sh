@@ -46,6 +46,38 @@ section "what counts as a refusal; the user's kept before the pages' own"
 multi_run refusals
 section "a dialog lock that cannot be used; a state dir made again; SIGUSR1"
 multi_run lockfail
+section "an allowed site preempts a first-use prompt as a non-root user"
+# kyso-host is not dumpable (host_harden.c): another process of the same
+# non-root user cannot read its /proc/PID/exe; the holder is told by the
+# dialog lock's POSIX record lock. Both hosts run as nobody (65534) with a
+# state dir, token and pinentry files of that user's.
+nonroot_run() {
+  local U=$TEST_TMP/nonroot rc=0
+  rm -rf "$U"
+  mkdir -m 700 "$U" "$U/state" "$U/cache" "$U/run" "$U/config"
+  cp -r "$TOKEN_DIR/tokens" "$U/tokens"
+  sed "s|^directories.tokendir = .*|directories.tokendir = $U/tokens|" "$SOFTHSM2_CONF" >"$U/softhsm2.conf"
+  cp "$KYSO_HOST_CONF" "$U/host.conf"
+  : >"$U/pinentry.answers"
+  : >"$U/pinentry.log"
+  chown -R 65534:65534 "$U"
+  chmod 0711 "$TEST_TMP" # nobody reaches $U, lists nothing else
+  SOFTHSM2_CONF=$U/softhsm2.conf XDG_STATE_HOME=$U/state XDG_CACHE_HOME=$U/cache \
+    XDG_RUNTIME_DIR=$U/run XDG_CONFIG_HOME=$U/config HOME=$U KYSO_HOST_CONF=$U/host.conf \
+    KYSO_PINENTRY_ANSWERS=$U/pinentry.answers KYSO_PINENTRY_LOG=$U/pinentry.log \
+    KYSO_NATIVE_WRAP="setpriv --reuid=65534 --regid=65534 --clear-groups" \
+    node "$KYSO_HOST_TESTDIR/host_client.mjs" multi nonroot || rc=$?
+  chmod 0700 "$TEST_TMP"
+  if [ "$rc" = 0 ]; then pass "native_multi nonroot"; else fail "native_multi nonroot"; fi
+  rm -rf "$U"
+}
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+  nonroot_run
+elif [ "$(id -u)" = 0 ]; then
+  fail "setpriv is not installed (util-linux): the non-root preemption is not tested"
+else
+  echo "SKIP: not root, the other cases already run as a non-root user"
+fi
 section "garbled, oversized, symlinked consent files"
 multi_run files
 section "the extension's own requests"

@@ -273,8 +273,8 @@ refused "--user: a kyso-host owned by nobody" user "$OWN/kyso-host"
 fresh_own
 chmod 0775 "$OWN/kyso-host"
 refused "--system: a group-writable kyso-host" system "$OWN/kyso-host"
-run_cmd bash "$INSTALL" --user --host "$OWN/kyso-host" --dry-run
-assert_success "--user: group-writable is the user's business"
+refused "--user: a group-writable kyso-host (a shared group)" user "$OWN/kyso-host"
+assert_contains "$(cat "$RUN_ERR")" "writable by group or others (mode 775)" "  names the mode"
 chmod 0757 "$OWN/kyso-host"
 refused "--user: a kyso-host writable by others" user "$OWN/kyso-host"
 fresh_own
@@ -294,6 +294,55 @@ ln -s "$OWN/kyso-host" "$TEST_TMP/link-host"
 chmod 0777 "$OWN"
 refused "--system: a symlink to a kyso-host in a directory writable by others" system "$TEST_TMP/link-host"
 rm -rf "$OWN" "$TEST_TMP/link-host"
+
+# --system through a symlink whose own directory another user may write
+# (every directory and file check_host looks at is root's and 0755): that
+# user repoints the link; refused, the resolved path named
+fresh_own
+HOP=$TEST_TMP/hop
+mkdir -m 0755 "$HOP" "$HOP/opt" "$HOP/bin"
+ln -s "$OWN" "$HOP/opt/current"
+chown 65534:65534 "$HOP/opt"
+ln -s "$HOP/opt/current/kyso-host" "$HOP/bin/kyso-host"
+refused "--system: a symlink through a directory another user may write" system "$HOP/bin/kyso-host"
+assert_contains "$(cat "$RUN_ERR")" "goes through a symlink; pass the resolved path: --host $OWN/kyso-host" "  names the resolved path"
+chmod 0755 "$TEST_TMP" # (control) nobody must reach the directory
+setpriv --reuid=65534 --regid=65534 --clear-groups sh -c "ln -sfn /tmp '$HOP/opt/current.new' && mv -T '$HOP/opt/current.new' '$HOP/opt/current'" || true
+chmod 0700 "$TEST_TMP"
+assert_eq /tmp "$(readlink "$HOP/opt/current")" "  (control: nobody could indeed repoint the middle link)"
+ln -s "$OWN/kyso-host" "$TEST_TMP/root-link"
+refused "--system: any symlink, even in root's directories" system "$TEST_TMP/root-link"
+run_cmd bash "$INSTALL" --system --root "$ROOT2" --host "$OWN/kyso-host" --dry-run
+assert_success "--system: the resolved path is accepted"
+run_cmd bash "$INSTALL" --user --host "$TEST_TMP/root-link" --dry-run
+assert_success "--user: a symlink whose directories are the user's is accepted"
+rm -rf "$HOP" "$TEST_TMP/root-link"
+
+# a directory another user may write through a POSIX ACL (mode 0755 but
+# for the ACL's mask; user:65533:rwx): refused by both, ls marks it "+"
+fresh_own
+set_acl() { # DIR: user::rwx, user:65533:rwx, group::r-x, mask::rwx, other::r-x
+  python3 - "$1" <<'PY'
+import os, struct, sys
+e = lambda tag, perm, id: struct.pack('<HHI', tag, perm, id)
+U = 0xffffffff
+acl = struct.pack('<I', 2) + e(1, 7, U) + e(2, 7, 65533) + e(4, 5, U) + e(0x10, 7, U) + e(0x20, 5, U)
+os.setxattr(sys.argv[1], 'system.posix_acl_access', acl)
+PY
+}
+set_acl "$OWN"
+assert_match "$(ls -ld "$OWN")" '^drwxrwxr-x\+ ' "  (control: the ACL is set, ls shows its \"+\")"
+refused "--user: its directory with an ACL letting another user write" user "$OWN/kyso-host"
+assert_contains "$(cat "$RUN_ERR")" "$OWN carries a POSIX ACL" "  names the directory and the ACL"
+refused "--system: its directory with an ACL" system "$OWN/kyso-host"
+chmod 0755 "$TEST_TMP" # (control) 65533 writes through the ACL
+setpriv --reuid=65533 --regid=65533 --clear-groups sh -c "cp /bin/true '$OWN/kyso-host.new' && mv -f '$OWN/kyso-host.new' '$OWN/kyso-host'" || true
+chmod 0700 "$TEST_TMP"
+assert_eq 65533 "$(stat -c %u "$OWN/kyso-host")" "  (control: uid 65533 could indeed replace kyso-host there)"
+fresh_own
+set_acl "$OWN/kyso-host"
+refused "--user: a kyso-host with an ACL" user "$OWN/kyso-host"
+rm -rf "$OWN"
 
 section "the manifests CMake generates (build/native-messaging/)"
 NM=$KYSO_BUILD_DIR/native-messaging

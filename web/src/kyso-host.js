@@ -25,6 +25,9 @@
 //                browser cannot start the native host (not installed)
 //                or {kyso:'ready', bridge:1, error:'CONTEXT_INSECURE'} (not
 //                a secure context: an https frame in an http page, say)
+//                or {kyso:'ready', bridge:1, error:'BUSY', message:'too many
+//                kyso connections in this page; ...'} (the extension refused
+//                this frame's port; message becomes the KysoError's detail)
 //   page -> ext  {kyso:'request', bridge:1, id:N, message:{...host request...}}
 //   ext -> page  {kyso:'response', bridge:1, id:N, message:{...host reply...}}
 //                or {kyso:'error', bridge:1, id:N, code:'HOST_NOT_INSTALLED' |
@@ -153,7 +156,11 @@ async function connectExtension(lang, waitMs) {
   if (answer.error === 'BUSY') {
     // The extension is there and kyso too; too many frames use it now.
     window.removeEventListener('message', onMessage);
-    throw new KysoError('BUSY', 'too many pages use the kyso extension now; try again later', {}, lang);
+    // The extension says which cap refused it ("too many kyso connections
+    // in this page; ..."): its own words, as the detail.
+    const why = typeof answer.message === 'string' && answer.message.length > 0
+      ? answer.message.slice(0, 200) : 'too many pages use the kyso extension now; try again later';
+    throw new KysoError('BUSY', why, {}, lang);
   }
   if (answer.hostMissing || !answer.hello) {
     window.removeEventListener('message', onMessage);

@@ -24,7 +24,8 @@ const b64 = {
   },
 };
 
-const failure = (e) => ({ error: e?.code ?? 'EXCEPTION', message: String(e?.message ?? e) });
+const failure = (e) => ({ error: e?.code ?? 'EXCEPTION', message: String(e?.message ?? e),
+  detail: typeof e?.detail === 'string' ? e.detail : undefined });
 
 function note(text) {
   const li = document.createElement('li');
