@@ -240,6 +240,34 @@ function copyTree(from, to, skipTop, wanted = () => true) {
   }
 }
 
+// verifier/verifier.html from build/web's verify.html: the same page (same
+// ids, same verify.js), its CSP <meta> dropped (the manifest's applies to
+// extension pages), its stylesheet and script the extension's, and
+// verifier/job-section.html (where the file came from) after the header.
+// Every edit must find its place exactly once, or the build fails: a
+// changed verify.html is noticed here, not by officials.
+const VERIFIER_EDITS = [
+  [/^<!doctype html>\n<!--[\s\S]*?-->\n/, () => '<!doctype html>\n<!--\n  verifier.html - written by extension/build.mjs from web/src/verify.html '
+    + 'and\n  extension/verifier/job-section.html: do not edit.\n-->\n'],
+  [/<meta http-equiv="Content-Security-Policy"[^>]*>\n/, () => ''],
+  [/<link rel="stylesheet" href="verify\.css">\n<script type="module" src="verify\.js"><\/script>\n/,
+    () => '<link rel="stylesheet" href="../web/verify.css">\n<link rel="stylesheet" href="verifier.css">\n'
+      + '<script src="../src/content-fetch.js"></script>\n<script type="module" src="verifier.js"></script>\n'],
+  [/<\/header>\n/, (job) => `</header>\n\n${job}\n`],
+];
+
+function verifierPage(webDir) {
+  let page = fs.readFileSync(path.join(webDir, 'verify.html'), 'utf8');
+  const job = fs.readFileSync(path.join(HERE, 'verifier', 'job-section.html'), 'utf8')
+    .replace(/^<!--[\s\S]*?-->\n/, '');
+  for (const [re, make] of VERIFIER_EDITS) {
+    const found = page.match(new RegExp(re.source, 'g')) ?? [];
+    if (found.length !== 1) fail(`verify.html: ${re} found ${found.length} times, not once: update VERIFIER_EDITS`);
+    page = page.replace(re, make(job));
+  }
+  return page;
+}
+
 function manifestFor(browser, version, key, present) {
   const text = fs.readFileSync(path.join(HERE, 'manifest', `${browser}.json`), 'utf8');
   const m = JSON.parse(text.replaceAll('@VERSION@', version).replaceAll('@KEY@', key));
@@ -307,12 +335,16 @@ function build(args) {
     const dir = path.join(tmp, browser);
     fs.mkdirSync(dir);
     for (const d of COPIED_DIRS) {
-      if (fs.existsSync(path.join(HERE, d))) copyTree(path.join(HERE, d), path.join(dir, d));
+      if (fs.existsSync(path.join(HERE, d)))
+        copyTree(path.join(HERE, d), path.join(dir, d), new Set(['job-section.html']));
       else console.error(`extension/build.mjs: ${d}/ missing (not written yet)`);
     }
     fs.mkdirSync(path.join(dir, 'icons'));
     for (const s of ICON_SIZES) fs.writeFileSync(path.join(dir, 'icons', `kyso-${s}.png`), drawIcon(s));
-    if (args.web) copyTree(path.resolve(args.web), path.join(dir, 'web'), new Set(['demo']), webWanted);
+    if (args.web) {
+      copyTree(path.resolve(args.web), path.join(dir, 'web'), new Set(['demo']), webWanted);
+      fs.writeFileSync(path.join(dir, 'verifier', 'verifier.html'), verifierPage(path.resolve(args.web)));
+    }
     const present = new Set(listFiles(dir));
     const m = manifestFor(browser, args.version, key, present);
     checkReferences(m, present, browser);

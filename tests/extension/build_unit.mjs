@@ -24,6 +24,8 @@ const WEB = path.join(tmpRoot, 'web');
 fs.mkdirSync(path.join(WEB, 'wasm'), { recursive: true });
 fs.mkdirSync(path.join(WEB, 'demo'), { recursive: true });
 fs.writeFileSync(path.join(WEB, 'verify.js'), '// stand-in\n');
+// The real page: the extension's verifier is written from it.
+fs.copyFileSync(fileURLToPath(new URL('../../web/src/verify.html', import.meta.url)), path.join(WEB, 'verify.html'));
 fs.writeFileSync(path.join(WEB, 'wasm', 'kyso.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
 fs.writeFileSync(path.join(WEB, 'demo', 'index.html'), '<!doctype html>');
 
@@ -168,6 +170,27 @@ test('without --web: built, and says the verifier lacks its pages', () => {
   assert.match(r, /kyso extension 0\.1\.0/);
   assert.ok(!fs.existsSync(path.join(out2, 'chromium', 'web')));
   assert.ok(fs.existsSync(path.join(out2, 'kyso-firefox.xpi')));
+});
+
+test('the verifier page is verify.html with the extension\'s parts, or the build stops', () => {
+  const page = fs.readFileSync(path.join(OUT, 'chromium', 'verifier', 'verifier.html'), 'utf8');
+  const web = fs.readFileSync(path.join(WEB, 'verify.html'), 'utf8');
+  // verify.js's ids all there: every id of verify.html is in the page.
+  for (const [, id] of web.matchAll(/\bid="([^"]+)"/g)) assert.ok(page.includes(`id="${id}"`), `id ${id}`);
+  assert.match(page, /<section id="job"[^>]*data-job-state="none"/);
+  assert.ok(page.indexOf('</header>') < page.indexOf('<section id="job"'), 'job section after the header');
+  assert.doesNotMatch(page, /http-equiv="Content-Security-Policy"/, 'the manifest\'s CSP applies, not a meta');
+  assert.match(page, /<script type="module" src="verifier\.js"><\/script>/);
+  assert.match(page, /href="\.\.\/web\/verify\.css"/);
+  assert.doesNotMatch(page, /src="verify\.js"/);
+  assert.ok(!fs.existsSync(path.join(OUT, 'chromium', 'verifier', 'job-section.html')), 'the fragment is not shipped');
+  // A verify.html the edits no longer fit: refused, the last build kept.
+  const web2 = path.join(tmpRoot, 'web-changed');
+  fs.cpSync(WEB, web2, { recursive: true });
+  fs.writeFileSync(path.join(web2, 'verify.html'), web.replace('</header>', '</div>'));
+  assert.throws(() => run('--out', OUT, '--version', '1.2.5', '--web', web2),
+    (e) => e.status === 1 && /verify\.html: .*found 0 times/.test(e.stderr));
+  assert.equal(JSON.parse(fs.readFileSync(path.join(OUT, 'chromium', 'manifest.json'), 'utf8')).version, '1.2.4');
 });
 
 test('bad arguments are refused', () => {

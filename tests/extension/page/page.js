@@ -5,24 +5,11 @@
 // plain JSON-able values; errors as { error: code, message }.
 import * as Kyso from '/kyso.js';
 import { signaturePng, sealPng } from '/demo/demo-images.js';
+import { b64 } from '/kyso-host.js';
 
 const params = new URLSearchParams(location.search);
 const PORT = Number(params.get('port')) || undefined;
 let kyso = null;
-
-const b64 = {
-  encode(u8) {
-    let s = '';
-    for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
-    return btoa(s);
-  },
-  decode(s) {
-    const bin = atob(s);
-    const u8 = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) u8[i] = bin.charCodeAt(i);
-    return u8;
-  },
-};
 
 const failure = (e) => ({ error: e?.code ?? 'EXCEPTION', message: String(e?.message ?? e),
   detail: typeof e?.detail === 'string' ? e.detail : undefined });
